@@ -1,0 +1,67 @@
+using Microsoft.CodeAnalysis;
+
+namespace RnnGen.Generator
+{
+    /// <summary>Every diagnostic the cell generator reports. IDs are stable: never renumber.</summary>
+    internal static class DiagnosticDescriptors
+    {
+        private const string Category = "RnnGen.Cell";
+
+        private static DiagnosticDescriptor Error(string id, string title, string message) =>
+            new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+        public static readonly DiagnosticDescriptor SyntaxError = Error("RNN001",
+            "Syntax error in cell equations", "Syntax error in cell equations: {0}");
+
+        public static readonly DiagnosticDescriptor UnknownFunction = Error("RNN002",
+            "Unknown function", "Unknown function '{0}'{1}; known functions are: {2}");
+
+        public static readonly DiagnosticDescriptor UnknownState = Error("RNN003",
+            "Unknown state", "'{0}'' is read, but no equation updates a state '{0}'{1}");
+
+        public static readonly DiagnosticDescriptor StateNeverUpdated = Error("RNN004",
+            "State read but never updated", "'{0}' is used as a state (it is multiplied by matrix '{1}') but is never updated: add an equation {0}' = …");
+
+        public static readonly DiagnosticDescriptor UsedBeforeDefinition = Error("RNN005",
+            "Value used before its definition", "'{0}' is used before the equation that defines it; move that equation up");
+
+        public static readonly DiagnosticDescriptor DefinedTwice = Error("RNN006",
+            "Value defined twice", "'{0}' is defined twice; each intermediate and each state update has exactly one equation");
+
+        public static readonly DiagnosticDescriptor Cycle = Error("RNN007",
+            "Dependency cycle", "'{0}' depends on itself: {1}");
+
+        public static readonly DiagnosticDescriptor MatrixAndVector = Error("RNN008",
+            "Shape conflict: matrix and vector", "'{0}' is used as a matrix here but as a vector elsewhere; a name has one shape");
+
+        public static readonly DiagnosticDescriptor OperandConflict = Error("RNN009",
+            "Shape conflict: matrix operands", "Matrix '{0}' multiplies {1} here but {2} elsewhere; a matrix has one operand (use two matrices)");
+
+        public static readonly DiagnosticDescriptor NoState = Error("RNN010",
+            "Cell has no state", "The cell has no state: declare at least one update such as h' = tanh(W x + U h + b)");
+
+        public static readonly DiagnosticDescriptor NotPartial = Error("RNN011",
+            "Cell type is not partial", "Type '{0}' has [RecurrentCell] but is not partial; declare it 'partial' so the generator can add the kernels");
+
+        public static readonly DiagnosticDescriptor UnsupportedType = Error("RNN012",
+            "Unsupported type for [RecurrentCell]", "[RecurrentCell] cannot be used on '{0}': {1}");
+
+        public static readonly DiagnosticDescriptor InternalError = Error("RNN013",
+            "Internal generator error", "The RnnGen generator failed on '{0}': {1}. This is a bug; please report it with the cell equations");
+
+        public static readonly DiagnosticDescriptor NotConstant = Error("RNN014",
+            "Equations are not a constant string", "The equations of [RecurrentCell] must be a constant string");
+
+        public static readonly DiagnosticDescriptor InputShape = Error("RNN015",
+            "Shape conflict: input used elementwise", "The input 'x' has the input size, not the hidden size: it can only be multiplied by a matrix (W x)");
+
+        public static readonly DiagnosticDescriptor InvalidTarget = Error("RNN016",
+            "Invalid equation target", "'{0}' cannot be assigned: {1}");
+
+        public static readonly DiagnosticDescriptor UnusedValue = Error("RNN017",
+            "Intermediate never used", "'{0}' is computed but never used by a state update");
+
+        public static readonly DiagnosticDescriptor InvalidOption = Error("RNN018",
+            "Invalid cell option", "{0}");
+    }
+}

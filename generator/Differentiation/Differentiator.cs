@@ -1,0 +1,130 @@
+using System.Collections.Generic;
+using System.Linq;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Differentiation
+{
+    /// <summary>
+    /// Reverse-mode differentiation of the equation graph, one backward pass per stage (last stage first).
+    /// Each node's adjoint is gathered once as the sum of what its consumers send back (chain rule),
+    /// plus the incoming gradients of the states and stage operands it produced. Leaves send their
+    /// adjoints out: d(products) for the runtime's GEMMs, d(previous states), d(vector parameters).
+    /// </summary>
+    internal static class Differentiator
+    {
+        public static KernelPlan Plan(CellModel model)
+        {
+            var plan = new ValuePlan(model);
+            var forward = Enumerable.Range(0, model.StageCount).Select(s => ForwardScheduler.Schedule(model, plan, s)).ToList();
+            var written = new HashSet<(KernelBuffer, int)>();
+            var backward = new List<KernelPass>();
+            for (var stage = model.StageCount - 1; stage >= 0; stage--)
+                backward.Add(Backward(model, plan, stage, written));
+            var ops = model.Nodes.Count(n => !n.IsLeaf);
+            return new KernelPlan(forward, backward, plan.TapeWidth, plan.CarryWidth, ops, plan.TapeNames);
+        }
+
+        private static KernelPass Backward(CellModel model, ValuePlan plan, int stage, HashSet<(KernelBuffer, int)> written)
+        {
+            var nodes = model.Nodes;
+            var reader = new ValueReader(model, plan, backward: true);
+            var adjoints = new Dictionary<int, Ir>();
+            var body = new List<Statement>();
+
+            Ir Term(int consumer, int position)
+            {
+                var c = nodes[consumer];
+                var d = adjoints[consumer];
+                switch (c.Kind)
+                {
+                    case NodeKind.Add: return d;
+                    case NodeKind.Subtract: return position == 0 ? d : new IrNegate(d);
+                    case NodeKind.Negate: return new IrNegate(d);
+                    case NodeKind.Multiply: return new IrBinary('*', d, reader.Read(position == 0 ? c.Right : c.Left));
+                    case NodeKind.Divide:
+                        return position == 0
+                            ? new IrBinary('/', d, reader.Read(c.Right))
+                            : new IrNegate(new IrBinary('/', new IrBinary('*', d, reader.Read(c.Id)), reader.Read(c.Right)));
+                    case NodeKind.Function: return new IrBinary('*', d, Derivative(c, reader.Read(c.Id)));
+                    default: throw new System.InvalidOperationException("not an operation: " + c.Kind);
+                }
+            }
+
+            List<Ir> TermsFromThisStage(int id) => plan.Consumers[id]
+                .Where(e => nodes[e.Consumer].Stage == stage)
+                .Select(e => Term(e.Consumer, e.Position))
+                .ToList();
+
+            foreach (var node in nodes.Where(n => !n.IsLeaf && n.Stage == stage).Reverse())
+            {
+                var terms = TermsFromThisStage(node.Id);
+                if (plan.TryCarrySlot(node.Id, out var carry)) terms.Add(new IrLoad(KernelBuffer.Carry, carry));
+                terms.AddRange(Sinks(plan, node.Id));
+                foreach (var line in model.Lines.Where(l => l.Node == node.Id)) body.Add(new Remark(line.Text));
+                if (terms.Count == 1 && terms[0] is IrRef alias)
+                {
+                    adjoints[node.Id] = alias;
+                    continue;
+                }
+                var name = "d_" + plan.Name(node.Id);
+                body.Add(new Let(name, IrBuilder.Sum(terms)));
+                adjoints[node.Id] = new IrRef(name);
+            }
+
+            // What this stage sends out: adjoints of leaves and of values from earlier stages.
+            var outputs = new List<Statement>();
+            foreach (var node in nodes.Where(n => n.IsLeaf || n.Stage < stage))
+            {
+                var terms = TermsFromThisStage(node.Id);
+                if (node.IsLeaf && stage == 0) terms.AddRange(Sinks(plan, node.Id));
+                if (terms.Count == 0 || node.Kind == NodeKind.Constant) continue;
+                var sum = IrBuilder.Sum(terms);
+                var (buffer, slot) = node.Kind switch
+                {
+                    NodeKind.InputProduct => (KernelBuffer.DZx, model.Products[node.Index].Slot),
+                    NodeKind.StateProduct => (KernelBuffer.DZh, model.Products[node.Index].Slot),
+                    NodeKind.StageProduct => (KernelBuffer.DZs, model.Products[node.Index].Slot),
+                    NodeKind.PreviousState => (KernelBuffer.DPrev, node.Index),
+                    NodeKind.Parameter => (KernelBuffer.DVector, node.Index),
+                    _ => (KernelBuffer.Carry, Slot(plan, node.Id)),
+                };
+                var accumulate = buffer == KernelBuffer.DVector || !written.Add((buffer, slot));
+                outputs.Add(new Store(buffer, slot, sum, accumulate));
+            }
+            if (stage == 0)
+                for (var s = 0; s < model.States.Count; s++)
+                    if (written.Add((KernelBuffer.DPrev, s)))
+                        outputs.Add(new Store(KernelBuffer.DPrev, s, new IrConst(0), false));
+
+            var statements = new List<Statement>();
+            if (reader.Prelude.Count > 0)
+            {
+                statements.Add(new Remark("values saved by the forward pass"));
+                statements.AddRange(reader.Prelude);
+            }
+            statements.AddRange(body);
+            statements.Add(new Remark("gradients sent out: products (for the GEMMs), previous states, parameters"));
+            statements.AddRange(outputs);
+            return new KernelPass(stage, statements);
+        }
+
+        private static int Slot(ValuePlan plan, int id) =>
+            plan.TryCarrySlot(id, out var slot) ? slot : throw new System.InvalidOperationException("no carry slot for " + plan.Name(id));
+
+        /// <summary>Gradients arriving from outside the pass: d(new state) and d(stage operand).</summary>
+        private static IEnumerable<Ir> Sinks(ValuePlan plan, int id)
+        {
+            foreach (var state in plan.StatesOf(id)) yield return new IrLoad(KernelBuffer.DNext, state);
+            if (plan.TryOperand(id, out var operand)) yield return new IrLoad(KernelBuffer.DOperand, operand);
+        }
+
+        /// <summary>f'(x) written with the output y = f(x).</summary>
+        private static Ir Derivative(CellNode function, Ir y) => function.Function switch
+        {
+            "sigmoid" => new IrBinary('*', y, new IrBinary('-', new IrConst(1), y)),
+            "tanh" => new IrBinary('-', new IrConst(1), new IrBinary('*', y, y)),
+            "exp" => y,
+            _ => new IrCall(CellFunctions.Find(function.Function)!.Method + "Derivative", y),
+        };
+    }
+}

@@ -1,0 +1,67 @@
+using System.Collections.Generic;
+using System.Linq;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Differentiation
+{
+    /// <summary>
+    /// Lays out the forward pass of each stage: the equations in order, each named value a local,
+    /// single-use unnamed subexpressions inlined, then the stores (new states, stage operands, tape).
+    /// </summary>
+    internal static class ForwardScheduler
+    {
+        public static KernelPass Schedule(CellModel model, ValuePlan plan, int stage)
+        {
+            var reader = new ValueReader(model, plan, backward: false);
+            var body = new List<Statement>();
+            var nodes = model.Nodes;
+
+            bool Inline(CellNode node) =>
+                node.Name.Length == 0
+                && plan.Consumers[node.Id].Count == 1
+                && nodes[plan.Consumers[node.Id][0].Consumer].Stage == node.Stage
+                && !plan.TryTapeSlot(node.Id, out _) && !plan.TryState(node.Id, out _) && !plan.TryOperand(node.Id, out _);
+
+            Ir Argument(int id)
+            {
+                var node = nodes[id];
+                if (node.IsLeaf || node.Stage != stage) return reader.Read(id);
+                return Inline(node) ? Expression(node) : new IrRef(plan.Name(id));
+            }
+
+            Ir Expression(CellNode node) =>
+                ValueReader.Compute(node, Argument(node.Left), node.ArgumentCount == 2 ? Argument(node.Right) : null);
+
+            foreach (var node in nodes.Where(n => !n.IsLeaf && n.Stage == stage))
+            {
+                if (Inline(node)) continue;
+                foreach (var line in model.Lines.Where(l => l.Node == node.Id)) body.Add(new Remark(line.Text));
+                body.Add(new Let(plan.Name(node.Id), Expression(node)));
+                reader.Declare(node.Id);
+            }
+
+            var stores = new List<Statement>();
+            foreach (var node in nodes.Where(n => n.Stage == stage && (!n.IsLeaf || n.Kind != NodeKind.Constant)))
+            {
+                if (plan.TryTapeSlot(node.Id, out var slot)) stores.Add(new Store(KernelBuffer.Tape, slot, reader.Read(node.Id), false));
+                foreach (var state in plan.StatesOf(node.Id)) stores.Add(new Store(KernelBuffer.Next, state, reader.Read(node.Id), false));
+                if (plan.TryOperand(node.Id, out var operand)) stores.Add(new Store(KernelBuffer.Operand, operand, reader.Read(node.Id), false));
+            }
+            stores.Sort((a, b) => ((Store)a).Buffer.CompareTo(((Store)b).Buffer));
+
+            var statements = new List<Statement>();
+            if (reader.Prelude.Count > 0)
+            {
+                statements.Add(new Remark("inputs of this step"));
+                statements.AddRange(reader.Prelude);
+            }
+            statements.AddRange(body);
+            if (stores.Count > 0)
+            {
+                statements.Add(new Remark("new states, stage operands and values saved for backward"));
+                statements.AddRange(stores);
+            }
+            return new KernelPass(stage, statements);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Collections.Generic;
+
+namespace RnnGen.Generator.Differentiation
+{
+    // A tiny straight-line IR for one element (or one vector of elements) of a kernel pass.
+    // The emitter renders it twice: with Vector<T> for the body and with T for the tail.
+
+    /// <summary>Where a value lives. The slot is a column block (Z*, Tape, Carry), a state, an operand or a vector parameter.</summary>
+    internal enum KernelBuffer { Zx, Zh, Zs, Prev, Next, Operand, Tape, Carry, Vector, DNext, DPrev, DZx, DZh, DZs, DOperand, DVector }
+
+    internal abstract record Ir;
+    internal sealed record IrRef(string Name) : Ir;
+    internal sealed record IrConst(double Value) : Ir;
+    internal sealed record IrLoad(KernelBuffer Buffer, int Slot) : Ir;
+    internal sealed record IrNegate(Ir Operand) : Ir;
+    internal sealed record IrBinary(char Operator, Ir Left, Ir Right) : Ir;
+    internal sealed record IrCall(string Method, Ir Argument) : Ir;
+
+    internal abstract record Statement;
+    internal sealed record Let(string Name, Ir Value) : Statement;
+    internal sealed record Store(KernelBuffer Buffer, int Slot, Ir Value, bool Accumulate) : Statement;
+    internal sealed record Remark(string Text) : Statement;
+
+    /// <summary>The statements of one pass (one stage, forward or backward) over one element.</summary>
+    internal sealed record KernelPass(int Stage, IReadOnlyList<Statement> Statements);
+
+    /// <summary>Everything the emitter needs besides the model: the passes and the sizes of the per-step buffers.</summary>
+    internal sealed record KernelPlan(
+        IReadOnlyList<KernelPass> Forward,
+        IReadOnlyList<KernelPass> Backward,
+        int TapeWidth,
+        int CarryWidth,
+        int ElementwiseOps,
+        IReadOnlyList<string> TapeNames);
+
+    internal static class IrBuilder
+    {
+        public static Ir Sum(IReadOnlyList<Ir> terms)
+        {
+            var sum = terms[0];
+            for (var i = 1; i < terms.Count; i++)
+                sum = terms[i] is IrNegate negate ? new IrBinary('-', sum, negate.Operand) : new IrBinary('+', sum, terms[i]);
+            return sum;
+        }
+    }
+}

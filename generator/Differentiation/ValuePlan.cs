@@ -1,0 +1,145 @@
+using System.Collections.Generic;
+using System.Linq;
+using RnnGen.Generator.Model;
+
+namespace RnnGen.Generator.Differentiation
+{
+    /// <summary>
+    /// Decides how each value is found after the pass that computed it (in a later stage or in backward):
+    /// read from where it already lives (a state, a stage operand, a parameter), recomputed when cheap
+    /// (sums and products of such values), or saved on the tape by the forward pass.
+    /// </summary>
+    internal sealed class ValuePlan
+    {
+        private readonly CellModel _model;
+        private readonly Dictionary<int, int> _tapeSlots = new();
+        private readonly Dictionary<int, int> _carrySlots = new();
+        private readonly Dictionary<int, int> _stateOf = new();
+        private readonly Dictionary<int, int> _operandOf = new();
+        private readonly string[] _names;
+
+        public ValuePlan(CellModel model)
+        {
+            _model = model;
+            for (var s = 0; s < model.StateValues.Count; s++)
+                if (!_stateOf.ContainsKey(model.StateValues[s])) _stateOf[model.StateValues[s]] = s;
+            for (var o = 0; o < model.Operands.Count; o++) _operandOf[model.Operands[o].Node] = o;
+            _names = NameNodes(model);
+            Consumers = model.Nodes.Select(_ => new List<(int Consumer, int Position)>()).ToArray();
+            foreach (var node in model.Nodes)
+            {
+                if (node.IsLeaf) continue;
+                Consumers[node.Left].Add((node.Id, 0));
+                if (node.ArgumentCount == 2) Consumers[node.Right].Add((node.Id, 1));
+            }
+            PlanTape();
+        }
+
+        /// <summary>For every node, the (consumer, argument position) edges that read it.</summary>
+        public List<(int Consumer, int Position)>[] Consumers { get; }
+
+        public int TapeWidth => _tapeSlots.Count;
+        public int CarryWidth => _carrySlots.Count;
+        public IReadOnlyList<string> TapeNames => _tapeSlots.OrderBy(p => p.Value).Select(p => _names[p.Key]).ToList();
+
+        public string Name(int node) => _names[node];
+        public bool TryTapeSlot(int node, out int slot) => _tapeSlots.TryGetValue(node, out slot);
+        public bool TryCarrySlot(int node, out int slot) => _carrySlots.TryGetValue(node, out slot);
+        public bool TryState(int node, out int state) => _stateOf.TryGetValue(node, out state);
+        public IEnumerable<int> StatesOf(int node) => Enumerable.Range(0, _model.StateValues.Count).Where(s => _model.StateValues[s] == node);
+        public bool TryOperand(int node, out int operand) => _operandOf.TryGetValue(node, out operand);
+
+        /// <summary>Values that can be read back without the tape.</summary>
+        private bool Resident(CellNode node) =>
+            node.Kind is NodeKind.Constant or NodeKind.PreviousState or NodeKind.Parameter
+            || _stateOf.ContainsKey(node.Id) || _operandOf.ContainsKey(node.Id);
+
+        /// <summary>Cheap enough to recompute from resident or saved values instead of saving.</summary>
+        public bool Recomputable(int id)
+        {
+            var node = _model.Nodes[id];
+            if (Resident(node) || node.Kind is not (NodeKind.Add or NodeKind.Subtract or NodeKind.Multiply or NodeKind.Negate)) return false;
+            return Available(node.Left) && (node.ArgumentCount == 1 || Available(node.Right));
+        }
+
+        private bool Available(int id)
+        {
+            var node = _model.Nodes[id];
+            return Resident(node) || node.Kind is NodeKind.Function or NodeKind.Divide || Recomputable(id);
+        }
+
+        private void PlanTape()
+        {
+            // Values the derivatives read, and values a later forward stage reads.
+            var needed = new HashSet<int>();
+            foreach (var node in _model.Nodes)
+            {
+                switch (node.Kind)
+                {
+                    case NodeKind.Multiply: needed.Add(node.Left); needed.Add(node.Right); break;
+                    case NodeKind.Divide: needed.Add(node.Right); needed.Add(node.Id); break;
+                    case NodeKind.Function: needed.Add(node.Id); break;
+                }
+                if (node.IsLeaf) continue;
+                foreach (var child in Children(node))
+                    if (!_model.Nodes[child].IsLeaf && _model.Nodes[child].Stage < node.Stage)
+                    {
+                        needed.Add(child);
+                        if (!_carrySlots.ContainsKey(child)) _carrySlots[child] = _carrySlots.Count;
+                    }
+            }
+            var queue = new Queue<int>(needed);
+            while (queue.Count > 0)
+            {
+                var id = queue.Dequeue();
+                var node = _model.Nodes[id];
+                if (Resident(node) || node.Kind == NodeKind.Constant) continue;
+                if (Recomputable(id))
+                {
+                    foreach (var child in Children(node))
+                        if (needed.Add(child)) queue.Enqueue(child);
+                    continue;
+                }
+                if (!_tapeSlots.ContainsKey(id)) _tapeSlots[id] = _tapeSlots.Count;
+            }
+        }
+
+        private IEnumerable<int> Children(CellNode node)
+        {
+            if (node.Kind == NodeKind.StageProduct) { yield return node.Left; yield break; }
+            if (node.IsLeaf) yield break;
+            yield return node.Left;
+            if (node.ArgumentCount == 2) yield return node.Right;
+        }
+
+        /// <summary>Readable names: the equation's own names, "i_pre" for the argument of i = f(…), "tanh_c_next" for an
+        /// unnamed f(c_next), t{id} otherwise.</summary>
+        private static string[] NameNodes(CellModel model)
+        {
+            var names = model.Nodes.Select(n => n.Name).ToArray();
+            var taken = new HashSet<string>(names.Where(n => n.Length > 0));
+            for (var s = 0; s < model.StateValues.Count; s++)
+            {
+                var id = model.StateValues[s];
+                if (model.Nodes[id].IsLeaf || names[id].Length > 0) continue;
+                names[id] = Unique(model.States[s] + "_next", taken);
+            }
+            foreach (var node in model.Nodes)
+                if (node.Kind == NodeKind.Function && names[node.Id].Length > 0 && names[node.Left].Length == 0 && !model.Nodes[node.Left].IsLeaf)
+                    names[node.Left] = Unique(names[node.Id] + "_pre", taken);
+            foreach (var node in model.Nodes)
+                if (node.Kind == NodeKind.Function && names[node.Id].Length == 0 && names[node.Left].Length > 0)
+                    names[node.Id] = Unique(node.Function + "_" + names[node.Left], taken);
+            for (var i = 0; i < names.Length; i++)
+                if (names[i].Length == 0) names[i] = Unique("t" + i, taken);
+            return names;
+        }
+
+        private static string Unique(string name, HashSet<string> taken)
+        {
+            var unique = name;
+            for (var i = 2; !taken.Add(unique); i++) unique = name + i;
+            return unique;
+        }
+    }
+}

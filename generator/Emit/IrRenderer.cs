@@ -1,0 +1,102 @@
+using System.Globalization;
+using RnnGen.Generator.Differentiation;
+
+namespace RnnGen.Generator.Emit
+{
+    /// <summary>Renders IR as C#, either over <c>Vector&lt;T&gt;</c> lanes or over one <c>T</c> (the tail).</summary>
+    internal sealed class IrRenderer
+    {
+        private readonly bool _vector;
+        private readonly string _lanes;
+
+        public IrRenderer(bool vector)
+        {
+            _vector = vector;
+            _lanes = vector ? "VectorLanes" : "ScalarLanes";
+        }
+
+        public string Statement(Statement statement) => statement switch
+        {
+            Remark remark => "// " + remark.Text,
+            Let let => $"var {let.Name} = {Expression(let.Value)};",
+            Store store when store.Accumulate =>
+                $"{_lanes}.Store({Buffer(store.Buffer)}, {Offset(store.Buffer, store.Slot)}, {_lanes}.Load({Buffer(store.Buffer)}, {Offset(store.Buffer, store.Slot)}) + {Expression(store.Value, 1)});",
+            Store store => $"{_lanes}.Store({Buffer(store.Buffer)}, {Offset(store.Buffer, store.Slot)}, {Expression(store.Value)});",
+            _ => throw new System.InvalidOperationException(statement.GetType().Name),
+        };
+
+        /// <summary>Renders with the fewest parentheses: <paramref name="precedence"/> is the binding strength of the context.</summary>
+        public string Expression(Ir ir, int precedence = 0)
+        {
+            switch (ir)
+            {
+                case IrRef reference: return reference.Name;
+                case IrConst constant: return Constant(constant.Value);
+                case IrLoad load: return $"{_lanes}.Load({Buffer(load.Buffer)}, {Offset(load.Buffer, load.Slot)})";
+                case IrCall call: return $"CellMath.{call.Method}({Expression(call.Argument)})";
+                case IrNegate negate: return "-" + Expression(negate.Operand, 3);
+                case IrBinary binary:
+                    var own = binary.Operator is '+' or '-' ? 1 : 2;
+                    // Right operands bind one tighter: a - (b - c) and a / (b * c) keep their parentheses.
+                    var text = $"{Expression(binary.Left, own)} {binary.Operator} {Expression(binary.Right, own + 1)}";
+                    return own < precedence ? "(" + text + ")" : text;
+                default: throw new System.InvalidOperationException(ir.GetType().Name);
+            }
+        }
+
+        private string Constant(double value)
+        {
+            var type = _vector ? "global::System.Numerics.Vector<T>" : "T";
+            if (value == 0) return type + ".Zero";
+            if (value == 1) return type + ".One";
+            var scalar = $"T.CreateTruncating({value.ToString("R", CultureInfo.InvariantCulture)})";
+            return _vector ? $"new global::System.Numerics.Vector<T>({scalar})" : scalar;
+        }
+
+        public static string Buffer(KernelBuffer buffer) => buffer switch
+        {
+            KernelBuffer.Zx => "s.Zx",
+            KernelBuffer.Zh => "s.Zh",
+            KernelBuffer.Zs => "s.Zs",
+            KernelBuffer.Prev => "s.Prev",
+            KernelBuffer.Next => "s.Next",
+            KernelBuffer.Operand => "s.Operands",
+            KernelBuffer.Tape => "s.Tape",
+            KernelBuffer.Carry => "s.Carry",
+            KernelBuffer.Vector => "s.Vectors",
+            KernelBuffer.DNext => "s.DNext",
+            KernelBuffer.DPrev => "s.DPrev",
+            KernelBuffer.DZx => "s.DZx",
+            KernelBuffer.DZh => "s.DZh",
+            KernelBuffer.DZs => "s.DZs",
+            KernelBuffer.DOperand => "s.DOperands",
+            KernelBuffer.DVector => "s.DVectors",
+            _ => throw new System.InvalidOperationException(buffer.ToString()),
+        };
+
+        /// <summary>The name of the row offset a buffer is addressed from (declared at the top of each element method).</summary>
+        public static string RowOffset(KernelBuffer buffer) => buffer switch
+        {
+            KernelBuffer.Zx or KernelBuffer.DZx => "zx",
+            KernelBuffer.Zh or KernelBuffer.DZh => "zh",
+            KernelBuffer.Zs or KernelBuffer.DZs => "zs",
+            KernelBuffer.Tape => "tape",
+            KernelBuffer.Carry => "carry",
+            KernelBuffer.Vector or KernelBuffer.DVector => "j",
+            _ => "row",
+        };
+
+        private static string Offset(KernelBuffer buffer, int slot)
+        {
+            var row = RowOffset(buffer);
+            var stride = buffer switch
+            {
+                KernelBuffer.Prev or KernelBuffer.Next => "s.StateStride",
+                KernelBuffer.Operand => "s.OperandStride",
+                KernelBuffer.DNext or KernelBuffer.DPrev or KernelBuffer.DOperand => "s.GradientStride",
+                _ => "H",
+            };
+            return slot == 0 ? row : $"{slot} * {stride} + {row}";
+        }
+    }
+}

@@ -1,0 +1,74 @@
+namespace RnnGen.Generator.Model
+{
+    // The cell as an equation graph: equatable records, no syntax, no symbols.
+
+    internal enum NodeKind
+    {
+        Constant,
+        InputProduct,    // W x: a slice of Zx, computed for all steps by one GEMM
+        StateProduct,    // U h: a slice of Zh, computed per step from the previous state
+        StageProduct,    // U (r * h): a slice of Zs, computed per step between two stages
+        PreviousState,
+        Parameter,       // a vector parameter such as a bias or a peephole
+        Add,
+        Subtract,
+        Multiply,
+        Divide,
+        Negate,
+        Function,
+    }
+
+    internal enum OperandKind { Input, State, Stage }
+
+    /// <summary>A node of the graph. <c>Index</c> is the product, state or parameter index by kind.</summary>
+    internal sealed record CellNode(int Id, NodeKind Kind, int Left, int Right, int Index, double Value, string Function, string Name, int Stage)
+    {
+        public bool IsLeaf => Kind <= NodeKind.Parameter;
+        public int ArgumentCount => Kind switch
+        {
+            NodeKind.Add or NodeKind.Subtract or NodeKind.Multiply or NodeKind.Divide => 2,
+            NodeKind.Negate or NodeKind.Function => 1,
+            _ => 0,
+        };
+    }
+
+    /// <summary>One matrix–vector product; <c>Slot</c> is its column block (in units of H) within its Z buffer.</summary>
+    internal sealed record MatrixProduct(string Matrix, int Group, int Slot);
+
+    /// <summary>Matrices applied to the same operand, stacked into one GEMM: Z[:, Offset·H ..] = operand · [M1; M2; …]ᵀ.</summary>
+    internal sealed record MatrixGroup(OperandKind Kind, int Operand, EquatableArray<string> Matrices, int Offset, int Stage);
+
+    /// <summary>A value computed within a step that a later stage multiplies by a matrix.</summary>
+    internal sealed record StageOperand(int Node, int Stage);
+
+    internal sealed record EquationLine(string Text, int Node);
+
+    internal sealed record ContainingType(string Keyword, string Name);
+
+    internal sealed record CellModel(
+        string? Namespace,
+        EquatableArray<ContainingType> Containers,
+        string TypeName,
+        string TypeKeyword,
+        string Equations,
+        EquatableArray<EquationLine> Lines,
+        EquatableArray<string> States,
+        int OutputState,
+        EquatableArray<string> Vectors,
+        EquatableArray<MatrixGroup> Groups,
+        EquatableArray<MatrixProduct> Products,
+        EquatableArray<CellNode> Nodes,
+        EquatableArray<int> StateValues,
+        EquatableArray<StageOperand> Operands,
+        int StageCount,
+        int Hidden)
+    {
+        public int Width(OperandKind kind)
+        {
+            var width = 0;
+            foreach (var group in Groups)
+                if (group.Kind == kind) width += group.Matrices.Count;
+            return width;
+        }
+    }
+}

@@ -1,0 +1,405 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
+using RnnGen.Generator.Parsing;
+
+namespace RnnGen.Generator.Model
+{
+    /// <summary>The type the attribute sits on, as plain data.</summary>
+    internal sealed record CellDeclaration(string? Namespace, EquatableArray<ContainingType> Containers, string TypeName, string TypeKeyword, int Hidden, string? Output);
+
+    /// <summary>
+    /// Turns parsed equations into the equation graph: classifies every name (input, state, intermediate,
+    /// parameter), infers shapes, groups matrix products by operand and assigns stages.
+    /// Every problem becomes a positioned diagnostic; the model is null when there is any.
+    /// </summary>
+    internal sealed class CellModelBuilder
+    {
+        private readonly EquationList _syntax;
+        private readonly List<TextDiagnostic> _diagnostics;
+        private readonly List<CellNode> _nodes = new();
+        private readonly Dictionary<string, int> _intermediates = new();
+        private readonly Dictionary<string, int> _definitionLine = new();   // "h'" or "i" → equation index
+        private readonly List<string> _states = new();
+        private readonly Dictionary<string, int> _stateValues = new();
+        private readonly Dictionary<int, int> _previousStateNodes = new();
+        private readonly List<string> _vectors = new();
+        private readonly Dictionary<string, int> _vectorNodes = new();
+        private readonly Dictionary<string, (string Key, string Description, int Node)> _matrices = new();
+        private readonly List<(string Matrix, string Key, OperandKind Kind, int Operand, int Node)> _products = new();
+        private readonly List<int> _operandNodes = new();
+        private readonly HashSet<string> _usedNames = new();
+        private int _currentLine;
+
+        private CellModelBuilder(EquationList syntax, List<TextDiagnostic> diagnostics)
+        {
+            _syntax = syntax;
+            _diagnostics = diagnostics;
+        }
+
+        public static CellModel? Build(CellDeclaration declaration, string text, EquationList syntax, List<TextDiagnostic> diagnostics)
+        {
+            var errorsBefore = diagnostics.Count;
+            var builder = new CellModelBuilder(syntax, diagnostics);
+            var model = builder.Build(declaration, text);
+            return diagnostics.Count > errorsBefore ? null : model;
+        }
+
+        private void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, Expr at, params string[] arguments) =>
+            _diagnostics.Add(new TextDiagnostic(descriptor, at.Start, at.End, arguments));
+
+        private CellModel? Build(CellDeclaration declaration, string text)
+        {
+            var equations = _syntax.Equations;
+            CollectDefinitions(equations);
+            if (_states.Count == 0 && equations.Count > 0 && _diagnostics.Count == 0)
+                _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.NoState, equations[0].Target.Start, equations[equations.Count - 1].Value.End));
+            if (equations.Count == 0)
+                _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.NoState, 0, text.Length));
+            if (_diagnostics.Count > 0 || HasCycle(equations)) return null;
+
+            var lines = new List<EquationLine>();
+            for (_currentLine = 0; _currentLine < equations.Count; _currentLine++)
+            {
+                var equation = equations[_currentLine];
+                var node = Evaluate(equation.Value);
+                var target = equation.Target;
+                if (target.Primed)
+                    _stateValues[target.Name] = node;
+                else
+                {
+                    _intermediates[target.Name] = node;
+                    if (_nodes[node].Name.Length == 0 && !_nodes[node].IsLeaf)
+                        _nodes[node] = _nodes[node] with { Name = UniqueName(target.Name) };
+                }
+                lines.Add(new EquationLine(equation.Text.Replace("\r", "").Replace("\n", " "), node));
+            }
+            if (_diagnostics.Count > 0) return null;
+            ReportUnused(equations);
+
+            var output = 0;
+            if (declaration.Output is { } outputName)
+            {
+                output = _states.IndexOf(outputName);
+                if (output < 0)
+                {
+                    _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.InvalidOption, 0, 0,
+                        $"Output = \"{outputName}\" names no state; the states are: {string.Join(", ", _states)}"));
+                    return null;
+                }
+            }
+            else if (_states.Contains("h")) output = _states.IndexOf("h");
+
+            if (_diagnostics.Count > 0) return null;
+            return Assemble(declaration, text, lines, output);
+        }
+
+        private void CollectDefinitions(IReadOnlyList<Equation> equations)
+        {
+            for (var line = 0; line < equations.Count; line++)
+            {
+                var target = equations[line].Target;
+                if (target.Name == "x")
+                    Report(DiagnosticDescriptors.InvalidTarget, target, target.Display, "'x' is the input of the step");
+                else if (CellFunctions.Find(target.Name) is not null)
+                    Report(DiagnosticDescriptors.InvalidTarget, target, target.Display, $"'{target.Name}' is a function");
+                else if (_definitionLine.ContainsKey(target.Display))
+                    Report(DiagnosticDescriptors.DefinedTwice, target, target.Display);
+                else
+                    _definitionLine[target.Display] = line;
+            }
+            foreach (var equation in equations)
+            {
+                var target = equation.Target;
+                if (!target.Primed && _definitionLine.ContainsKey(target.Name + "'"))
+                    Report(DiagnosticDescriptors.InvalidTarget, target, target.Display,
+                        $"'{target.Name}' is the previous value of state {target.Name}'; give the intermediate another name");
+            }
+            // States are numbered by first appearance anywhere in the text, so "U h … c" gives (h, c) as PyTorch does.
+            foreach (var name in AllNames(equations).OrderBy(n => n.Start))
+                if (!_states.Contains(name.Name) && _definitionLine.ContainsKey(name.Name + "'"))
+                    _states.Add(name.Name);
+        }
+
+        private static IEnumerable<NameExpr> AllNames(IReadOnlyList<Equation> equations)
+        {
+            foreach (var equation in equations)
+            {
+                yield return equation.Target;
+                foreach (var name in NamesIn(equation.Value)) yield return name;
+            }
+        }
+
+        private static IEnumerable<NameExpr> NamesIn(Expr expr)
+        {
+            switch (expr)
+            {
+                case NameExpr name: yield return name; break;
+                case CallExpr call: foreach (var n in NamesIn(call.Argument)) yield return n; break;
+                case ProductExpr product:
+                    yield return product.Matrix;
+                    foreach (var n in NamesIn(product.Operand)) yield return n;
+                    break;
+                case BinaryExpr binary:
+                    foreach (var n in NamesIn(binary.Left)) yield return n;
+                    foreach (var n in NamesIn(binary.Right)) yield return n;
+                    break;
+                case NegateExpr negate: foreach (var n in NamesIn(negate.Operand)) yield return n; break;
+            }
+        }
+
+        /// <summary>Names an equation reads that are themselves defined by an equation (intermediates and new states).</summary>
+        private IEnumerable<NameExpr> Dependencies(Expr expr) =>
+            NamesIn(expr).Where(n => (n.Primed || !_states.Contains(n.Name)) && _definitionLine.ContainsKey(n.Display));
+
+        private bool HasCycle(IReadOnlyList<Equation> equations)
+        {
+            var state = new int[equations.Count]; // 0 new, 1 on the path, 2 done
+            var path = new List<int>();
+            bool Visit(int line)
+            {
+                state[line] = 1;
+                path.Add(line);
+                foreach (var dependency in Dependencies(equations[line].Value))
+                {
+                    var next = _definitionLine[dependency.Display];
+                    if (state[next] == 1)
+                    {
+                        var cycle = path.Skip(path.IndexOf(next)).Select(l => equations[l].Target.Display).ToList();
+                        cycle.Add(dependency.Display);
+                        var start = equations[next].Target;
+                        Report(DiagnosticDescriptors.Cycle, start, start.Display, string.Join(" → ", cycle));
+                        return true;
+                    }
+                    if (state[next] == 0 && Visit(next)) return true;
+                }
+                path.RemoveAt(path.Count - 1);
+                state[line] = 2;
+                return false;
+            }
+            for (var line = 0; line < equations.Count; line++)
+                if (state[line] == 0 && Visit(line)) return true;
+            return false;
+        }
+
+        private int Add(NodeKind kind, int left = -1, int right = -1, int index = -1, double value = 0, string function = "", string name = "")
+        {
+            _nodes.Add(new CellNode(_nodes.Count, kind, left, right, index, value, function, name, 0));
+            return _nodes.Count - 1;
+        }
+
+        private int Evaluate(Expr expr)
+        {
+            switch (expr)
+            {
+                case NumberExpr number:
+                    return Add(NodeKind.Constant, value: number.Value);
+                case NameExpr name:
+                    return EvaluateName(name);
+                case CallExpr call:
+                    return Add(NodeKind.Function, Evaluate(call.Argument), function: call.Function);
+                case NegateExpr negate:
+                    return Add(NodeKind.Negate, Evaluate(negate.Operand));
+                case BinaryExpr binary:
+                    var kind = binary.Operator switch
+                    {
+                        '+' => NodeKind.Add,
+                        '-' => NodeKind.Subtract,
+                        '*' => NodeKind.Multiply,
+                        _ => NodeKind.Divide,
+                    };
+                    var left = Evaluate(binary.Left);
+                    return Add(kind, left, Evaluate(binary.Right));
+                case ProductExpr product:
+                    return EvaluateProduct(product);
+                default:
+                    throw new System.InvalidOperationException("unknown expression " + expr.GetType().Name);
+            }
+        }
+
+        private int EvaluateName(NameExpr name)
+        {
+            if (name.Primed)
+            {
+                if (!_states.Contains(name.Name))
+                {
+                    var suggestion = _states.FirstOrDefault(s => NameDistance.IsClose(name.Name, s));
+                    Report(DiagnosticDescriptors.UnknownState, name, name.Name, suggestion is null ? "" : $" (did you mean {suggestion}'?)");
+                    return Add(NodeKind.Constant);
+                }
+                if (_definitionLine[name.Display] >= _currentLine)
+                {
+                    Report(DiagnosticDescriptors.UsedBeforeDefinition, name, name.Display);
+                    return Add(NodeKind.Constant);
+                }
+                return _stateValues[name.Name];
+            }
+            if (name.Name == "x")
+            {
+                Report(DiagnosticDescriptors.InputShape, name);
+                return Add(NodeKind.Constant);
+            }
+            var stateIndex = _states.IndexOf(name.Name);
+            if (stateIndex >= 0) return PreviousState(stateIndex);
+            if (_definitionLine.TryGetValue(name.Name, out var line))
+            {
+                if (line >= _currentLine)
+                {
+                    Report(DiagnosticDescriptors.UsedBeforeDefinition, name, name.Display);
+                    return Add(NodeKind.Constant);
+                }
+                return _intermediates[name.Name];
+            }
+            if (_matrices.ContainsKey(name.Name))
+            {
+                Report(DiagnosticDescriptors.MatrixAndVector, name, name.Name);
+                return Add(NodeKind.Constant);
+            }
+            if (!_vectorNodes.TryGetValue(name.Name, out var node))
+            {
+                _vectors.Add(name.Name);
+                node = Add(NodeKind.Parameter, index: _vectors.Count - 1, name: UniqueName(name.Name));
+                _vectorNodes[name.Name] = node;
+            }
+            return node;
+        }
+
+        private int PreviousState(int state)
+        {
+            if (!_previousStateNodes.TryGetValue(state, out var node))
+            {
+                node = Add(NodeKind.PreviousState, index: state, name: UniqueName(_states[state]));
+                _previousStateNodes[state] = node;
+            }
+            return node;
+        }
+
+        private int EvaluateProduct(ProductExpr product)
+        {
+            var matrix = product.Matrix;
+            if (matrix.Name == "x" || _states.Contains(matrix.Name) || _definitionLine.ContainsKey(matrix.Name) || _vectorNodes.ContainsKey(matrix.Name))
+            {
+                Report(DiagnosticDescriptors.MatrixAndVector, matrix, matrix.Name);
+                return Add(NodeKind.Constant);
+            }
+
+            string key, description;
+            OperandKind kind;
+            int operand, operandNode = -1;
+            if (product.Operand is NameExpr { Primed: false } name && (name.Name == "x" || _states.Contains(name.Name) || !_definitionLine.ContainsKey(name.Name)))
+            {
+                if (name.Name == "x") { key = "x"; description = "the input x"; kind = OperandKind.Input; operand = 0; }
+                else if (_states.Contains(name.Name)) { key = "state " + name.Name; description = "the state " + name.Name; kind = OperandKind.State; operand = _states.IndexOf(name.Name); }
+                else
+                {
+                    Report(DiagnosticDescriptors.StateNeverUpdated, name, name.Name, matrix.Name);
+                    return Add(NodeKind.Constant);
+                }
+            }
+            else
+            {
+                operandNode = Evaluate(product.Operand);
+                key = "node " + operandNode;
+                description = "a value computed in the same step";
+                kind = OperandKind.Stage;
+                operand = _operandNodes.IndexOf(operandNode);
+                if (operand < 0) { _operandNodes.Add(operandNode); operand = _operandNodes.Count - 1; }
+            }
+
+            if (_matrices.TryGetValue(matrix.Name, out var existing))
+            {
+                if (existing.Key != key)
+                {
+                    Report(DiagnosticDescriptors.OperandConflict, product, matrix.Name, description, existing.Description);
+                    return Add(NodeKind.Constant);
+                }
+                return existing.Node;
+            }
+            var nodeKind = kind switch
+            {
+                OperandKind.Input => NodeKind.InputProduct,
+                OperandKind.State => NodeKind.StateProduct,
+                _ => NodeKind.StageProduct,
+            };
+            var operandName = kind switch
+            {
+                OperandKind.Input => "x",
+                OperandKind.State => _states[operand],
+                _ => _nodes[operandNode].Name.Length > 0 ? _nodes[operandNode].Name : "s" + operand,
+            };
+            var node = Add(nodeKind, left: operandNode, index: _products.Count, name: UniqueName(matrix.Name + "_" + operandName));
+            _products.Add((matrix.Name, key, kind, operand, node));
+            _matrices[matrix.Name] = (key, description, node);
+            return node;
+        }
+
+        private void ReportUnused(IReadOnlyList<Equation> equations)
+        {
+            var used = new HashSet<int>();
+            foreach (var node in _nodes)
+            {
+                if (node.Left >= 0) used.Add(node.Left);
+                if (node.Right >= 0) used.Add(node.Right);
+            }
+            foreach (var value in _stateValues.Values) used.Add(value);
+            foreach (var equation in equations)
+                if (!equation.Target.Primed && !used.Contains(_intermediates[equation.Target.Name]))
+                    Report(DiagnosticDescriptors.UnusedValue, equation.Target, equation.Target.Name);
+        }
+
+        private string UniqueName(string name)
+        {
+            var candidate = SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || name is "s" or "b" or "j" or "T" ? name + "_" : name;
+            var unique = candidate;
+            for (var i = 2; !_usedNames.Add(unique); i++) unique = candidate + i;
+            return unique;
+        }
+
+        private CellModel Assemble(CellDeclaration declaration, string text, List<EquationLine> lines, int output)
+        {
+            // Group the products by operand: one GEMM per group, groups laid side by side in their Z buffer.
+            var groups = new List<MatrixGroup>();
+            var products = new MatrixProduct[_products.Count];
+            var offsets = new Dictionary<OperandKind, int>();
+            var orderedKeys = _products
+                .OrderBy(p => p.Kind)
+                .ThenBy(p => p.Operand)
+                .GroupBy(p => (p.Kind, p.Operand));
+            var stages = ComputeStages();
+            foreach (var group in orderedKeys)
+            {
+                offsets.TryGetValue(group.Key.Kind, out var offset);
+                var members = group.ToList();
+                var stage = group.Key.Kind == OperandKind.Stage ? stages[_nodes[members[0].Node].Left] + 1 : 0;
+                groups.Add(new MatrixGroup(group.Key.Kind, group.Key.Operand, members.Select(m => m.Matrix).ToEquatableArray(), offset, stage));
+                for (var i = 0; i < members.Count; i++)
+                    products[_products.IndexOf(members[i])] = new MatrixProduct(members[i].Matrix, groups.Count - 1, offset + i);
+                offsets[group.Key.Kind] = offset + members.Count;
+            }
+            var nodes = _nodes.Select(n => n with { Stage = stages[n.Id] }).ToEquatableArray();
+            var operands = _operandNodes.Select(n => new StageOperand(n, stages[n])).ToEquatableArray();
+            return new CellModel(
+                declaration.Namespace, declaration.Containers, declaration.TypeName, declaration.TypeKeyword, text,
+                lines.ToEquatableArray(), _states.ToEquatableArray(), output, _vectors.ToEquatableArray(),
+                groups.ToEquatableArray(), products.ToEquatableArray(), nodes,
+                _states.Select(s => _stateValues[s]).ToEquatableArray(), operands,
+                stages.Length == 0 ? 1 : stages.Max() + 1, declaration.Hidden);
+        }
+
+        /// <summary>A node's stage is the number of same-step matrix products on its longest path from the leaves.</summary>
+        private int[] ComputeStages()
+        {
+            var stages = new int[_nodes.Count];
+            foreach (var node in _nodes) // nodes are created children first
+            {
+                stages[node.Id] = node.Kind switch
+                {
+                    NodeKind.StageProduct => stages[node.Left] + 1,
+                    _ when node.IsLeaf => 0,
+                    _ => System.Math.Max(stages[node.Left], node.Right >= 0 ? stages[node.Right] : 0),
+                };
+            }
+            return stages;
+        }
+    }
+}

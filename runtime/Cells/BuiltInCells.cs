@@ -1,0 +1,46 @@
+namespace RnnGen;
+
+// The built-in cells, declared in the cell language like any user cell. Matrix groups stack in the order written,
+// so the input and recurrent blocks match PyTorch's weight_ih / weight_hh layouts.
+
+/// <summary>Elman RNN (seed 000): s_t = tanh(U x_t + W s_{t-1} + b); PyTorch nn.RNN(nonlinearity='tanh').</summary>
+[RecurrentCell("""
+    h' = tanh(W x + U h + b)
+    """)]
+public partial struct SimpleRnnTanh;
+
+/// <summary>Elman RNN with relu; PyTorch nn.RNN(nonlinearity='relu').</summary>
+[RecurrentCell("""
+    h' = relu(W x + U h + b)
+    """)]
+public partial struct SimpleRnnRelu;
+
+/// <summary>LSTM with PyTorch's gate order i, f, g, o; states (h, c).</summary>
+[RecurrentCell("""
+    i  = sigmoid(W_i x + U_i h + b_i)
+    f  = sigmoid(W_f x + U_f h + b_f)
+    g  = tanh(W_g x + U_g h + b_g)
+    o  = sigmoid(W_o x + U_o h + b_o)
+    c' = f * c + i * g
+    h' = o * tanh(c')
+    """)]
+public partial struct Lstm;
+
+/// <summary>GRU as in PyTorch and Keras reset_after=True: gates r, z, n; h' = (1 − z) n + z h.</summary>
+[RecurrentCell("""
+    r  = sigmoid(W_r x + U_r h + b_r)
+    z  = sigmoid(W_z x + U_z h + b_z)
+    n  = tanh(W_n x + b_in + r * (U_n h + b_hn))
+    h' = (1 - z) * n + z * h
+    """)]
+public partial struct Gru;
+
+/// <summary>The seed's GRU (seed 001), reset before the product: n = tanh(W x + U (r ⊙ h) + b), h' = (1 − z) h + z n.
+/// U (r ⊙ h) depends on the same step, so this cell runs in two stages.</summary>
+[RecurrentCell("""
+    z  = sigmoid(W_z x + U_z h + b_z)
+    r  = sigmoid(W_r x + U_r h + b_r)
+    n  = tanh(W_n x + U_n (r * h) + b_n)
+    h' = (1 - z) * h + z * n
+    """)]
+public partial struct ResetBeforeGru;

@@ -1,0 +1,126 @@
+namespace RnnGen;
+
+/// <summary>
+/// The buffers of one forward step. Row-major; "block" means H columns. States live at <c>s·StateStride</c>,
+/// each as [Batch, H]; stage operands likewise at <c>o·OperandStride</c>.
+/// </summary>
+public readonly ref struct CellForwardStep<T>(
+    int batch, int hidden,
+    ReadOnlySpan<T> zx, ReadOnlySpan<T> zh, ReadOnlySpan<T> zs, ReadOnlySpan<T> vectors,
+    ReadOnlySpan<T> prev, Span<T> next, int stateStride,
+    Span<T> operands, int operandStride, Span<T> tape)
+{
+    public readonly int Batch = batch;
+    public readonly int Hidden = hidden;
+    /// <summary>[Batch, InputWidth blocks]: this step's input products W x.</summary>
+    public readonly ReadOnlySpan<T> Zx = zx;
+    /// <summary>[Batch, RecurrentWidth blocks]: U h for the previous states.</summary>
+    public readonly ReadOnlySpan<T> Zh = zh;
+    /// <summary>[Batch, StageWidth blocks]: products of same-step operands, filled between stages.</summary>
+    public readonly ReadOnlySpan<T> Zs = zs;
+    /// <summary>[vectors, H]: biases, peepholes.</summary>
+    public readonly ReadOnlySpan<T> Vectors = vectors;
+    public readonly ReadOnlySpan<T> Prev = prev;
+    public readonly Span<T> Next = next;
+    public readonly int StateStride = stateStride;
+    public readonly Span<T> Operands = operands;
+    public readonly int OperandStride = operandStride;
+    /// <summary>[Batch, TapeWidth blocks]: values the backward pass reads.</summary>
+    public readonly Span<T> Tape = tape;
+
+    /// <summary>Checks every buffer once per call so the kernels can index without bounds checks.</summary>
+    public void Validate(CellInfo info)
+    {
+        StepCheck.Sizes(info, Batch, Hidden, StateStride, OperandStride);
+        var rows = (long)Batch * Hidden;
+        StepCheck.Length(Zx.Length, rows * info.InputWidth, nameof(Zx));
+        StepCheck.Length(Zh.Length, rows * info.RecurrentWidth, nameof(Zh));
+        StepCheck.Length(Zs.Length, rows * info.StageWidth, nameof(Zs));
+        StepCheck.Length(Vectors.Length, (long)Hidden * info.Vectors.Count, nameof(Vectors));
+        StepCheck.Strided(Prev.Length, info.States.Count, StateStride, rows, nameof(Prev));
+        StepCheck.Strided(Next.Length, info.States.Count, StateStride, rows, nameof(Next));
+        StepCheck.Strided(Operands.Length, info.OperandStages.Count, OperandStride, rows, nameof(Operands));
+        StepCheck.Length(Tape.Length, rows * info.TapeWidth, nameof(Tape));
+    }
+}
+
+/// <summary>
+/// The buffers of one backward step. Gradient buffers of states and operands are compact: [count, Batch, H]
+/// (stride <see cref="GradientStride"/>). dZ buffers are written, DVectors is accumulated over the batch.
+/// </summary>
+public readonly ref struct CellBackwardStep<T>(
+    int batch, int hidden, ReadOnlySpan<T> vectors,
+    ReadOnlySpan<T> prev, ReadOnlySpan<T> next, int stateStride,
+    ReadOnlySpan<T> operands, int operandStride, ReadOnlySpan<T> tape, Span<T> carry,
+    ReadOnlySpan<T> dNext, Span<T> dPrev, Span<T> dZx, Span<T> dZh, Span<T> dZs,
+    ReadOnlySpan<T> dOperands, Span<T> dVectors)
+{
+    public readonly int Batch = batch;
+    public readonly int Hidden = hidden;
+    public readonly ReadOnlySpan<T> Vectors = vectors;
+    public readonly ReadOnlySpan<T> Prev = prev;
+    public readonly ReadOnlySpan<T> Next = next;
+    public readonly int StateStride = stateStride;
+    public readonly ReadOnlySpan<T> Operands = operands;
+    public readonly int OperandStride = operandStride;
+    public readonly ReadOnlySpan<T> Tape = tape;
+    /// <summary>[Batch, CarryWidth blocks]: adjoints passed from a later stage to an earlier one.</summary>
+    public readonly Span<T> Carry = carry;
+    /// <summary>dL/d(new states), [states, Batch, H].</summary>
+    public readonly ReadOnlySpan<T> DNext = dNext;
+    /// <summary>dL/d(previous states) through the elementwise path, [states, Batch, H]; the runtime adds dZh·U.</summary>
+    public readonly Span<T> DPrev = dPrev;
+    public readonly Span<T> DZx = dZx;
+    public readonly Span<T> DZh = dZh;
+    public readonly Span<T> DZs = dZs;
+    /// <summary>dL/d(stage operands), [operands, Batch, H], computed by the runtime as dZs·M.</summary>
+    public readonly ReadOnlySpan<T> DOperands = dOperands;
+    public readonly Span<T> DVectors = dVectors;
+
+    public int GradientStride => Batch * Hidden;
+
+    public void Validate(CellInfo info)
+    {
+        StepCheck.Sizes(info, Batch, Hidden, StateStride, OperandStride);
+        var rows = (long)Batch * Hidden;
+        StepCheck.Length(Vectors.Length, (long)Hidden * info.Vectors.Count, nameof(Vectors));
+        StepCheck.Length(DVectors.Length, (long)Hidden * info.Vectors.Count, nameof(DVectors));
+        StepCheck.Strided(Prev.Length, info.States.Count, StateStride, rows, nameof(Prev));
+        StepCheck.Strided(Next.Length, info.States.Count, StateStride, rows, nameof(Next));
+        StepCheck.Strided(Operands.Length, info.OperandStages.Count, OperandStride, rows, nameof(Operands));
+        StepCheck.Length(Tape.Length, rows * info.TapeWidth, nameof(Tape));
+        StepCheck.Length(Carry.Length, rows * info.CarryWidth, nameof(Carry));
+        StepCheck.Length(DNext.Length, rows * info.States.Count, nameof(DNext));
+        StepCheck.Length(DPrev.Length, rows * info.States.Count, nameof(DPrev));
+        StepCheck.Length(DZx.Length, rows * info.InputWidth, nameof(DZx));
+        StepCheck.Length(DZh.Length, rows * info.RecurrentWidth, nameof(DZh));
+        StepCheck.Length(DZs.Length, rows * info.StageWidth, nameof(DZs));
+        StepCheck.Length(DOperands.Length, rows * info.OperandStages.Count, nameof(DOperands));
+    }
+}
+
+internal static class StepCheck
+{
+    public static void Sizes(CellInfo info, int batch, int hidden, int stateStride, int operandStride)
+    {
+        if (batch < 0) throw new ArgumentOutOfRangeException("batch", batch, "The batch size must not be negative.");
+        if (hidden <= 0) throw new ArgumentOutOfRangeException("hidden", hidden, "The hidden size must be positive.");
+        if (info.Hidden != 0 && hidden != info.Hidden)
+            throw new ArgumentException($"Cell {info.Name} was generated for hidden size {info.Hidden}, got {hidden}.", "hidden");
+        if (info.States.Count > 1 && stateStride < (long)batch * hidden)
+            throw new ArgumentException($"StateStride {stateStride} is smaller than one state ({batch}×{hidden}).", "stateStride");
+        if (info.OperandStages.Count > 1 && operandStride < (long)batch * hidden)
+            throw new ArgumentException($"OperandStride {operandStride} is smaller than one operand ({batch}×{hidden}).", "operandStride");
+    }
+
+    public static void Length(int actual, long expected, string name)
+    {
+        if (actual < expected)
+            throw new ArgumentException($"{name} holds {actual} elements but the step needs {expected}.", name);
+    }
+
+    public static void Strided(int actual, int count, int stride, long rows, string name)
+    {
+        if (count > 0) Length(actual, (long)(count - 1) * stride + rows, name);
+    }
+}

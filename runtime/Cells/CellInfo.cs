@@ -1,0 +1,51 @@
+namespace RnnGen;
+
+/// <summary>What a matrix multiplies: the step input x, a previous state, or a value computed within the step.</summary>
+public enum OperandKind { Input, State, Stage }
+
+/// <summary>
+/// Matrices applied to one operand, stacked in declaration order into one [Matrices.Length·H, operand size] block,
+/// so one GEMM gives all their products: Z[:, Offset·H ..] = operand · blockᵀ.
+/// </summary>
+/// <param name="Operand">The state index (State) or stage-operand index (Stage); 0 for the input.</param>
+/// <param name="Offset">Column block (in units of H) within the Zx, Zh or Zs buffer.</param>
+/// <param name="Stage">For Stage groups, the forward stage that reads the product.</param>
+public sealed record MatrixGroupInfo(OperandKind Kind, int Operand, string[] Matrices, int Offset, int Stage);
+
+/// <summary>The metadata the generator derives from a cell's equations.</summary>
+public sealed class CellInfo(
+    string name, string equations, string[] states, int outputState, string[] vectors, MatrixGroupInfo[] groups,
+    int[] operandStages, int stageCount, int tapeWidth, int carryWidth, int elementwiseOps, int hidden)
+{
+    public string Name { get; } = name;
+    public string Equations { get; } = equations;
+    /// <summary>State names in order of first appearance (LSTM: h, c).</summary>
+    public IReadOnlyList<string> States { get; } = states;
+    public int OutputState { get; } = outputState;
+    /// <summary>Vector parameters (biases, peepholes), each of length H, in order of first appearance.</summary>
+    public IReadOnlyList<string> Vectors { get; } = vectors;
+    public IReadOnlyList<MatrixGroupInfo> Groups { get; } = groups;
+    /// <summary>For each same-step operand, the forward stage that computes it.</summary>
+    public IReadOnlyList<int> OperandStages { get; } = operandStages;
+    public int StageCount { get; } = stageCount;
+    /// <summary>H-vectors saved per batch row and step for the backward pass.</summary>
+    public int TapeWidth { get; } = tapeWidth;
+    /// <summary>H-vectors of adjoint passed between backward stages.</summary>
+    public int CarryWidth { get; } = carryWidth;
+    public int ElementwiseOps { get; } = elementwiseOps;
+    /// <summary>Compile-time hidden size, or 0 when any size is accepted.</summary>
+    public int Hidden { get; } = hidden;
+
+    public int InputWidth { get; } = Width(groups, OperandKind.Input);
+    public int RecurrentWidth { get; } = Width(groups, OperandKind.State);
+    public int StageWidth { get; } = Width(groups, OperandKind.Stage);
+
+    private static int Width(MatrixGroupInfo[] groups, OperandKind kind) =>
+        groups.Where(g => g.Kind == kind).Sum(g => g.Matrices.Length);
+
+    /// <summary>Floating-point operations of one forward step over a batch (2 per multiply–add, 1 per elementwise op).</summary>
+    public double ForwardFlops(int inputSize, int hidden, int batch) =>
+        (2.0 * hidden * (InputWidth * inputSize + (RecurrentWidth + StageWidth) * hidden) + ElementwiseOps * (double)hidden) * batch;
+
+    public override string ToString() => $"{Name}: states ({string.Join(", ", States)}), {Groups.Sum(g => g.Matrices.Length)} matrices, {Vectors.Count} vectors, {StageCount} stage(s)";
+}

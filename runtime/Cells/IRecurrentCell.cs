@@ -1,0 +1,18 @@
+using System.Numerics;
+
+namespace RnnGen;
+
+/// <summary>
+/// A cell whose kernels the generator emitted. Static abstract members let every layer be specialized by the JIT
+/// for its cell: no virtual calls or delegates in the time loop.
+/// </summary>
+public interface IRecurrentCell
+{
+    static abstract CellInfo Info { get; }
+
+    /// <summary>One forward stage over a batch for one step.</summary>
+    static abstract void Forward<T>(int stage, in CellForwardStep<T> step) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>One backward stage over a batch for one step (stages run last to first).</summary>
+    static abstract void Backward<T>(int stage, in CellBackwardStep<T> step) where T : unmanaged, IFloatingPointIeee754<T>;
+}

@@ -1,0 +1,24 @@
+namespace RnnGen;
+
+/// <summary>
+/// Declares a recurrent cell by its equations; the RnnGen generator emits the cell's forward and backward kernels.
+/// <code>
+/// [RecurrentCell("""
+///     h' = tanh(W x + U h + b)
+///     """)]
+/// public partial struct MyRnn;
+/// </code>
+/// <c>x</c> is the input; a primed name (<c>h'</c>) is a state's new value; other names on the left are intermediates;
+/// undeclared names are parameters: <c>A v</c> makes A a matrix, elementwise use makes a vector.
+/// </summary>
+[AttributeUsage(AttributeTargets.Struct | AttributeTargets.Class | AttributeTargets.Interface, Inherited = false)]
+public sealed class RecurrentCellAttribute(string equations) : Attribute
+{
+    public string Equations { get; } = equations;
+
+    /// <summary>Optional compile-time hidden size: the kernels are specialized for it and reject any other.</summary>
+    public int Hidden { get; set; }
+
+    /// <summary>The state emitted as the step's output; defaults to <c>h</c>, else the first state.</summary>
+    public string? Output { get; set; }
+}

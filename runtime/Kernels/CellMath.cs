@@ -1,0 +1,115 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace RnnGen.Kernels;
+
+/// <summary>
+/// The elementwise functions of the cell language, each for one value and for a Vector&lt;T&gt;, with derivatives
+/// written in terms of the output y = f(x) (what the forward pass saves).
+/// </summary>
+public static class CellMath
+{
+    // ---- exp (the building block) ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Exp<T>(T x) where T : IFloatingPointIeee754<T> => T.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Exp<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return Vector.Exp(x.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector.Exp(x.As<T, double>()).As<double, T>();
+        throw new NotSupportedException($"Vector exp of {typeof(T).Name}");
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Log<T>(T x) where T : IFloatingPointIeee754<T> => T.Log(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Log<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return Vector.Log(x.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector.Log(x.As<T, double>()).As<double, T>();
+        throw new NotSupportedException($"Vector log of {typeof(T).Name}");
+    }
+
+    /// <summary>d log(x)/dx = 1/x = e^-y.</summary>
+    public static T LogDerivative<T>(T y) where T : IFloatingPointIeee754<T> => T.Exp(-y);
+    public static Vector<T> LogDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Exp(-y);
+
+    // ---- sigmoid ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sigmoid<T>(T x) where T : IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Sigmoid<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector<T>.One / (Vector<T>.One + Exp(-x));
+
+    // ---- tanh ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Tanh<T>(T x) where T : IFloatingPointIeee754<T> => T.Tanh(x);
+
+    /// <summary>tanh x = sign(x)·(1 − e)/(1 + e) with e = exp(−2|x|): never overflows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Tanh<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var e = Exp(Vector.Abs(x) * new Vector<T>(T.CreateTruncating(-2)));
+        var t = (Vector<T>.One - e) / (Vector<T>.One + e);
+        return Vector.ConditionalSelect(Vector.LessThan(x, Vector<T>.Zero), -t, t);
+    }
+
+    // ---- relu ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Relu<T>(T x) where T : IFloatingPointIeee754<T> => x > T.Zero ? x : T.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Relu<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector.Max(x, Vector<T>.Zero);
+
+    /// <summary>1 where the output is positive, else 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T ReluDerivative<T>(T y) where T : IFloatingPointIeee754<T> => y > T.Zero ? T.One : T.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> ReluDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector.ConditionalSelect(Vector.GreaterThan(y, Vector<T>.Zero), Vector<T>.One, Vector<T>.Zero);
+
+    // ---- softplus: log(1 + e^x) = max(x, 0) + log(1 + e^-|x|) ----
+    public static T Softplus<T>(T x) where T : IFloatingPointIeee754<T> => T.Max(x, T.Zero) + T.Log(T.One + T.Exp(-T.Abs(x)));
+
+    public static Vector<T> Softplus<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector.Max(x, Vector<T>.Zero) + Log(Vector<T>.One + Exp(-Vector.Abs(x)));
+
+    /// <summary>sigmoid(x) = 1 − e^-y.</summary>
+    public static T SoftplusDerivative<T>(T y) where T : IFloatingPointIeee754<T> => T.One - T.Exp(-y);
+    public static Vector<T> SoftplusDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vector<T>.One - Exp(-y);
+
+    // ---- softsign: x / (1 + |x|) ----
+    public static T Softsign<T>(T x) where T : IFloatingPointIeee754<T> => x / (T.One + T.Abs(x));
+    public static Vector<T> Softsign<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x / (Vector<T>.One + Vector.Abs(x));
+
+    /// <summary>1/(1+|x|)² = (1 − |y|)².</summary>
+    public static T SoftsignDerivative<T>(T y) where T : IFloatingPointIeee754<T> { var a = T.One - T.Abs(y); return a * a; }
+    public static Vector<T> SoftsignDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> { var a = Vector<T>.One - Vector.Abs(y); return a * a; }
+
+    // ---- hard sigmoid (Keras): clamp(0.2 x + 0.5, 0, 1) ----
+    public static T HardSigmoid<T>(T x) where T : IFloatingPointIeee754<T> =>
+        T.Clamp(T.CreateTruncating(0.2) * x + T.CreateTruncating(0.5), T.Zero, T.One);
+
+    public static Vector<T> HardSigmoid<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector.Min(Vector.Max(new Vector<T>(T.CreateTruncating(0.2)) * x + new Vector<T>(T.CreateTruncating(0.5)), Vector<T>.Zero), Vector<T>.One);
+
+    /// <summary>0.2 inside the linear part (0 &lt; y &lt; 1), else 0.</summary>
+    public static T HardSigmoidDerivative<T>(T y) where T : IFloatingPointIeee754<T> =>
+        y > T.Zero && y < T.One ? T.CreateTruncating(0.2) : T.Zero;
+
+    public static Vector<T> HardSigmoidDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector.ConditionalSelect(Vector.GreaterThan(y, Vector<T>.Zero) & Vector.LessThan(y, Vector<T>.One),
+            new Vector<T>(T.CreateTruncating(0.2)), Vector<T>.Zero);
+
+    // ---- sqrt ----
+    public static T Sqrt<T>(T x) where T : IFloatingPointIeee754<T> => T.Sqrt(x);
+    public static Vector<T> Sqrt<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector.SquareRoot(x);
+
+    /// <summary>1 / (2y).</summary>
+    public static T SqrtDerivative<T>(T y) where T : IFloatingPointIeee754<T> => T.One / (y + y);
+    public static Vector<T> SqrtDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vector<T>.One / (y + y);
+}

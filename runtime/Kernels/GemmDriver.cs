@@ -1,0 +1,133 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace RnnGen.Kernels;
+
+/// <summary>One (already validated) GEMM, or one thread's slice of it, as raw pointers so it can
+/// cross to a worker thread. Strides are in elements.</summary>
+internal unsafe struct GemmJob
+{
+    public void* A, B, C;
+    public nint Lda, Ldb, Ldc;
+    public int M, N, K;
+    public bool TransA, TransB, Accumulate;
+}
+
+/// <summary>
+/// The GotoBLAS/BLIS loop nest for one kernel: jc (NC columns) → pc (KC depth, pack B) → ic (MC rows,
+/// pack A) → jr (NR) → ir (MR) → micro-kernel. Generic over the kernel struct so the JIT
+/// specializes the whole nest per (T, kernel).
+/// </summary>
+internal static unsafe class GemmDriver<T, TKernel>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TKernel : struct, IGemmKernel<T>
+{
+    public static void Run(in GemmJob job)
+    {
+        // Few rows: unpacked fp32 paths are cheaper than packing B (folds away for other kernels).
+        if (typeof(TKernel) == typeof(F32Avx512Kernel) && GemmSmallM.TryRun(job))
+            return;
+        int m = job.M, n = job.N, k = job.K;
+        int mr = TKernel.MR, nr = TKernel.NR;
+        T* a = (T*)job.A, b = (T*)job.B, c = (T*)job.C;
+        nint ldc = job.Ldc;
+        // Element (i,p) of op(A) is a[i*aLane + p*aK]; element (p,j) of op(B) is b[j*bLane + p*bK].
+        nint aLane = job.TransA ? 1 : job.Lda, aK = job.TransA ? job.Lda : 1;
+        nint bLane = job.TransB ? job.Ldb : 1, bK = job.TransB ? 1 : job.Ldb;
+
+        // Balance the depth blocks (k = 600 → 3 × 200 rather than 384 + 216) so none is short.
+        int kBlocks = (k + TKernel.KC - 1) / TKernel.KC;
+        int kcStep = (k + kBlocks - 1) / kBlocks;
+        int mcStep = Math.Min(m, TKernel.MC);
+        int ncStep = Math.Min(n, TKernel.NC);
+
+        // Buffers sized for this call only (grown on demand, reused afterwards: no steady-state allocation).
+        T* aPack = GemmBuffers<T>.PackA(RoundUp(mcStep, mr) * kcStep);
+        T* bPack = GemmBuffers<T>.PackB(RoundUp(ncStep, nr) * kcStep);
+        T* tile = stackalloc T[mr * nr];
+
+        for (int jc = 0; jc < n; jc += ncStep)
+        {
+            int nc = Math.Min(ncStep, n - jc);
+            for (int pc = 0; pc < k; pc += kcStep)
+            {
+                int kc = Math.Min(kcStep, k - pc);
+                // The first depth block initializes C unless the caller asked to accumulate.
+                bool overwrite = pc == 0 && !job.Accumulate;
+                GemmPack.Panels(b + jc * bLane + pc * bK, bLane, bK, !job.TransB, nc, kc, bPack, nr);
+                for (int ic = 0; ic < m; ic += mcStep)
+                {
+                    int mc = Math.Min(mcStep, m - ic);
+                    GemmPack.Panels(a + ic * aLane + pc * aK, aLane, aK, job.TransA, mc, kc, aPack, mr);
+                    Macro(mc, nc, kc, aPack, bPack, c + ic * ldc + jc, ldc, overwrite, tile);
+                }
+            }
+        }
+    }
+
+    /// <summary>All micro-tiles of one packed (mc × kc) · (kc × nc) block. ir is innermost so one B
+    /// micro-panel stays in L1 while the A micro-panels stream from L2.</summary>
+    private static void Macro(int mc, int nc, int kc, T* aPack, T* bPack, T* c, nint ldc, bool overwrite, T* tile)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int nLeft = Math.Min(nr, nc - jr);
+            T* bPanel = bPack + (nint)jr * kc;
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                int mLeft = Math.Min(mr, mc - ir);
+                T* aPanel = aPack + (nint)ir * kc;
+                T* cTile = c + ir * ldc + jr;
+                if (mLeft == mr && nLeft == nr)
+                {
+                    TKernel.Run(kc, aPanel, bPanel, cTile, ldc, overwrite);
+                }
+                else
+                {
+                    // Edge tile: compute the full (zero-padded) tile aside, write back only the valid part.
+                    TKernel.Run(kc, aPanel, bPanel, tile, nr, overwrite: true);
+                    MergeTile(tile, nr, cTile, ldc, mLeft, nLeft, overwrite);
+                }
+            }
+        }
+    }
+
+    private static void MergeTile(T* tile, int nr, T* c, nint ldc, int rows, int cols, bool overwrite)
+    {
+        for (int i = 0; i < rows; i++, tile += nr, c += ldc)
+        {
+            if (overwrite)
+                for (int j = 0; j < cols; j++) c[j] = tile[j];
+            else
+                for (int j = 0; j < cols; j++) c[j] += tile[j];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+}
+
+/// <summary>Per-thread packing buffers: pinned (POH) arrays, 64-byte aligned for the zmm loads,
+/// grown on demand and never shrunk.</summary>
+internal static unsafe class GemmBuffers<T> where T : unmanaged
+{
+    private const int Align = 64;
+    [ThreadStatic] private static T[]? t_a;
+    [ThreadStatic] private static T[]? t_b;
+
+    public static T* PackA(int elements) => Get(ref t_a, elements);
+    public static T* PackB(int elements) => Get(ref t_b, elements);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T* Get(ref T[]? buffer, int elements)
+    {
+        int needed = elements + Align / sizeof(T);
+        T[]? arr = buffer;
+        if (arr is null || arr.Length < needed)
+            buffer = arr = GC.AllocateUninitializedArray<T>(needed, pinned: true);
+        nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(arr));
+        return (T*)((p + (Align - 1)) & ~(nint)(Align - 1));
+    }
+}

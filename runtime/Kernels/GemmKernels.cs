@@ -1,0 +1,307 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace RnnGen.Kernels;
+
+/// <summary>
+/// A GEMM micro-kernel plus the block sizes that suit it. The driver is generic over the kernel
+/// struct, so every constant below is folded by the JIT and the kernel call is inlined/direct.
+/// </summary>
+/// <remarks>
+/// Contract of <see cref="Run"/>: <c>a</c> is a packed A micro-panel (kc × MR, k-major, MR values per k),
+/// <c>b</c> a packed B micro-panel (kc × NR, k-major), and the full MR × NR tile at <c>c</c> (row stride
+/// <c>ldc</c>) receives <c>(overwrite ? 0 : C) + a·b</c>.
+/// </remarks>
+internal unsafe interface IGemmKernel<T> where T : unmanaged
+{
+    static abstract int MR { get; }
+    static abstract int NR { get; }
+    /// <summary>Depth of one packed block (B micro-panel kc×NR stays in L1 across the MR loop).</summary>
+    static abstract int KC { get; }
+    /// <summary>Rows of A packed at once (MC×KC block stays in L2).</summary>
+    static abstract int MC { get; }
+    /// <summary>Columns of B packed at once (KC×NC block lives in L2/L3).</summary>
+    static abstract int NC { get; }
+    static abstract void Run(int kc, T* a, T* b, T* c, nint ldc, bool overwrite);
+}
+
+/// <summary>fp32, AVX-512: 8 rows × 32 columns = 16 zmm accumulators (enough independent FMA chains
+/// to cover 2 FMA ports × 4 cycles latency), each k step = 2 loads of B + 8 broadcasts of A.</summary>
+internal unsafe struct F32Avx512Kernel : IGemmKernel<float>
+{
+    public static int MR => 8;
+    public static int NR => 32;
+    static readonly int s_kc = int.Parse(Environment.GetEnvironmentVariable("KC") ?? "384");
+    static readonly int s_mc = int.Parse(Environment.GetEnvironmentVariable("MC") ?? "192");
+    static readonly int s_nc = int.Parse(Environment.GetEnvironmentVariable("NC") ?? "2048");
+    public static int KC => s_kc;
+    public static int MC => s_mc;
+    public static int NC => s_nc;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
+            Vector512<float> x = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]);
+            c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]);
+            c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]);
+            c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]);
+            c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            a += 8;
+            b += 32;
+        }
+        Store(c, c00, c01, overwrite); c += ldc;
+        Store(c, c10, c11, overwrite); c += ldc;
+        Store(c, c20, c21, overwrite); c += ldc;
+        Store(c, c30, c31, overwrite); c += ldc;
+        Store(c, c40, c41, overwrite); c += ldc;
+        Store(c, c50, c51, overwrite); c += ldc;
+        Store(c, c60, c61, overwrite); c += ldc;
+        Store(c, c70, c71, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector512<float> v0, Vector512<float> v1, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            v0 += Vector512.Load(c);
+            v1 += Vector512.Load(c + 16);
+        }
+        v0.Store(c);
+        v1.Store(c + 16);
+    }
+}
+
+/// <summary>fp64, AVX-512: 8 rows × 16 columns = 16 zmm accumulators.</summary>
+internal unsafe struct F64Avx512Kernel : IGemmKernel<double>
+{
+    public static int MR => 8;
+    public static int NR => 16;
+    public static int KC => 256;
+    public static int MC => 128;
+    public static int NC => 2048;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run(int kc, double* a, double* b, double* c, nint ldc, bool overwrite)
+    {
+        Vector512<double> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<double> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<double> c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<double> c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<double> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 8);
+            Vector512<double> x = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]);
+            c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]);
+            c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]);
+            c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]);
+            c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]);
+            c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]);
+            c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]);
+            c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            a += 8;
+            b += 16;
+        }
+        Store(c, c00, c01, overwrite); c += ldc;
+        Store(c, c10, c11, overwrite); c += ldc;
+        Store(c, c20, c21, overwrite); c += ldc;
+        Store(c, c30, c31, overwrite); c += ldc;
+        Store(c, c40, c41, overwrite); c += ldc;
+        Store(c, c50, c51, overwrite); c += ldc;
+        Store(c, c60, c61, overwrite); c += ldc;
+        Store(c, c70, c71, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(double* c, Vector512<double> v0, Vector512<double> v1, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            v0 += Vector512.Load(c);
+            v1 += Vector512.Load(c + 8);
+        }
+        v0.Store(c);
+        v1.Store(c + 8);
+    }
+}
+
+/// <summary>fp32, AVX2+FMA (16 ymm registers): the classic 6 × 16 tile = 12 accumulators,
+/// leaving room for 2 B vectors and 1 broadcast without spilling.</summary>
+internal unsafe struct F32Avx2Kernel : IGemmKernel<float>
+{
+    public static int MR => 6;
+    public static int NR => 16;
+    public static int KC => 256;
+    public static int MC => 144;
+    public static int NC => 2048;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
+            Vector256<float> x = Vector256.Create(a[0]);
+            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]);
+            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]);
+            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]);
+            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]);
+            c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]);
+            c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            a += 6;
+            b += 16;
+        }
+        Store(c, c00, c01, overwrite); c += ldc;
+        Store(c, c10, c11, overwrite); c += ldc;
+        Store(c, c20, c21, overwrite); c += ldc;
+        Store(c, c30, c31, overwrite); c += ldc;
+        Store(c, c40, c41, overwrite); c += ldc;
+        Store(c, c50, c51, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector256<float> v0, Vector256<float> v1, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            v0 += Vector256.Load(c);
+            v1 += Vector256.Load(c + 8);
+        }
+        v0.Store(c);
+        v1.Store(c + 8);
+    }
+}
+
+/// <summary>fp64, AVX2+FMA: 6 × 8 tile = 12 ymm accumulators.</summary>
+internal unsafe struct F64Avx2Kernel : IGemmKernel<double>
+{
+    public static int MR => 6;
+    public static int NR => 8;
+    public static int KC => 256;
+    public static int MC => 96;
+    public static int NC => 2048;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run(int kc, double* a, double* b, double* c, nint ldc, bool overwrite)
+    {
+        Vector256<double> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<double> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector256<double> c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<double> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 4);
+            Vector256<double> x = Vector256.Create(a[0]);
+            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]);
+            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]);
+            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]);
+            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]);
+            c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]);
+            c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            a += 6;
+            b += 8;
+        }
+        Store(c, c00, c01, overwrite); c += ldc;
+        Store(c, c10, c11, overwrite); c += ldc;
+        Store(c, c20, c21, overwrite); c += ldc;
+        Store(c, c30, c31, overwrite); c += ldc;
+        Store(c, c40, c41, overwrite); c += ldc;
+        Store(c, c50, c51, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(double* c, Vector256<double> v0, Vector256<double> v1, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            v0 += Vector256.Load(c);
+            v1 += Vector256.Load(c + 4);
+        }
+        v0.Store(c);
+        v1.Store(c + 4);
+    }
+}
+
+/// <summary>Portable fallback (no AVX2/AVX-512): a 4 × 4 scalar tile.</summary>
+internal unsafe struct ScalarKernel<T> : IGemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int MR => 4;
+    public static int NR => 4;
+    public static int KC => 256;
+    public static int MC => 64;
+    public static int NC => 1024;
+
+    public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
+    {
+        T c00 = T.Zero, c01 = T.Zero, c02 = T.Zero, c03 = T.Zero;
+        T c10 = T.Zero, c11 = T.Zero, c12 = T.Zero, c13 = T.Zero;
+        T c20 = T.Zero, c21 = T.Zero, c22 = T.Zero, c23 = T.Zero;
+        T c30 = T.Zero, c31 = T.Zero, c32 = T.Zero, c33 = T.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            T b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
+            T x = a[0]; c00 += x * b0; c01 += x * b1; c02 += x * b2; c03 += x * b3;
+            x = a[1]; c10 += x * b0; c11 += x * b1; c12 += x * b2; c13 += x * b3;
+            x = a[2]; c20 += x * b0; c21 += x * b1; c22 += x * b2; c23 += x * b3;
+            x = a[3]; c30 += x * b0; c31 += x * b1; c32 += x * b2; c33 += x * b3;
+            a += 4;
+            b += 4;
+        }
+        Store(c, c00, c01, c02, c03, overwrite); c += ldc;
+        Store(c, c10, c11, c12, c13, overwrite); c += ldc;
+        Store(c, c20, c21, c22, c23, overwrite); c += ldc;
+        Store(c, c30, c31, c32, c33, overwrite);
+    }
+
+    private static void Store(T* c, T v0, T v1, T v2, T v3, bool overwrite)
+    {
+        if (overwrite)
+        {
+            c[0] = v0; c[1] = v1; c[2] = v2; c[3] = v3;
+        }
+        else
+        {
+            c[0] += v0; c[1] += v1; c[2] += v2; c[3] += v3;
+        }
+    }
+}

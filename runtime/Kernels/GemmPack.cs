@@ -1,0 +1,135 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace RnnGen.Kernels;
+
+/// <summary>
+/// Packing of A and B blocks into the k-major micro-panels the micro-kernels read. A and B use the
+/// same routine: a "lane" is a row of op(A) or a column of op(B), and a panel is <c>w</c> lanes
+/// (MR or NR) stored as <c>dst[p*w + lane]</c>. Transposes are resolved here, so the kernel is
+/// always the same.
+/// </summary>
+internal static unsafe class GemmPack
+{
+    /// <summary>
+    /// Packs <paramref name="lanes"/> × <paramref name="kc"/> elements, element (lane l, depth p) being
+    /// <c>src[l*laneStride + p*kStride]</c>, into ceil(lanes/w) panels of kc×w (panel q at dst + q*w*kc).
+    /// Lanes past the end are zero-filled (zeros, not garbage: stale denormals would slow the FMAs).
+    /// </summary>
+    /// <param name="lanesContiguous">true when laneStride == 1 (copy rows of w), false when kStride == 1 (transpose).</param>
+    public static void Panels<T>(T* src, nint laneStride, nint kStride, bool lanesContiguous,
+        int lanes, int kc, T* dst, int w) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int l0 = 0; l0 < lanes; l0 += w, dst += (nint)w * kc)
+        {
+            int count = Math.Min(w, lanes - l0);
+            T* s = src + l0 * laneStride;
+            if (count < w)
+                PartialPanel(s, laneStride, kStride, count, kc, dst, w);
+            else if (lanesContiguous)
+                CopyPanel(s, kStride, kc, dst, w);
+            else
+                TransposePanel(s, laneStride, kc, dst, w);
+        }
+    }
+
+    /// <summary>Full panel whose w lanes are contiguous for each p: one row copy per p.</summary>
+    private static void CopyPanel<T>(T* s, nint kStride, int kc, T* dst, int w) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Vector256.IsHardwareAccelerated && w * sizeof(T) % 32 == 0)
+        {
+            int step = Vector256<T>.Count;
+            for (int p = 0; p < kc; p++, s += kStride, dst += w)
+                for (int i = 0; i < w; i += step)
+                    Vector256.Load(s + i).Store(dst + i);
+            return;
+        }
+        for (int p = 0; p < kc; p++, s += kStride, dst += w)
+            for (int i = 0; i < w; i++)
+                dst[i] = s[i];
+    }
+
+    /// <summary>Full panel whose lanes are contiguous along k: a transpose, done in 8×8 (float) or
+    /// 4×4 (double) register blocks when AVX is available.</summary>
+    private static void TransposePanel<T>(T* s, nint laneStride, int kc, T* dst, int w) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int p = 0;
+        if (typeof(T) == typeof(float) && Avx.IsSupported && w % 8 == 0)
+        {
+            for (; p + 8 <= kc; p += 8)
+                for (int g = 0; g < w; g += 8)
+                    Transpose8x8((float*)(s + g * laneStride + p), laneStride, (float*)(dst + (nint)p * w + g), w);
+        }
+        else if (typeof(T) == typeof(double) && Avx.IsSupported && w % 4 == 0)
+        {
+            for (; p + 4 <= kc; p += 4)
+                for (int g = 0; g < w; g += 4)
+                    Transpose4x4((double*)(s + g * laneStride + p), laneStride, (double*)(dst + (nint)p * w + g), w);
+        }
+        // Remaining depth (or no AVX): lane-by-lane, reading contiguously.
+        for (int l = 0; l < w; l++)
+        {
+            T* sl = s + l * laneStride;
+            for (int q = p; q < kc; q++)
+                dst[(nint)q * w + l] = sl[q];
+        }
+    }
+
+    /// <summary>Edge panel with count &lt; w lanes: scalar, zero-padding the missing lanes.</summary>
+    private static void PartialPanel<T>(T* s, nint laneStride, nint kStride, int count, int kc, T* dst, int w)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int p = 0; p < kc; p++, dst += w)
+        {
+            T* sp = s + p * kStride;
+            int l = 0;
+            for (; l < count; l++)
+                dst[l] = sp[l * laneStride];
+            for (; l < w; l++)
+                dst[l] = T.Zero;
+        }
+    }
+
+    /// <summary>8×8 fp32 transpose: row r of src (8 floats at src + r*srcStride) becomes column r of dst.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, nint srcStride, float* dst, nint dstStride)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + srcStride);
+        Vector256<float> r2 = Avx.LoadVector256(src + 2 * srcStride), r3 = Avx.LoadVector256(src + 3 * srcStride);
+        Vector256<float> r4 = Avx.LoadVector256(src + 4 * srcStride), r5 = Avx.LoadVector256(src + 5 * srcStride);
+        Vector256<float> r6 = Avx.LoadVector256(src + 6 * srcStride), r7 = Avx.LoadVector256(src + 7 * srcStride);
+        // Interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(s3, s7, 0x31));
+    }
+
+    /// <summary>4×4 fp64 transpose: row r of src becomes column r of dst.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(double* src, nint srcStride, double* dst, nint dstStride)
+    {
+        Vector256<double> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + srcStride);
+        Vector256<double> r2 = Avx.LoadVector256(src + 2 * srcStride), r3 = Avx.LoadVector256(src + 3 * srcStride);
+        Vector256<double> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<double> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Avx.Store(dst, Avx.Permute2x128(t0, t2, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(t1, t3, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(t0, t2, 0x31));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(t1, t3, 0x31));
+    }
+}

@@ -1,0 +1,322 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace RnnGen.Kernels;
+
+/// <summary>
+/// fp32 AVX-512 paths for few rows (the per-time-step products h[B,H]·Uᵀ and dZh·U with small batch B)
+/// that read B in place instead of packing it. Packing B costs as much as the product when m is tiny,
+/// since each packed element would then be used only once or a few times.
+/// <list type="bullet">
+/// <item>transB=true (B stored n×k, rows contiguous along k): dot-product tiles of 4 rows of A × 4 rows
+/// of B, 16 zmm accumulators along k, reduced at the end. A 4-row block of B stays in L1 while
+/// all rows of A stream past it, so B is read from memory once.</item>
+/// <item>transB=false with m ≤ 8: the usual 8×32 register tile, but loading B rows straight from
+/// memory with stride ldb (each B element is used by this single row panel only).</item>
+/// </list>
+/// </summary>
+internal static unsafe class GemmSmallM
+{
+    /// <summary>Largest m for the transB=true dot-product path.</summary>
+    public static readonly int MaxRowsDot = int.Parse(Environment.GetEnvironmentVariable("MDOT") ?? "64");
+    /// <summary>Largest m for the transB=false direct path (one 8-row panel).</summary>
+    public const int MaxRowsDirect = 8;
+    public static readonly int MaxDirect = int.Parse(Environment.GetEnvironmentVariable("MDIR") ?? "8");
+
+    private static readonly int DotKC = int.Parse(Environment.GetEnvironmentVariable("DKC") ?? "512");
+    private const int Nr = 32; // columns per direct tile (2 zmm)
+    private static readonly int DirectKB = int.Parse(Environment.GetEnvironmentVariable("KB") ?? "16");
+
+    public static bool TryRun(in GemmJob job)
+    {
+        if (job.TransB ? job.M > MaxRowsDot : job.M > MaxDirect)
+            return false;
+        if (job.TransB)
+            RunDot(job);
+        else
+            RunDirect(job);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- transB = true: dot products
+
+    private static void RunDot(in GemmJob job)
+    {
+        int m = job.M, n = job.N, k = job.K;
+        float* a = (float*)job.A, b = (float*)job.B, c = (float*)job.C;
+        nint lda = job.Lda, ldb = job.Ldb, ldc = job.Ldc;
+        if (job.TransA)
+        {
+            // Dot products need rows of op(A) contiguous along k: transpose the (small) k×m A once.
+            float* t = GemmBuffers<float>.PackA(m * k);
+            for (int p = 0; p < k; p++)
+                for (int i = 0; i < m; i++)
+                    t[(nint)i * k + p] = a[p * lda + i];
+            a = t;
+            lda = k;
+        }
+        // Mask for the last (k mod 16) elements; masked-off lanes are neither read nor faulted.
+        Vector512<float> tail = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(k % 16)).AsSingle();
+        // Depth blocks keep a 4-row block of B (4 × 512 floats = 8 KB) in L1 while A streams from L2.
+        // Full blocks are multiples of 16, so only the last one has a masked tail.
+        for (int p0 = 0; p0 < k; p0 += DotKC)
+        {
+            int kb = Math.Min(DotKC, k - p0);
+            bool overwrite = !job.Accumulate && p0 == 0;
+            float* ap = a + p0, bp = b + p0;
+            int j = 0;
+            for (; j + 4 <= n; j += 4)
+            {
+                float* bj = bp + j * ldb;
+                float* cj = c + j;
+                int i = 0;
+                for (; i + 4 <= m; i += 4)
+                    Dot4<Rows4>(kb, ap + i * lda, lda, bj, ldb, cj + i * ldc, ldc, overwrite, tail);
+                switch (m - i)
+                {
+                    case 1: Dot4<Rows1>(kb, ap + i * lda, lda, bj, ldb, cj + i * ldc, ldc, overwrite, tail); break;
+                    case 2: Dot4<Rows2>(kb, ap + i * lda, lda, bj, ldb, cj + i * ldc, ldc, overwrite, tail); break;
+                    case 3: Dot4<Rows3>(kb, ap + i * lda, lda, bj, ldb, cj + i * ldc, ldc, overwrite, tail); break;
+                }
+            }
+            // Last n mod 4 columns: one dot product each.
+            for (; j < n; j++)
+                for (int i = 0; i < m; i++)
+                {
+                    float s = Dot1(kb, ap + i * lda, bp + j * ldb, tail);
+                    float* ci = c + i * ldc + j;
+                    *ci = overwrite ? s : *ci + s;
+                }
+        }
+    }
+
+    /// <summary>C[0..R, 0..4] (+)= A[0..R, :] · B[0..4, :]ᵀ with both operands contiguous along k.</summary>
+    private static void Dot4<TRows>(int k, float* a, nint lda, float* b, nint ldb, float* c, nint ldc,
+        bool overwrite, Vector512<float> tail) where TRows : struct, IRowCount
+    {
+        int r = TRows.Value;
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        float* b1 = b + ldb, b2 = b + 2 * ldb, b3 = b + 3 * ldb;
+        float* a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        int p = 0;
+        for (; p + 16 <= k; p += 16)
+        {
+            Vector512<float> y0 = Vector512.Load(b + p), y1 = Vector512.Load(b1 + p);
+            Vector512<float> y2 = Vector512.Load(b2 + p), y3 = Vector512.Load(b3 + p);
+            Vector512<float> x = Vector512.Load(a + p);
+            c00 = Avx512F.FusedMultiplyAdd(x, y0, c00); c01 = Avx512F.FusedMultiplyAdd(x, y1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(x, y2, c02); c03 = Avx512F.FusedMultiplyAdd(x, y3, c03);
+            if (r > 1)
+            {
+                x = Vector512.Load(a1 + p);
+                c10 = Avx512F.FusedMultiplyAdd(x, y0, c10); c11 = Avx512F.FusedMultiplyAdd(x, y1, c11);
+                c12 = Avx512F.FusedMultiplyAdd(x, y2, c12); c13 = Avx512F.FusedMultiplyAdd(x, y3, c13);
+            }
+            if (r > 2)
+            {
+                x = Vector512.Load(a2 + p);
+                c20 = Avx512F.FusedMultiplyAdd(x, y0, c20); c21 = Avx512F.FusedMultiplyAdd(x, y1, c21);
+                c22 = Avx512F.FusedMultiplyAdd(x, y2, c22); c23 = Avx512F.FusedMultiplyAdd(x, y3, c23);
+            }
+            if (r > 3)
+            {
+                x = Vector512.Load(a3 + p);
+                c30 = Avx512F.FusedMultiplyAdd(x, y0, c30); c31 = Avx512F.FusedMultiplyAdd(x, y1, c31);
+                c32 = Avx512F.FusedMultiplyAdd(x, y2, c32); c33 = Avx512F.FusedMultiplyAdd(x, y3, c33);
+            }
+        }
+        if (p < k)
+        {
+            Vector512<float> z = Vector512<float>.Zero;
+            Vector512<float> y0 = Avx512F.MaskLoad(b + p, tail, z), y1 = Avx512F.MaskLoad(b1 + p, tail, z);
+            Vector512<float> y2 = Avx512F.MaskLoad(b2 + p, tail, z), y3 = Avx512F.MaskLoad(b3 + p, tail, z);
+            Vector512<float> x = Avx512F.MaskLoad(a + p, tail, z);
+            c00 = Avx512F.FusedMultiplyAdd(x, y0, c00); c01 = Avx512F.FusedMultiplyAdd(x, y1, c01);
+            c02 = Avx512F.FusedMultiplyAdd(x, y2, c02); c03 = Avx512F.FusedMultiplyAdd(x, y3, c03);
+            if (r > 1)
+            {
+                x = Avx512F.MaskLoad(a1 + p, tail, z);
+                c10 = Avx512F.FusedMultiplyAdd(x, y0, c10); c11 = Avx512F.FusedMultiplyAdd(x, y1, c11);
+                c12 = Avx512F.FusedMultiplyAdd(x, y2, c12); c13 = Avx512F.FusedMultiplyAdd(x, y3, c13);
+            }
+            if (r > 2)
+            {
+                x = Avx512F.MaskLoad(a2 + p, tail, z);
+                c20 = Avx512F.FusedMultiplyAdd(x, y0, c20); c21 = Avx512F.FusedMultiplyAdd(x, y1, c21);
+                c22 = Avx512F.FusedMultiplyAdd(x, y2, c22); c23 = Avx512F.FusedMultiplyAdd(x, y3, c23);
+            }
+            if (r > 3)
+            {
+                x = Avx512F.MaskLoad(a3 + p, tail, z);
+                c30 = Avx512F.FusedMultiplyAdd(x, y0, c30); c31 = Avx512F.FusedMultiplyAdd(x, y1, c31);
+                c32 = Avx512F.FusedMultiplyAdd(x, y2, c32); c33 = Avx512F.FusedMultiplyAdd(x, y3, c33);
+            }
+        }
+        Store4(c, Sum4(c00, c01, c02, c03), overwrite);
+        if (r > 1) Store4(c + ldc, Sum4(c10, c11, c12, c13), overwrite);
+        if (r > 2) Store4(c + 2 * ldc, Sum4(c20, c21, c22, c23), overwrite);
+        if (r > 3) Store4(c + 3 * ldc, Sum4(c30, c31, c32, c33), overwrite);
+    }
+
+    private static float Dot1(int k, float* a, float* b, Vector512<float> tail)
+    {
+        Vector512<float> s0 = default, s1 = default;
+        int p = 0;
+        for (; p + 32 <= k; p += 32)
+        {
+            s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(a + p), Vector512.Load(b + p), s0);
+            s1 = Avx512F.FusedMultiplyAdd(Vector512.Load(a + p + 16), Vector512.Load(b + p + 16), s1);
+        }
+        if (p + 16 <= k)
+        {
+            s0 = Avx512F.FusedMultiplyAdd(Vector512.Load(a + p), Vector512.Load(b + p), s0);
+            p += 16;
+        }
+        if (p < k)
+        {
+            Vector512<float> z = Vector512<float>.Zero;
+            s1 = Avx512F.FusedMultiplyAdd(Avx512F.MaskLoad(a + p, tail, z), Avx512F.MaskLoad(b + p, tail, z), s1);
+        }
+        return Vector512.Sum(s0 + s1);
+    }
+
+    /// <summary>[Σv0, Σv1, Σv2, Σv3]: fold 512→256, then three horizontal adds and a 128-bit fold
+    /// (13 instructions instead of four separate full reductions).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Sum4(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
+    {
+        Vector256<float> w0 = v0.GetLower() + v0.GetUpper(), w1 = v1.GetLower() + v1.GetUpper();
+        Vector256<float> w2 = v2.GetLower() + v2.GetUpper(), w3 = v3.GetLower() + v3.GetUpper();
+        Vector256<float> h = Avx.HorizontalAdd(Avx.HorizontalAdd(w0, w1), Avx.HorizontalAdd(w2, w3));
+        return h.GetLower() + h.GetUpper();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(float* c, Vector128<float> v, bool overwrite)
+    {
+        if (!overwrite)
+            v += Vector128.Load(c);
+        v.Store(c);
+    }
+
+    // ---------------------------------------------------------------- transB = false, m <= 8: direct B
+
+    private static void RunDirect(in GemmJob job)
+    {
+        int m = job.M, n = job.N, k = job.K;
+        float* a = (float*)job.A, b = (float*)job.B, c = (float*)job.C;
+        nint ldb = job.Ldb, ldc = job.Ldc;
+        // Element (i,p) of op(A) is a[i*aRow + p*aK]; A is read in place too (broadcast per element).
+        nint aRow = job.TransA ? 1 : job.Lda, aK = job.TransA ? job.Lda : 1;
+        bool overwrite = !job.Accumulate;
+
+        // Column edge (last n mod 32 columns): packed once, zero-padded, computed into a tile.
+        int nFull = n - n % Nr, cols = n - nFull;
+        float* panel = cols > 0 ? GemmBuffers<float>.PackB(k * Nr) : null;
+        if (cols > 0)
+            GemmPack.Panels(b + nFull, 1, ldb, lanesContiguous: true, cols, k, panel, Nr);
+        float* tile = stackalloc float[8 * Nr];
+
+        // Block over k and sweep each block of B rows left to right: every B row is then read as one
+        // contiguous stream (a strided walk down 32-column panels defeats the prefetchers), while the
+        // C rows being accumulated stay in L1/L2 and the kb×32 B tile stays in L1 across row chunks.
+        int kbStep = m <= 2 ? 8 : m <= 6 ? 16 : DirectKB;
+        for (int p0 = 0; p0 < k; p0 += kbStep)
+        {
+            int kb = Math.Min(kbStep, k - p0);
+            bool first = overwrite && p0 == 0;
+            float* ap = a + p0 * aK, bp = b + p0 * ldb;
+            for (int j = 0; j < nFull; j += Nr)
+                for (int i = 0; i < m; i += 8)
+                    Direct(Math.Min(8, m - i), kb, ap + i * aRow, aRow, aK, bp + j, ldb, c + i * ldc + j, ldc, first);
+            if (cols > 0)
+            {
+                for (int i0 = 0; i0 < m; i0 += 8)
+                {
+                    int rows = Math.Min(8, m - i0);
+                    Direct(rows, kb, ap + i0 * aRow, aRow, aK, panel + p0 * Nr, Nr, tile, Nr, overwrite: true);
+                    for (int i = 0; i < rows; i++)
+                    {
+                        float* ci = c + (i0 + i) * ldc + nFull, ti = tile + i * Nr;
+                        for (int q = 0; q < cols; q++)
+                            ci[q] = first ? ti[q] : ci[q] + ti[q];
+                    }
+                }
+            }
+        }
+    }
+
+    private static void Direct(int m, int k, float* a, nint aRow, nint aK, float* b, nint ldb, float* c, nint ldc, bool overwrite)
+    {
+        switch (m)
+        {
+            case 1: Direct<Rows1>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 2: Direct<Rows2>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 3: Direct<Rows3>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 4: Direct<Rows4>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 5: Direct<Rows5>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 6: Direct<Rows6>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 7: Direct<Rows7>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            default: Direct<Rows8>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+        }
+    }
+
+    /// <summary>C[0..R, 0..32] (+)= op(A)[0..R, :] · B[:, 0..32], B rows read with stride ldb.</summary>
+    private static void Direct<TRows>(int k, float* a, nint aRow, nint aK, float* b, nint ldb, float* c, nint ldc,
+        bool overwrite) where TRows : struct, IRowCount
+    {
+        int r = TRows.Value;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < k; p++, a += aK, b += ldb)
+        {
+            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
+            Vector512<float> x = Vector512.Create(a[0]);
+            c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            if (r > 1) { x = Vector512.Create(a[aRow]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11); }
+            if (r > 2) { x = Vector512.Create(a[2 * aRow]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21); }
+            if (r > 3) { x = Vector512.Create(a[3 * aRow]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31); }
+            if (r > 4) { x = Vector512.Create(a[4 * aRow]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41); }
+            if (r > 5) { x = Vector512.Create(a[5 * aRow]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51); }
+            if (r > 6) { x = Vector512.Create(a[6 * aRow]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61); }
+            if (r > 7) { x = Vector512.Create(a[7 * aRow]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71); }
+        }
+        Store2(c, c00, c01, overwrite);
+        if (r > 1) Store2(c + ldc, c10, c11, overwrite);
+        if (r > 2) Store2(c + 2 * ldc, c20, c21, overwrite);
+        if (r > 3) Store2(c + 3 * ldc, c30, c31, overwrite);
+        if (r > 4) Store2(c + 4 * ldc, c40, c41, overwrite);
+        if (r > 5) Store2(c + 5 * ldc, c50, c51, overwrite);
+        if (r > 6) Store2(c + 6 * ldc, c60, c61, overwrite);
+        if (r > 7) Store2(c + 7 * ldc, c70, c71, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store2(float* c, Vector512<float> v0, Vector512<float> v1, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            v0 += Vector512.Load(c);
+            v1 += Vector512.Load(c + 16);
+        }
+        v0.Store(c);
+        v1.Store(c + 16);
+    }
+}
+
+/// <summary>A row count known to the JIT: kernels generic over it fold their unused rows away.</summary>
+internal interface IRowCount { static abstract int Value { get; } }
+internal struct Rows1 : IRowCount { public static int Value => 1; }
+internal struct Rows2 : IRowCount { public static int Value => 2; }
+internal struct Rows3 : IRowCount { public static int Value => 3; }
+internal struct Rows4 : IRowCount { public static int Value => 4; }
+internal struct Rows5 : IRowCount { public static int Value => 5; }
+internal struct Rows6 : IRowCount { public static int Value => 6; }
+internal struct Rows7 : IRowCount { public static int Value => 7; }
+internal struct Rows8 : IRowCount { public static int Value => 8; }

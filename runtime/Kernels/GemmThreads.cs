@@ -1,0 +1,105 @@
+using System.Runtime.ExceptionServices;
+
+namespace RnnGen.Kernels;
+
+/// <summary>
+/// A tiny pool of dedicated worker threads for splitting one GEMM. Dedicated threads (instead of
+/// Parallel.For) keep the call allocation-free and the hand-off latency low: a worker spins briefly
+/// before blocking, so back-to-back GEMMs in a time loop wake it without a kernel round trip.
+/// One caller at a time; a concurrent caller simply runs single-threaded.
+/// </summary>
+internal static unsafe class GemmThreads
+{
+    private static readonly Lock s_lock = new();
+    private static Worker[] s_workers = [];
+
+    /// <summary>Runs jobs[0] on the calling thread and the others on workers. Returns false (and runs
+    /// nothing) if the pool is busy with another caller.</summary>
+    public static bool TryRun(delegate*<in GemmJob, void> run, ReadOnlySpan<GemmJob> jobs)
+    {
+        if (!s_lock.TryEnter())
+            return false;
+        try
+        {
+            Worker[] workers = s_workers;
+            if (workers.Length < jobs.Length - 1)
+            {
+                workers = new Worker[jobs.Length - 1];
+                s_workers.CopyTo(workers, 0);
+                for (int i = s_workers.Length; i < workers.Length; i++)
+                    workers[i] = new Worker(i + 1);
+                s_workers = workers;
+            }
+            for (int i = 1; i < jobs.Length; i++)
+                workers[i - 1].Post(run, jobs[i]);
+            Exception? error = null;
+            try
+            {
+                run(in jobs[0]);
+            }
+            finally
+            {
+                // Always join the workers: they hold pointers into the caller's pinned spans.
+                for (int i = 1; i < jobs.Length; i++)
+                    error ??= workers[i - 1].Join();
+            }
+            if (error is not null)
+                ExceptionDispatchInfo.Capture(error).Throw();
+            return true;
+        }
+        finally
+        {
+            s_lock.Exit();
+        }
+    }
+
+    private sealed class Worker
+    {
+        // Spin a while before blocking: time-loop GEMMs come back within microseconds.
+        private const int SpinCount = 2000;
+        private readonly ManualResetEventSlim _start = new(false, SpinCount);
+        private readonly ManualResetEventSlim _done = new(false, SpinCount);
+        private delegate*<in GemmJob, void> _run;
+        private GemmJob _job;
+        private Exception? _error;
+
+        public Worker(int index)
+        {
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"RnnGen GEMM worker {index}" };
+            thread.Start();
+        }
+
+        public void Post(delegate*<in GemmJob, void> run, in GemmJob job)
+        {
+            _run = run;
+            _job = job;
+            _error = null;
+            _done.Reset();
+            _start.Set();
+        }
+
+        public Exception? Join()
+        {
+            _done.Wait();
+            return _error;
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                _start.Wait();
+                _start.Reset();
+                try
+                {
+                    _run(in _job);
+                }
+                catch (Exception e)
+                {
+                    _error = e;
+                }
+                _done.Set();
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace RnnGen.Kernels;
+
+/// <summary>Unchecked vector loads and stores for generated kernels; the step's Validate has checked the lengths.</summary>
+public static class VectorLanes
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Load<T>(ReadOnlySpan<T> span, nint offset) =>
+        Vector.LoadUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Load<T>(Span<T> span, nint offset) =>
+        Vector.LoadUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<T>(Span<T> span, nint offset, Vector<T> value) =>
+        value.StoreUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
+}
+
+/// <summary>The scalar counterpart of <see cref="VectorLanes"/>, for the tail of each row.</summary>
+public static class ScalarLanes
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Load<T>(ReadOnlySpan<T> span, nint offset) => Unsafe.Add(ref MemoryMarshal.GetReference(span), offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Load<T>(Span<T> span, nint offset) => Unsafe.Add(ref MemoryMarshal.GetReference(span), offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<T>(Span<T> span, nint offset, T value) => Unsafe.Add(ref MemoryMarshal.GetReference(span), offset) = value;
+}

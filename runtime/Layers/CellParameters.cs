@@ -1,0 +1,71 @@
+using System.Numerics;
+
+namespace RnnGen;
+
+/// <summary>One named parameter tensor: a matrix [H, operand size] (a row block of its group) or a vector [H].</summary>
+public readonly record struct ParameterTensor<T>(string Name, Memory<T> Values, int Rows, int Columns);
+
+/// <summary>
+/// The parameters of a cell (or their gradients, same layout): one stacked block per matrix group,
+/// [matrices·H, operand size] row-major, and the vectors as [vectors, H].
+/// </summary>
+public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public CellParameters(CellInfo cell, int inputSize, int hidden)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hidden);
+        if (cell.Hidden != 0 && cell.Hidden != hidden)
+            throw new ArgumentException($"Cell {cell.Name} was generated for hidden size {cell.Hidden}, got {hidden}.", nameof(hidden));
+        Cell = cell;
+        InputSize = inputSize;
+        Hidden = hidden;
+        Groups = cell.Groups.Select(g => new T[g.Matrices.Length * hidden * OperandSize(g)]).ToArray();
+        Vectors = new T[cell.Vectors.Count * hidden];
+    }
+
+    public CellInfo Cell { get; }
+    public int InputSize { get; }
+    public int Hidden { get; }
+    /// <summary>One array per <see cref="CellInfo.Groups"/> entry.</summary>
+    public T[][] Groups { get; }
+    public T[] Vectors { get; }
+
+    public int OperandSize(MatrixGroupInfo group) => group.Kind == OperandKind.Input ? InputSize : Hidden;
+
+    public int Count => Groups.Sum(g => g.Length) + Vectors.Length;
+
+    /// <summary>Every matrix and vector by its name in the equations.</summary>
+    public IEnumerable<ParameterTensor<T>> Tensors()
+    {
+        for (var g = 0; g < Groups.Length; g++)
+        {
+            var group = Cell.Groups[g];
+            var block = Hidden * OperandSize(group);
+            for (var m = 0; m < group.Matrices.Length; m++)
+                yield return new ParameterTensor<T>(group.Matrices[m], Groups[g].AsMemory(m * block, block), Hidden, OperandSize(group));
+        }
+        for (var v = 0; v < Cell.Vectors.Count; v++)
+            yield return new ParameterTensor<T>(Cell.Vectors[v], Vectors.AsMemory(v * Hidden, Hidden), 1, Hidden);
+    }
+
+    public ParameterTensor<T> this[string name] =>
+        Tensors().FirstOrDefault(t => t.Name == name) is { Name: not null } tensor
+            ? tensor
+            : throw new KeyNotFoundException($"Cell {Cell.Name} has no parameter '{name}'; it has: {string.Join(", ", Tensors().Select(t => t.Name))}.");
+
+    /// <summary>PyTorch's default: every parameter uniform in (−1/√H, 1/√H).</summary>
+    public void InitializeUniform(Random random)
+    {
+        var bound = 1.0 / Math.Sqrt(Hidden);
+        foreach (var array in Groups.Append(Vectors))
+            for (var i = 0; i < array.Length; i++)
+                array[i] = T.CreateTruncating((random.NextDouble() * 2 - 1) * bound);
+    }
+
+    public void Clear()
+    {
+        foreach (var array in Groups) Array.Clear(array);
+        Array.Clear(Vectors);
+    }
+}

@@ -1,0 +1,50 @@
+namespace RnnGen.Tests.Cells;
+
+// Custom cells declared only in the tests: the generator must handle what real research cells need.
+
+/// <summary>LSTM with peephole terms p ⊙ c (Gers &amp; Schmidhuber), the output gate peeking at the new cell.</summary>
+[RecurrentCell("""
+    i  = sigmoid(W_i x + U_i h + p_i * c + b_i)
+    f  = sigmoid(W_f x + U_f h + p_f * c + b_f)
+    g  = tanh(W_g x + U_g h + b_g)
+    c' = f * c + i * g
+    o  = sigmoid(W_o x + U_o h + p_o * c' + b_o)
+    h' = o * tanh(c')
+    """)]
+public partial struct PeepholeLstm;
+
+/// <summary>The Keras-book LSTM (seed 004): a carry track c with its own matrix into the output, two recurrent groups.</summary>
+[RecurrentCell("""
+    o  = tanh(W_o x + U_o h + V_o c + b_o)
+    i  = sigmoid(W_i x + U_i h + b_i)
+    f  = sigmoid(W_f x + U_f h + b_f)
+    k  = tanh(W_k x + U_k h + b_k)
+    c' = i * k + c * f
+    h' = o
+    """)]
+public partial struct CarryTrackRnn;
+
+/// <summary>Three stages: two products of values computed in the same step, chained.</summary>
+[RecurrentCell("""
+    a  = tanh(W_a x + U_a h + b_a)     # stage 0
+    m  = sigmoid(V (a * h) + b_m)      # stage 1: V multiplies a same-step value
+    n  = tanh(M (m * a) + W_n x)       # stage 2
+    h' = (1 - m) * h + m * n - a * 0.5
+    """)]
+public partial struct ThreeStageCell;
+
+/// <summary>Every function and operator of the language, so each derivative is checked.</summary>
+[RecurrentCell("""
+    a  = softplus(W_a x + U_a h + b_a)
+    s  = softsign(W_s x + b_s)
+    q  = hard_sigmoid(U_q h + b_q)
+    e  = exp(-a)
+    l  = log(1 + a)
+    r  = sqrt(1 + a * a)
+    h' = tanh(s * q + e / r - l + relu(W_r x) * 0.3); m' = sigmoid(W_m x) * m + q * h
+    """)]
+public partial struct FunctionZooCell;
+
+/// <summary>A cell specialized at compile time for H = 6.</summary>
+[RecurrentCell("h' = tanh(W x + U h + b)", Hidden = 6)]
+public partial struct FixedSizeRnn;
