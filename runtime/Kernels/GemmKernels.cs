@@ -33,12 +33,9 @@ internal unsafe struct F32Avx512Kernel : IGemmKernel<float>
 {
     public static int MR => 8;
     public static int NR => 32;
-    static readonly int s_kc = int.Parse(Environment.GetEnvironmentVariable("KC") ?? "384");
-    static readonly int s_mc = int.Parse(Environment.GetEnvironmentVariable("MC") ?? "192");
-    static readonly int s_nc = int.Parse(Environment.GetEnvironmentVariable("NC") ?? "2048");
-    public static int KC => s_kc;
-    public static int MC => s_mc;
-    public static int NC => s_nc;
+    public static int KC => 384;
+    public static int MC => 192;
+    public static int NC => 1024;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite)

@@ -12,25 +12,24 @@ namespace RnnGen.Kernels;
 /// <item>transB=true (B stored n×k, rows contiguous along k): dot-product tiles of 4 rows of A × 4 rows
 /// of B, 16 zmm accumulators along k, reduced at the end. A 4-row block of B stays in L1 while
 /// all rows of A stream past it, so B is read from memory once.</item>
-/// <item>transB=false with m ≤ 8: the usual 8×32 register tile, but loading B rows straight from
-/// memory with stride ldb (each B element is used by this single row panel only).</item>
+/// <item>transB=false: 8×32 register tiles loading B straight from memory (stride ldb), swept
+/// over a small depth block at a time so each B row is read as a contiguous stream.</item>
 /// </list>
+/// Above 32 rows each packed B element is reused enough that the blocked path wins (measured).
 /// </summary>
 internal static unsafe class GemmSmallM
 {
     /// <summary>Largest m for the transB=true dot-product path.</summary>
-    public static readonly int MaxRowsDot = int.Parse(Environment.GetEnvironmentVariable("MDOT") ?? "64");
-    /// <summary>Largest m for the transB=false direct path (one 8-row panel).</summary>
-    public const int MaxRowsDirect = 8;
-    public static readonly int MaxDirect = int.Parse(Environment.GetEnvironmentVariable("MDIR") ?? "8");
+    public const int MaxRowsDot = 32;
+    /// <summary>Largest m for the transB=false direct path.</summary>
+    public const int MaxRowsDirect = 32;
 
-    private static readonly int DotKC = int.Parse(Environment.GetEnvironmentVariable("DKC") ?? "512");
-    private const int Nr = 32; // columns per direct tile (2 zmm)
-    private static readonly int DirectKB = int.Parse(Environment.GetEnvironmentVariable("KB") ?? "16");
+    private const int DotKC = 512;  // depth block of the dot-product path
+    private const int Nr = 32;      // columns per direct tile (2 zmm)
 
     public static bool TryRun(in GemmJob job)
     {
-        if (job.TransB ? job.M > MaxRowsDot : job.M > MaxDirect)
+        if (job.TransB ? job.M > MaxRowsDot : job.M > MaxRowsDirect)
             return false;
         if (job.TransB)
             RunDot(job);
@@ -224,7 +223,8 @@ internal static unsafe class GemmSmallM
         // Block over k and sweep each block of B rows left to right: every B row is then read as one
         // contiguous stream (a strided walk down 32-column panels defeats the prefetchers), while the
         // C rows being accumulated stay in L1/L2 and the kb×32 B tile stays in L1 across row chunks.
-        int kbStep = m <= 2 ? 8 : m <= 6 ? 16 : DirectKB;
+        // Depth block: few rows → few concurrent B streams (prefetcher-friendly); more rows → fewer C reloads.
+        int kbStep = m <= 2 ? 8 : m <= 6 ? 16 : m <= 16 ? 64 : 128;
         for (int p0 = 0; p0 < k; p0 += kbStep)
         {
             int kb = Math.Min(kbStep, k - p0);

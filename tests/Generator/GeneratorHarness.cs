@@ -1,0 +1,80 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using RnnGen.Generator;
+
+namespace RnnGen.Tests.Generator;
+
+/// <summary>What one run of the cell generator produced.</summary>
+internal sealed record GeneratorRun(
+    GeneratorDriver Driver,
+    CSharpCompilation Input,
+    Compilation Output,
+    GeneratorDriverRunResult Result,
+    ImmutableArray<Diagnostic> GeneratorDiagnostics,
+    ImmutableArray<GeneratedSourceResult> GeneratedSources)
+{
+    /// <summary>Diagnostics of the compilation after the generated sources were added (warnings and errors only).</summary>
+    public IReadOnlyList<Diagnostic> OutputProblems =>
+        Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+
+    /// <summary>The generator must never throw, neither out of the driver nor into an RNN013 "internal error".</summary>
+    public void AssertGeneratorDidNotThrow()
+    {
+        foreach (var result in Result.Results)
+            Assert.True(result.Exception is null, $"the generator threw: {result.Exception}");
+        var internalErrors = GeneratorDiagnostics.Where(d => d.Id == "RNN013").ToList();
+        Assert.True(internalErrors.Count == 0, "internal generator error: " + string.Join("; ", internalErrors));
+    }
+}
+
+/// <summary>
+/// Runs <see cref="RecurrentCellGenerator"/> over C# source text, the way the compiler does, with step tracking on
+/// so the incremental tests can inspect why each pipeline output was produced.
+/// </summary>
+internal static class GeneratorHarness
+{
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
+
+    private static readonly CSharpCompilationOptions CompilationOptions =
+        new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true);
+
+    /// <summary>The framework's reference set (the test host's trusted platform assemblies) plus the RnnGen runtime.</summary>
+    public static readonly IReadOnlyList<MetadataReference> References = BuildReferences();
+
+    private static IReadOnlyList<MetadataReference> BuildReferences()
+    {
+        var frameworkDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var trusted = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
+        var paths = trusted
+            .Where(p => string.Equals(Path.GetDirectoryName(p), frameworkDirectory, StringComparison.OrdinalIgnoreCase))
+            .Append(typeof(RnnGen.CellInfo).Assembly.Location)
+            .Distinct(StringComparer.OrdinalIgnoreCase);
+        return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToList();
+    }
+
+    public static CSharpCompilation CreateCompilation(params string[] sources) =>
+        CSharpCompilation.Create("GeneratorTestAssembly_" + Guid.NewGuid().ToString("N"),
+            sources.Select((s, i) => Parse(s, $"Source{i}.cs")), References, CompilationOptions);
+
+    public static SyntaxTree Parse(string source, string path) =>
+        CSharpSyntaxTree.ParseText(source, ParseOptions, path);
+
+    public static GeneratorDriver CreateDriver() =>
+        CSharpGeneratorDriver.Create(
+            new[] { new RecurrentCellGenerator().AsSourceGenerator() },
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs a fresh driver over <paramref name="sources"/>.</summary>
+    public static GeneratorRun Run(params string[] sources) => Run(CreateDriver(), CreateCompilation(sources));
+
+    /// <summary>Runs <paramref name="driver"/> (possibly holding a previous run's state) over <paramref name="compilation"/>.</summary>
+    public static GeneratorRun Run(GeneratorDriver driver, CSharpCompilation compilation)
+    {
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var result = driver.GetRunResult();
+        var generator = result.Results.Single();
+        return new GeneratorRun(driver, compilation, output, result, generator.Diagnostics, generator.GeneratedSources);
+    }
+}

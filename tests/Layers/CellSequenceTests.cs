@@ -1,0 +1,185 @@
+using RnnGen.Tests.Cells;
+using RnnGen.Tests.Support;
+
+namespace RnnGen.Tests.Layers;
+
+public class CellSequenceTests
+{
+    /// <summary>Float kernels (8 lanes, vector exp/tanh) track the double kernels over a long sequence.</summary>
+    [Theory]
+    [InlineData(typeof(RnnGen.Lstm))]
+    [InlineData(typeof(RnnGen.Gru))]
+    [InlineData(typeof(RnnGen.ResetBeforeGru))]
+    [InlineData(typeof(SimpleRnnTanh))]
+    [InlineData(typeof(PeepholeLstm))]
+    public void FloatForwardMatchesDoubleOver100Steps(Type cellType)
+    {
+        var method = typeof(CellSequenceTests).GetMethod(nameof(FloatVersusDouble), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        var error = (double)method.MakeGenericMethod(cellType).Invoke(null, null)!;
+        Assert.True(error <= 1e-5, $"max |float − double| = {error:E2}");
+        Assert.True(error > 0, "float and double agree exactly: the float path was not exercised");
+    }
+
+    private static double FloatVersusDouble<TCell>() where TCell : IRecurrentCell
+    {
+        const int batch = 4, steps = 100, inputSize = 13, hidden = 37;
+        var random = new Random(7);
+        var p64 = new CellParameters<double>(TCell.Info, inputSize, hidden);
+        p64.InitializeUniform(random);
+        var p32 = new CellParameters<float>(TCell.Info, inputSize, hidden);
+        for (var g = 0; g < p64.Groups.Length; g++)
+            for (var i = 0; i < p64.Groups[g].Length; i++) p32.Groups[g][i] = (float)p64.Groups[g][i];
+        for (var i = 0; i < p64.Vectors.Length; i++) p32.Vectors[i] = (float)p64.Vectors[i];
+        // Round the inputs to float first so both runs see identical inputs and weights.
+        for (var g = 0; g < p64.Groups.Length; g++)
+            for (var i = 0; i < p64.Groups[g].Length; i++) p64.Groups[g][i] = p32.Groups[g][i];
+        for (var i = 0; i < p64.Vectors.Length; i++) p64.Vectors[i] = p32.Vectors[i];
+        var x32 = Finite.Random(random, batch * steps * inputSize).Select(v => (float)v).ToArray();
+        var x64 = x32.Select(v => (double)v).ToArray();
+
+        var out64 = new double[batch * steps * hidden];
+        var out32 = new float[out64.Length];
+        new CellSequence<TCell, double>(p64, batch, steps).Forward(x64, batch, steps, default, out64, default);
+        new CellSequence<TCell, float>(p32, batch, steps).Forward(x32, batch, steps, default, out32, default);
+        double max = 0;
+        for (var i = 0; i < out64.Length; i++) max = Math.Max(max, Math.Abs(out64[i] - out32[i]));
+        return max;
+    }
+
+    /// <summary>After warm-up, a forward + backward pass allocates nothing.</summary>
+    [Fact]
+    public void ForwardAndBackwardAllocateNothingAfterWarmUp()
+    {
+        AssertNoAllocation<RnnGen.Lstm>();
+        AssertNoAllocation<RnnGen.Gru>();
+        AssertNoAllocation<RnnGen.ResetBeforeGru>();
+    }
+
+    private static void AssertNoAllocation<TCell>() where TCell : IRecurrentCell
+    {
+        const int batch = 8, steps = 20, inputSize = 16, hidden = 32;
+        var parameters = new CellParameters<float>(TCell.Info, inputSize, hidden);
+        parameters.InitializeUniform(new Random(3));
+        var gradients = new CellParameters<float>(TCell.Info, inputSize, hidden);
+        var sequence = new CellSequence<TCell, float>(parameters, batch, steps);
+        var input = new float[batch * steps * inputSize];
+        var output = new float[batch * steps * hidden];
+        var dOutput = Enumerable.Repeat(0.1f, output.Length).ToArray();
+        var dInput = new float[input.Length];
+        void Step()
+        {
+            sequence.Forward(input, batch, steps, default, output, default);
+            sequence.Backward(dOutput, default, gradients, dInput, default);
+        }
+        Step();
+        Step();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 5; i++) Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static CellSequence<RnnGen.Lstm, float> NewLstm(out CellParameters<float> parameters, int maxBatch = 3, int maxSteps = 4)
+    {
+        parameters = new CellParameters<float>(RnnGen.Lstm.Info, 5, 6);
+        return new CellSequence<RnnGen.Lstm, float>(parameters, maxBatch, maxSteps);
+    }
+
+    [Fact]
+    public void WrongInputWidthNamesTheArgumentAndBothShapes()
+    {
+        var sequence = NewLstm(out _);
+        var error = Assert.Throws<ArgumentException>(() =>
+            sequence.Forward(new float[2 * 3 * 4], 2, 3, default, new float[2 * 3 * 6], default));
+        Assert.Equal("input", error.ParamName);
+        Assert.Contains("30", error.Message);  // expected 2·3·5
+        Assert.Contains("24", error.Message);  // actual
+        Assert.Contains("input 5", error.Message);
+    }
+
+    [Fact]
+    public void InitialStatesWithTheWrongBatchAreRejected()
+    {
+        var sequence = NewLstm(out _);
+        var error = Assert.Throws<ArgumentException>(() =>
+            sequence.Forward(new float[2 * 3 * 5], 2, 3, new float[2 * 3 * 6], new float[2 * 3 * 6], default));
+        Assert.Equal("initialStates", error.ParamName);
+        Assert.Contains("24", error.Message);  // expected: 2 states · batch 2 · hidden 6
+        Assert.Contains("36", error.Message);  // actual: a batch of 3
+    }
+
+    [Fact]
+    public void ZeroLengthSequencesAreRejected()
+    {
+        var sequence = NewLstm(out _);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            sequence.Forward(Array.Empty<float>(), 2, 0, default, Array.Empty<float>(), default));
+        Assert.Equal("steps", error.ParamName);
+        Assert.Contains("at least one step", error.Message);
+    }
+
+    [Fact]
+    public void BatchesAndStepsBeyondTheWorkspaceAreRejected()
+    {
+        var sequence = NewLstm(out _);
+        Assert.Equal("batch", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            sequence.Forward(new float[4 * 2 * 5], 4, 2, default, new float[4 * 2 * 6], default)).ParamName);
+        Assert.Equal("steps", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            sequence.Forward(new float[1 * 5 * 5], 1, 5, default, new float[1 * 5 * 6], default)).ParamName);
+    }
+
+    [Fact]
+    public void MismatchedOutputAndGradientSpansAreRejected()
+    {
+        var sequence = NewLstm(out var parameters);
+        Assert.Equal("output", Assert.Throws<ArgumentException>(() =>
+            sequence.Forward(new float[2 * 3 * 5], 2, 3, default, new float[2 * 3 * 6 - 1], default)).ParamName);
+        Assert.Throws<InvalidOperationException>(() =>
+            sequence.Backward(default, default, new CellParameters<float>(RnnGen.Lstm.Info, 5, 6), default, default));
+        sequence.Forward(new float[2 * 3 * 5], 2, 3, default, new float[2 * 3 * 6], default);
+        var gradients = new CellParameters<float>(RnnGen.Lstm.Info, 5, 6);
+        Assert.Equal("dOutput", Assert.Throws<ArgumentException>(() =>
+            sequence.Backward(new float[7], default, gradients, default, default)).ParamName);
+        Assert.Equal("dInput", Assert.Throws<ArgumentException>(() =>
+            sequence.Backward(default, default, gradients, new float[3], default)).ParamName);
+        Assert.Equal("gradients", Assert.Throws<ArgumentException>(() =>
+            sequence.Backward(default, default, new CellParameters<float>(RnnGen.Lstm.Info, 4, 6), default, default)).ParamName);
+        Assert.Same(parameters.Cell, gradients.Cell);
+    }
+
+    [Fact]
+    public void KernelsRejectShortBuffersWithAnArgumentException()
+    {
+        // Called directly (bypassing CellSequence), a generated kernel validates before touching memory.
+        var error = Assert.Throws<ArgumentException>(() =>
+            RnnGen.Lstm.Forward(0, new CellForwardStep<float>(2, 8, new float[2 * 4 * 8 - 1], new float[2 * 4 * 8], default,
+                new float[4 * 8], new float[2 * 2 * 8], new float[2 * 2 * 8], 16, default, 0, new float[2 * 5 * 8])));
+        Assert.Equal("Zx", error.ParamName);
+        Assert.Contains("63", error.Message);
+        Assert.Contains("64", error.Message);
+    }
+
+    [Fact]
+    public void FixedSizeCellsRejectOtherHiddenSizes()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new CellParameters<float>(FixedSizeRnn.Info, 3, 8));
+        Assert.Contains("6", error.Message);
+        Assert.Contains("8", error.Message);
+    }
+
+    [Fact]
+    public void MetadataDescribesTheLstmAsPyTorchLaysItOut()
+    {
+        var info = RnnGen.Lstm.Info;
+        Assert.Equal(new[] { "h", "c" }, info.States);
+        Assert.Equal(0, info.OutputState);
+        Assert.Equal(new[] { "W_i", "W_f", "W_g", "W_o" }, info.Groups[0].Matrices);
+        Assert.Equal(OperandKind.Input, info.Groups[0].Kind);
+        Assert.Equal(new[] { "U_i", "U_f", "U_g", "U_o" }, info.Groups[1].Matrices);
+        Assert.Equal(new[] { "b_i", "b_f", "b_g", "b_o" }, info.Vectors);
+        Assert.Equal(1, info.StageCount);
+        Assert.Equal(2, RnnGen.ResetBeforeGru.Info.StageCount);
+        Assert.Equal(3, ThreeStageCell.Info.StageCount);
+        // 2·H·(4·I + 4·H) multiply–adds per row plus the elementwise work.
+        Assert.Equal(2.0 * 10 * (4 * 3 + 4 * 10) * 2 + info.ElementwiseOps * 10 * 2, info.ForwardFlops(3, 10, 2));
+    }
+}
