@@ -117,7 +117,11 @@ namespace RnnGen.Generator.Differentiation
         private static string[] NameNodes(CellModel model)
         {
             var names = model.Nodes.Select(n => n.Name).ToArray();
-            var taken = new HashSet<string>(names.Where(n => n.Length > 0));
+            var taken = new HashSet<string>(names.Where(n => n.Length > 0).Concat(EmitterNames));
+            // A value may not take a name the emitted methods declare themselves, nor one of the adjoints' "d_…" names.
+            for (var i = 0; i < names.Length; i++)
+                if (EmitterNames.Contains(names[i]) || names[i].StartsWith("d_", System.StringComparison.Ordinal))
+                    names[i] = Unique("v_" + names[i], taken);
             for (var s = 0; s < model.StateValues.Count; s++)
             {
                 var id = model.StateValues[s];
@@ -135,8 +139,15 @@ namespace RnnGen.Generator.Differentiation
             return names;
         }
 
+        /// <summary>Identifiers the emitted element methods declare or use besides the values (CellEmitter, IrRenderer).</summary>
+        private static readonly HashSet<string> EmitterNames = new()
+        {
+            "H", "V", "zx", "zh", "zs", "tape", "carry", "row", "nint", "CellMath", "ScalarLanes", "VectorLanes",
+        };
+
         private static string Unique(string name, HashSet<string> taken)
         {
+            if (name.StartsWith("d_", System.StringComparison.Ordinal)) name = "v_" + name; // e.g. a state "d_x": "d_x_next"
             var unique = name;
             for (var i = 2; !taken.Add(unique); i++) unique = name + i;
             return unique;

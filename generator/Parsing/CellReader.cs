@@ -46,6 +46,11 @@ namespace RnnGen.Generator.Parsing
                 var attributeSyntax = (AttributeSyntax?)context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(token);
                 var argument = attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals is null);
                 var attributeLocation = LocationInfo.From((argument ?? (SyntaxNode?)attributeSyntax ?? type).GetLocation());
+                // An invalid option is reported on its own named argument (Hidden = …, Output = …) when written.
+                LocationInfo OptionLocation(string name) =>
+                    attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name) is { } option
+                        ? LocationInfo.From(option.GetLocation())
+                        : attributeLocation;
                 var text = argument is null ? null : EquationText.Read(argument.Expression, context.SemanticModel, token);
                 if (text is null)
                 {
@@ -58,7 +63,7 @@ namespace RnnGen.Generator.Parsing
                 var output = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Output").Value.Value as string;
                 if (hidden < 0)
                 {
-                    Report(DiagnosticDescriptors.InvalidOption, attributeLocation, $"Hidden = {hidden} is not a size; use a positive number or leave it out");
+                    Report(DiagnosticDescriptors.InvalidOption, OptionLocation("Hidden"), $"Hidden = {hidden} is not a size; use a positive number or leave it out");
                     return Fail();
                 }
 
@@ -73,9 +78,9 @@ namespace RnnGen.Generator.Parsing
                 var tree = type.SyntaxTree;
                 foreach (var problem in textDiagnostics)
                 {
-                    // Option problems have no place in the text: point at the attribute.
+                    // Option problems have no place in the text: point at the option (the model only checks Output).
                     var location = problem.Descriptor == DiagnosticDescriptors.InvalidOption
-                        ? attributeLocation
+                        ? OptionLocation("Output")
                         : LocationInfo.From(Location.Create(tree, text.Map(problem.Start, problem.End)));
                     Report(problem.Descriptor, location, problem.Arguments);
                 }

@@ -52,8 +52,10 @@ namespace RnnGen.Generator.Parsing
                         else i = save;
                     }
                     var number = text.Substring(start, i - start);
-                    if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                    if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
                         diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, start, i, $"'{number}' is not a number"));
+                    else if (double.IsInfinity(value))
+                        diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, start, i, $"'{number}' is too large for a double"));
                     tokens.Add(new Token(TokenKind.Number, number, start, i, false, space));
                 }
                 else

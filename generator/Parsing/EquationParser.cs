@@ -136,7 +136,9 @@ namespace RnnGen.Generator.Parsing
             {
                 case TokenKind.Number:
                     _position++;
-                    return new NumberExpr(double.Parse(token.Text, System.Globalization.CultureInfo.InvariantCulture), token.Text, token.Start, token.End);
+                    // A malformed number ("1..2") was already reported by the lexer: carry on with 0.
+                    double.TryParse(token.Text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number);
+                    return new NumberExpr(number, token.Text, token.Start, token.End);
                 case TokenKind.LeftParen:
                     {
                         _position++;

@@ -15,17 +15,20 @@ namespace RnnGen.Generator.Parsing
     internal sealed class EquationText
     {
         private readonly int[] _positions; // one per character, plus the end
+        private readonly TextSpan? _whole;  // set when the text is not a literal here: every position maps to the argument
 
-        private EquationText(string text, int[] positions)
+        private EquationText(string text, int[] positions, TextSpan? whole = null)
         {
             Text = text;
             _positions = positions;
+            _whole = whole;
         }
 
         public string Text { get; }
 
         public TextSpan Map(int start, int end)
         {
+            if (_whole is { } whole) return whole;
             start = System.Math.Max(0, System.Math.Min(start, Text.Length));
             end = System.Math.Max(start, System.Math.Min(end, Text.Length));
             if (end == start) return new TextSpan(_positions[start], 0);
@@ -39,9 +42,7 @@ namespace RnnGen.Generator.Parsing
                 return FromLiteral(literal.Token);
             var constant = semanticModel.GetConstantValue(argument, token);
             if (!constant.HasValue || constant.Value is not string value) return null;
-            var positions = new int[value.Length + 1];
-            for (var i = 0; i < positions.Length; i++) positions[i] = i == value.Length ? argument.Span.End - 1 : argument.SpanStart;
-            return new EquationText(value, positions);
+            return new EquationText(value, new int[value.Length + 1], argument.Span);
         }
 
         private static EquationText FromLiteral(SyntaxToken token)

@@ -6,7 +6,8 @@ namespace RnnGen.Kernels;
 
 /// <summary>
 /// Dense matrix product, row-major. Packed/blocked (BLIS-style) with an AVX-512 micro-kernel
-/// (fp32 8×32, fp64 8×16), an AVX2+FMA fallback (6×16 / 6×8) and a portable scalar fallback.
+/// (fp32 8×32, fp64 8×16), an AVX2+FMA fallback (6×16 / 6×8) and a portable scalar fallback;
+/// fp32 products with m ≤ 32 rows take unpacked paths (<see cref="GemmSmallM"/>).
 /// Steady-state calls allocate nothing (packing buffers are per-thread and reused).
 /// </summary>
 public static class Gemm
@@ -51,11 +52,11 @@ public static class Gemm
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
-        CheckMatrix(a.Length, transA ? k : m, transA ? m : k, lda, nameof(a), nameof(lda),
-            transA ? "m (transA=true)" : "k (transA=false)", $"m={m}, k={k}, lda={lda}, transA={transA}");
-        CheckMatrix(b.Length, transB ? n : k, transB ? k : n, ldb, nameof(b), nameof(ldb),
-            transB ? "k (transB=true)" : "n (transB=false)", $"k={k}, n={n}, ldb={ldb}, transB={transB}");
-        CheckMatrix(c.Length, m, n, ldc, nameof(c), nameof(ldc), "n", $"m={m}, n={n}, ldc={ldc}");
+        // op(A) is stored transA ? k×m : m×k, op(B) transB ? n×k : k×n, C m×n.
+        if (!Fits(a.Length, transA ? k : m, transA ? m : k, lda) ||
+            !Fits(b.Length, transB ? n : k, transB ? k : n, ldb) ||
+            !Fits(c.Length, m, n, ldc))
+            ThrowBadMatrix(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
 
         if (m == 0 || n == 0)
             return;
@@ -92,19 +93,33 @@ public static class Gemm
         }
     }
 
-    /// <summary>Validates one stored matrix of <paramref name="rows"/> rows of <paramref name="cols"/>
-    /// elements with row stride <paramref name="ld"/> against the span length.</summary>
-    private static void CheckMatrix(int length, int rows, int cols, int ld, string spanName, string ldName,
-        string colsName, string shape)
+    private static bool Fits(int length, int rows, int cols, int ld) => ld >= cols && length >= Needed(rows, cols, ld);
+
+    /// <summary>Elements a stored rows×cols matrix with row stride ld spans (the last row needs only cols).</summary>
+    private static long Needed(int rows, int cols, int ld) => rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
+
+    /// <summary>Cold path (kept out of Multiply so the messages are only formatted on failure):
+    /// reports the first bad stride or span with the expected and actual values.</summary>
+    private static void ThrowBadMatrix(bool transA, bool transB, int m, int n, int k,
+        int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
     {
-        if (ld < cols)
-            throw new ArgumentOutOfRangeException(ldName, ld,
-                $"{ldName} must be at least {colsName} = {cols} (the stored row length), but was {ld}.");
-        long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
-        if (length < needed)
-            throw new ArgumentException(
-                $"Span '{spanName}' is too short: {shape} needs at least {needed} elements, but its length is {length}.",
-                spanName);
+        Check(aLength, transA ? k : m, transA ? m : k, lda, "a", "lda",
+            transA ? "m (transA=true, A stored k×m)" : "k (transA=false, A stored m×k)", $"m={m}, k={k}, lda={lda}, transA={transA}");
+        Check(bLength, transB ? n : k, transB ? k : n, ldb, "b", "ldb",
+            transB ? "k (transB=true, B stored n×k)" : "n (transB=false, B stored k×n)", $"k={k}, n={n}, ldb={ldb}, transB={transB}");
+        Check(cLength, m, n, ldc, "c", "ldc", "n", $"m={m}, n={n}, ldc={ldc}");
+
+        static void Check(int length, int rows, int cols, int ld, string spanName, string ldName, string colsName, string shape)
+        {
+            if (ld < cols)
+                throw new ArgumentOutOfRangeException(ldName, ld,
+                    $"{ldName} must be at least {colsName} = {cols} (the stored row length), but was {ld}.");
+            long needed = Needed(rows, cols, ld);
+            if (length < needed)
+                throw new ArgumentException(
+                    $"Span '{spanName}' is too short: {shape} needs at least {needed} elements, but its length is {length}.",
+                    spanName);
+        }
     }
 
     /// <summary>Runs the job on one thread, or splits the larger of m and n across MaxThreads.</summary>
@@ -112,7 +127,8 @@ public static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
         where TKernel : struct, IGemmKernel<T>
     {
-        int threads = s_maxThreads;
+        // More threads than cores only adds contention.
+        int threads = Math.Min(s_maxThreads, Environment.ProcessorCount);
         if (threads > 1 && (long)job.M * job.N * job.K >= ParallelThreshold)
         {
             // Split whole micro-tiles of the larger output dimension; each thread packs its own A and B.

@@ -26,6 +26,7 @@ internal static unsafe class GemmSmallM
 
     private const int DotKC = 512;  // depth block of the dot-product path
     private const int Nr = 32;      // columns per direct tile (2 zmm)
+    private const int MaxDirectKB = 128; // largest depth block of the direct path
 
     public static bool TryRun(in GemmJob job)
     {
@@ -213,18 +214,16 @@ internal static unsafe class GemmSmallM
         nint aRow = job.TransA ? 1 : job.Lda, aK = job.TransA ? job.Lda : 1;
         bool overwrite = !job.Accumulate;
 
-        // Column edge (last n mod 32 columns): packed once, zero-padded, computed into a tile.
         int nFull = n - n % Nr, cols = n - nFull;
-        float* panel = cols > 0 ? GemmBuffers<float>.PackB(k * Nr) : null;
-        if (cols > 0)
-            GemmPack.Panels(b + nFull, 1, ldb, lanesContiguous: true, cols, k, panel, Nr);
+        // Column edge (last n mod 32 columns): packed zero-padded per depth block, computed into a tile.
+        float* panel = cols > 0 ? GemmBuffers<float>.PackB(MaxDirectKB * Nr) : null;
         float* tile = stackalloc float[8 * Nr];
 
         // Block over k and sweep each block of B rows left to right: every B row is then read as one
         // contiguous stream (a strided walk down 32-column panels defeats the prefetchers), while the
         // C rows being accumulated stay in L1/L2 and the kb×32 B tile stays in L1 across row chunks.
-        // Depth block: few rows → few concurrent B streams (prefetcher-friendly); more rows → fewer C reloads.
-        int kbStep = m <= 2 ? 8 : m <= 6 ? 16 : m <= 16 ? 64 : 128;
+        // Few rows → few concurrent B streams (prefetcher-friendly); more rows → fewer C reloads.
+        int kbStep = m <= 2 ? 8 : m <= 6 ? 16 : m <= 16 ? 64 : MaxDirectKB;
         for (int p0 = 0; p0 < k; p0 += kbStep)
         {
             int kb = Math.Min(kbStep, k - p0);
@@ -235,10 +234,11 @@ internal static unsafe class GemmSmallM
                     Direct(Math.Min(8, m - i), kb, ap + i * aRow, aRow, aK, bp + j, ldb, c + i * ldc + j, ldc, first);
             if (cols > 0)
             {
+                GemmPack.Panels(bp + nFull, 1, ldb, lanesContiguous: true, cols, kb, panel, Nr);
                 for (int i0 = 0; i0 < m; i0 += 8)
                 {
                     int rows = Math.Min(8, m - i0);
-                    Direct(rows, kb, ap + i0 * aRow, aRow, aK, panel + p0 * Nr, Nr, tile, Nr, overwrite: true);
+                    Direct(rows, kb, ap + i0 * aRow, aRow, aK, panel, Nr, tile, Nr, overwrite: true);
                     for (int i = 0; i < rows; i++)
                     {
                         float* ci = c + (i0 + i) * ldc + nFull, ti = tile + i * Nr;
