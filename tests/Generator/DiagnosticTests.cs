@@ -96,6 +96,18 @@ public class DiagnosticTests
         Assert.All(run.GeneratorDiagnostics, d => Assert.Equal("RNN001", d.Id));
     }
 
+    [Theory]
+    [InlineData("1..2", "is not a number")]
+    [InlineData("1e999", "too large")]
+    public void BadNumber_IsASyntaxErrorNotACrash(string number, string reason)
+    {
+        // "1..2" used to reach double.Parse and surface as RNN013; "1e999" used to be emitted as 'Infinity'.
+        var source = Cell($"h' = tanh(W x + U h + {number} * b)");
+        var diagnostic = ExpectSingle(source, "RNN001", SpanOf(source, number));
+        Assert.Contains($"'{number}'", Message(diagnostic));
+        Assert.Contains(reason, Message(diagnostic));
+    }
+
     // ── RNN002 … RNN010: the equations ──────────────────────────────────────────────────────────────────────
 
     [Fact]

@@ -86,6 +86,42 @@ public class EmittedCodeTests
         Assert.True(run.OutputProblems.Count == 0, string.Join("\n", run.OutputProblems));
     }
 
+    /// <summary>Cell names that are also identifiers of the emitted code (row offsets, sizes, helper types, the
+    /// adjoints' d_ prefix) must not clash with it.</summary>
+    [Theory]
+    [InlineData("h' = tanh(W x + U h + row + zx + zh + tape + carry + H + V + nint)")]
+    [InlineData("h' = tanh(W x + U h + CellMath + VectorLanes + ScalarLanes)")]
+    [InlineData("a = tanh(W x + U h)\nd_a = sigmoid(M x)\nh' = a * d_a + v_d_a")]
+    [InlineData("zx = tanh(W x + U h)\nrow = sigmoid(V (zx * h))\nH = zx * row\nh' = H * tape")]
+    [InlineData("d_x' = tanh(W x + U x_next)\nx_next' = d_x * x_next + v_d_x")]
+    [InlineData("s = tanh(W x + U h)\nT = sigmoid(M x)\nj = s * T\nb = j + 1\nh' = int * b")]
+    public void NamesThatCollideWithGeneratedIdentifiers_StillCompile(string equations)
+    {
+        var run = GeneratorHarness.Run(CellSource("Collide", equations));
+        run.AssertGeneratorDidNotThrow();
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Single(run.GeneratedSources);
+        Assert.True(run.OutputProblems.Count == 0, string.Join("\n", run.OutputProblems));
+    }
+
+    /// <summary>Where and how the cell is declared: every shape the generator accepts must compile cleanly.</summary>
+    [Theory]
+    [InlineData("[RecurrentCell(\"h' = tanh(W x + U h + b)\")] public partial struct GlobalCell;")]
+    [InlineData("namespace A.B { [RecurrentCell(\"h' = tanh(W x + U h + b)\")] internal partial struct Cell; }")]
+    [InlineData("namespace A; public sealed partial class ClassCell { } [RecurrentCell(\"h' = relu(W x + U h)\")] public sealed partial class ClassCell;")]
+    [InlineData("namespace A; public static partial class Cells { [RecurrentCell(\"h' = tanh(W x + U h)\")] public partial struct Nested; }")]
+    [InlineData("namespace A; public partial record struct Host(int X) { [RecurrentCell(\"h' = tanh(W x + U h)\")] internal partial struct Nested; }")]
+    [InlineData("namespace A; public partial class Outer { public partial class Middle { [RecurrentCell(\"h' = tanh(W x + U h)\")] private partial struct Deep; } }")]
+    [InlineData("namespace A; [RecurrentCell(\"c' = sigmoid(W x) * c + tanh(U h)\\nh' = tanh(c') * h\", Hidden = 6, Output = \"c\")] public partial struct Options;")]
+    public void DeclarationShapes_CompileWithoutWarnings(string declaration)
+    {
+        var run = GeneratorHarness.Run("using RnnGen;\n" + declaration + "\n");
+        run.AssertGeneratorDidNotThrow();
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Single(run.GeneratedSources);
+        Assert.True(run.OutputProblems.Count == 0, string.Join("\n", run.OutputProblems));
+    }
+
     // ── (b) a custom cell, compiled and run, against a hand-written reference ───────────────────────────────
 
     /// <summary>
