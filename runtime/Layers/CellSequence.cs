@@ -76,10 +76,10 @@ public sealed class CellSequence<TCell, T>
     {
         CheckSizes(batch, steps);
         int h = _hidden, rows = batch * steps, stateBlock = batch * h;
-        CheckLength(input.Length, (long)rows * _inputSize, nameof(input), $"[batch {batch}, steps {steps}, input {_inputSize}]");
-        CheckOptional(initialStates.Length, (long)_stateCount * stateBlock, nameof(initialStates), $"[states {_stateCount}, batch {batch}, hidden {h}]");
-        CheckLength(output.Length, (long)rows * h, nameof(output), $"[batch {batch}, steps {steps}, hidden {h}]");
-        CheckOptional(finalStates.Length, (long)_stateCount * stateBlock, nameof(finalStates), $"[states {_stateCount}, batch {batch}, hidden {h}]");
+        CheckLength(input.Length, (long)rows * _inputSize, nameof(input), new Shape("batch", batch, "steps", steps, "input", _inputSize));
+        CheckOptional(initialStates.Length, (long)_stateCount * stateBlock, nameof(initialStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
+        CheckLength(output.Length, (long)rows * h, nameof(output), new Shape("batch", batch, "steps", steps, "hidden", h));
+        CheckOptional(finalStates.Length, (long)_stateCount * stateBlock, nameof(finalStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
         _batch = batch;
         _steps = steps;
 
@@ -154,10 +154,10 @@ public sealed class CellSequence<TCell, T>
         if (gradients.Cell != _cell || gradients.InputSize != _inputSize || gradients.Hidden != _hidden)
             throw new ArgumentException($"gradients must have the layout of the parameters ({_cell.Name}, input {_inputSize}, hidden {_hidden}).", nameof(gradients));
         int batch = _batch, steps = _steps, h = _hidden, rows = batch * steps, stateBlock = batch * h;
-        CheckOptional(dOutput.Length, (long)rows * h, nameof(dOutput), $"[batch {batch}, steps {steps}, hidden {h}]");
-        CheckOptional(dFinalStates.Length, (long)_stateCount * stateBlock, nameof(dFinalStates), $"[states {_stateCount}, batch {batch}, hidden {h}]");
-        CheckOptional(dInput.Length, (long)rows * _inputSize, nameof(dInput), $"[batch {batch}, steps {steps}, input {_inputSize}]");
-        CheckOptional(dInitialStates.Length, (long)_stateCount * stateBlock, nameof(dInitialStates), $"[states {_stateCount}, batch {batch}, hidden {h}]");
+        CheckOptional(dOutput.Length, (long)rows * h, nameof(dOutput), new Shape("batch", batch, "steps", steps, "hidden", h));
+        CheckOptional(dFinalStates.Length, (long)_stateCount * stateBlock, nameof(dFinalStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
+        CheckOptional(dInput.Length, (long)rows * _inputSize, nameof(dInput), new Shape("batch", batch, "steps", steps, "input", _inputSize));
+        CheckOptional(dInitialStates.Length, (long)_stateCount * stateBlock, nameof(dInitialStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
 
         var stateStride = (steps + 1) * stateBlock;
         var operandStride = rows * h;
@@ -254,13 +254,19 @@ public sealed class CellSequence<TCell, T>
             throw new ArgumentOutOfRangeException(nameof(steps), steps, $"The sequence has {steps} steps, more than the {MaxSteps} this sequence was created for.");
     }
 
-    private static void CheckLength(int actual, long expected, string name, string shape)
+    /// <summary>A tensor shape for error messages, formatted only when a check fails (so checks allocate nothing).</summary>
+    private readonly record struct Shape(string Name1, int Size1, string Name2, int Size2, string Name3, int Size3)
+    {
+        public override string ToString() => $"[{Name1} {Size1}, {Name2} {Size2}, {Name3} {Size3}]";
+    }
+
+    private static void CheckLength(int actual, long expected, string name, Shape shape)
     {
         if (actual != expected)
             throw new ArgumentException($"{name} must hold {expected} elements {shape}, but holds {actual}.", name);
     }
 
-    private static void CheckOptional(int actual, long expected, string name, string shape)
+    private static void CheckOptional(int actual, long expected, string name, Shape shape)
     {
         if (actual != 0) CheckLength(actual, expected, name, shape);
     }
