@@ -61,7 +61,7 @@ namespace RnnGen.Generator.Emit
             w.Line("{");
             w.Indent++;
             foreach (var group in model.Groups)
-                w.Line($"new global::RnnGen.MatrixGroupInfo(global::RnnGen.OperandKind.{group.Kind}, {group.Operand}, {Strings(group.Matrices)}, {group.Offset}, {group.Stage}),");
+                w.Line($"new global::RnnGen.MatrixGroupInfo(global::RnnGen.OperandKind.{group.Kind}, {group.Operand}, {Strings(group.Matrices)}, {group.Offset}, {group.Stage}, {group.Fused}, {group.FusedOffset}),");
             w.Indent--;
             w.Line("},");
             w.Line($"operandStages: new int[] {{ {string.Join(", ", model.Operands.Select(o => o.Stage))} }},");

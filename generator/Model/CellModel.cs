@@ -35,8 +35,10 @@ namespace RnnGen.Generator.Model
     /// <summary>One matrix–vector product; <c>Slot</c> is its column block (in units of H) within its Z buffer.</summary>
     internal sealed record MatrixProduct(string Matrix, int Group, int Slot);
 
-    /// <summary>Matrices applied to the same operand, stacked into one GEMM: Z[:, Offset·H ..] = operand · [M1; M2; …]ᵀ.</summary>
-    internal sealed record MatrixGroup(OperandKind Kind, int Operand, EquatableArray<string> Matrices, int Offset, int Stage);
+    /// <summary>Matrices applied to the same operand, stacked into one GEMM: Z[:, Offset·H ..] = operand · [M1; M2; …]ᵀ.
+    /// The first <c>Fused</c> matrices of a state group are instead added straight into Zx at block <c>FusedOffset</c>
+    /// (their products only ever appear as <c>W x + U h</c>), so the kernel reads one sum instead of two products.</summary>
+    internal sealed record MatrixGroup(OperandKind Kind, int Operand, EquatableArray<string> Matrices, int Offset, int Stage, int Fused = 0, int FusedOffset = 0);
 
     /// <summary>A value computed within a step that a later stage multiplies by a matrix.</summary>
     internal sealed record StageOperand(int Node, int Stage);
@@ -67,7 +69,7 @@ namespace RnnGen.Generator.Model
         {
             var width = 0;
             foreach (var group in Groups)
-                if (group.Kind == kind) width += group.Matrices.Count;
+                if (group.Kind == kind) width += group.Matrices.Count - group.Fused;
             return width;
         }
     }

@@ -91,7 +91,7 @@ namespace RnnGen.Generator.Model
             else if (_states.Contains("h")) output = _states.IndexOf("h");
 
             if (_diagnostics.Count > 0) return null;
-            return Assemble(declaration, text, lines, output);
+            return ProductFusion.Apply(Assemble(declaration, text, lines, output));
         }
 
         private void CollectDefinitions(IReadOnlyList<Equation> equations)

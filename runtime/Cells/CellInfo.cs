@@ -10,7 +10,9 @@ public enum OperandKind { Input, State, Stage }
 /// <param name="Operand">The state index (State) or stage-operand index (Stage); 0 for the input.</param>
 /// <param name="Offset">Column block (in units of H) within the Zx, Zh or Zs buffer.</param>
 /// <param name="Stage">For Stage groups, the forward stage that reads the product.</param>
-public sealed record MatrixGroupInfo(OperandKind Kind, int Operand, string[] Matrices, int Offset, int Stage);
+/// <param name="FusedCount">For State groups: how many leading matrices are accumulated straight into Zx
+/// (their products only appear as W x + U h), at Zx block <paramref name="FusedOffset"/>; the rest go to Zh.</param>
+public sealed record MatrixGroupInfo(OperandKind Kind, int Operand, string[] Matrices, int Offset, int Stage, int FusedCount = 0, int FusedOffset = 0);
 
 /// <summary>The metadata the generator derives from a cell's equations.</summary>
 public sealed class CellInfo(
@@ -41,11 +43,11 @@ public sealed class CellInfo(
     public int StageWidth { get; } = Width(groups, OperandKind.Stage);
 
     private static int Width(MatrixGroupInfo[] groups, OperandKind kind) =>
-        groups.Where(g => g.Kind == kind).Sum(g => g.Matrices.Length);
+        groups.Where(g => g.Kind == kind).Sum(g => g.Matrices.Length - g.FusedCount);
 
     /// <summary>Floating-point operations of one forward step over a batch (2 per multiply–add, 1 per elementwise op).</summary>
     public double ForwardFlops(int inputSize, int hidden, int batch) =>
-        (2.0 * hidden * (InputWidth * inputSize + (RecurrentWidth + StageWidth) * hidden) + ElementwiseOps * (double)hidden) * batch;
+        (2.0 * hidden * (InputWidth * inputSize + (Groups.Where(g => g.Kind != OperandKind.Input).Sum(g => g.Matrices.Length)) * hidden) + ElementwiseOps * (double)hidden) * batch;
 
     public override string ToString() => $"{Name}: states ({string.Join(", ", States)}), {Groups.Sum(g => g.Matrices.Length)} matrices, {Vectors.Count} vectors, {StageCount} stage(s)";
 }

@@ -105,13 +105,18 @@ public sealed class CellSequence<TCell, T>
         for (var t = 0; t < steps; t++)
         {
             // 2. Recurrent products of the previous states, then the fused passes (stage products in between).
+            var zx = _zx.AsSpan(t * batch * _zxWidth, batch * _zxWidth);
             for (var g = 0; g < _cell.Groups.Count; g++)
             {
                 var group = _cell.Groups[g];
-                if (group.Kind == OperandKind.State)
-                    Gemm.Multiply<T>(false, true, batch, group.Matrices.Length * h, h,
-                        _states.AsSpan(group.Operand * stateStride + t * stateBlock, stateBlock), h,
-                        _parameters.Groups[g], h, _zh.AsSpan(group.Offset * h), _zhWidth, false);
+                if (group.Kind != OperandKind.State) continue;
+                var state = _states.AsSpan(group.Operand * stateStride + t * stateBlock, stateBlock);
+                var (fused, separate) = Split(group);
+                var weights = _parameters.Groups[g].AsSpan();
+                if (fused > 0)
+                    Gemm.Multiply<T>(false, true, batch, fused * h, h, state, h, weights, h, zx.Slice(group.FusedOffset * h), _zxWidth, true);
+                if (separate > 0)
+                    Gemm.Multiply<T>(false, true, batch, separate * h, h, state, h, weights.Slice(fused * h * h), h, _zh.AsSpan(group.Offset * h), _zhWidth, false);
             }
             for (var stage = 0; stage < _cell.StageCount; stage++)
             {
@@ -123,8 +128,7 @@ public sealed class CellSequence<TCell, T>
                             _operands.AsSpan(group.Operand * operandStride + t * stateBlock, stateBlock), h,
                             _parameters.Groups[g], h, _zs.AsSpan(group.Offset * h), _zsWidth, false);
                 }
-                TCell.Forward(stage, new CellForwardStep<T>(batch, h,
-                    _zx.AsSpan(t * batch * _zxWidth, batch * _zxWidth), _zh, _zs, _parameters.Vectors,
+                TCell.Forward(stage, new CellForwardStep<T>(batch, h, zx, _zh, _zs, _parameters.Vectors,
                     _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
                     From(_operands, t * stateBlock), operandStride,
                     _tape.AsSpan(t * batch * _cell.TapeWidth * h, batch * _cell.TapeWidth * h)));
@@ -200,9 +204,14 @@ public sealed class CellSequence<TCell, T>
             for (var g = 0; g < _cell.Groups.Count; g++)
             {
                 var group = _cell.Groups[g];
-                if (group.Kind == OperandKind.State)
-                    Gemm.Multiply<T>(false, false, batch, h, group.Matrices.Length * h, dzh.Slice(group.Offset * h), _zhWidth,
-                        _parameters.Groups[g], h, dPrev.Slice(group.Operand * stateBlock, stateBlock), h, true);
+                if (group.Kind != OperandKind.State) continue;
+                var dState = dPrev.Slice(group.Operand * stateBlock, stateBlock);
+                var (fused, separate) = Split(group);
+                var weights = _parameters.Groups[g].AsSpan();
+                if (fused > 0)
+                    Gemm.Multiply<T>(false, false, batch, h, fused * h, dzx.Slice(group.FusedOffset * h), _zxWidth, weights, h, dState, h, true);
+                if (separate > 0)
+                    Gemm.Multiply<T>(false, false, batch, h, separate * h, dzh.Slice(group.Offset * h), _zhWidth, weights.Slice(fused * h * h), h, dState, h, true);
             }
             var swap = dNext;
             dNext = dPrev;
@@ -225,8 +234,14 @@ public sealed class CellSequence<TCell, T>
                             _parameters.Groups[g], _inputSize, _dInputs, _inputSize, false);
                     break;
                 case OperandKind.State:
-                    Gemm.Multiply<T>(true, false, n, h, rows, _dzh.AsSpan(group.Offset * h), _zhWidth,
-                        _states.AsSpan(group.Operand * stateStride, rows * h), h, gradients.Groups[g], h, true);
+                    var states = _states.AsSpan(group.Operand * stateStride, rows * h);
+                    var (fused, separate) = Split(group);
+                    if (fused > 0)
+                        Gemm.Multiply<T>(true, false, fused * h, h, rows, _dzx.AsSpan(group.FusedOffset * h), _zxWidth,
+                            states, h, gradients.Groups[g], h, true);
+                    if (separate > 0)
+                        Gemm.Multiply<T>(true, false, separate * h, h, rows, _dzh.AsSpan(group.Offset * h), _zhWidth,
+                            states, h, gradients.Groups[g].AsSpan(fused * h * h), h, true);
                     break;
                 case OperandKind.Stage:
                     Gemm.Multiply<T>(true, false, n, h, rows, _dzs.AsSpan(group.Offset * h), _zsWidth,
@@ -240,6 +255,9 @@ public sealed class CellSequence<TCell, T>
             else FromTimeMajor(_dInputs, dInput, batch, steps, _inputSize);
         }
     }
+
+    /// <summary>How many of a state group's matrices accumulate into Zx, and how many go through Zh.</summary>
+    private static (int Fused, int Separate) Split(MatrixGroupInfo group) => (group.FusedCount, group.Matrices.Length - group.FusedCount);
 
     /// <summary>The rest of a buffer from an offset; cells without stage operands have an empty operand buffer.</summary>
     private static Span<T> From(T[] buffer, int start) => buffer.Length == 0 ? default : buffer.AsSpan(start);
