@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using RnnGen.Kernels;
 
 namespace RnnGen;
@@ -7,8 +8,9 @@ namespace RnnGen;
 /// Runs a generated cell over a batch of sequences and back-propagates through time (design.md §4):
 /// all input products in one GEMM, per step a small GEMM per recurrent group and the fused generated passes,
 /// and after the backward loop the weight gradients as large GEMMs over all steps.
-/// Sequences are batch-first, [batch, steps, features]; states are [states, batch, hidden].
-/// The workspace is sized once: after the first call Forward and Backward allocate nothing.
+/// Sequences may have their own lengths (steps past a sequence's end leave its state unchanged and output zero)
+/// and may be run in reverse, each from its own last step. The workspace is sized once: after the first call
+/// Forward and Backward allocate nothing.
 /// </summary>
 public sealed class CellSequence<TCell, T>
     where TCell : IRecurrentCell
@@ -22,9 +24,10 @@ public sealed class CellSequence<TCell, T>
     // stage operands ([O][T][B][H]), the tape of every step, and per-step Zh/Zs.
     private readonly T[] _inputs, _zx, _states, _operands, _tape, _zh, _zs;
     // Backward: d(products) of every step (for the weight GEMMs), per-step state/operand adjoints.
-    private readonly T[] _dzx, _dzh, _dzs, _dInputs, _dStatesA, _dStatesB, _dOperands, _carry;
-    private int _batch, _steps;
-    private bool _forwardDone;
+    private readonly T[] _dzx, _dzh, _dzs, _dInputs, _dStatesA, _dStatesB, _dOperands, _carry, _heldGradients;
+    private readonly int[] _lengths;
+    private SequenceShape _inputShape, _outputShape;
+    private bool _reverse, _ragged, _forwardDone;
 
     public CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps)
     {
@@ -42,22 +45,24 @@ public sealed class CellSequence<TCell, T>
         _operandCount = _cell.OperandStages.Count;
         (_zxWidth, _zhWidth, _zsWidth) = (_cell.InputWidth * _hidden, _cell.RecurrentWidth * _hidden, _cell.StageWidth * _hidden);
 
-        long rows = (long)maxBatch * maxSteps;
+        long rows = (long)maxBatch * maxSteps, stateBlock = (long)maxBatch * _hidden;
         _inputs = Allocate(rows * _inputSize);
         _zx = Allocate(rows * _zxWidth);
-        _states = Allocate((long)_stateCount * (maxSteps + 1) * maxBatch * _hidden);
-        _operands = Allocate((long)_operandCount * rows * _hidden);
+        _states = Allocate(_stateCount * (maxSteps + 1) * stateBlock);
+        _operands = Allocate(_operandCount * rows * _hidden);
         _tape = Allocate(rows * _cell.TapeWidth * _hidden);
-        _zh = Allocate((long)maxBatch * _zhWidth);
-        _zs = Allocate((long)maxBatch * _zsWidth);
+        _zh = Allocate(maxBatch * (long)_zhWidth);
+        _zs = Allocate(maxBatch * (long)_zsWidth);
         _dzx = Allocate(rows * _zxWidth);
         _dzh = Allocate(rows * _zhWidth);
         _dzs = Allocate(rows * _zsWidth);
         _dInputs = Allocate(rows * _inputSize);
-        _dStatesA = Allocate((long)_stateCount * maxBatch * _hidden);
-        _dStatesB = Allocate((long)_stateCount * maxBatch * _hidden);
-        _dOperands = Allocate((long)_operandCount * maxBatch * _hidden);
-        _carry = Allocate((long)maxBatch * _cell.CarryWidth * _hidden);
+        _dStatesA = Allocate(_stateCount * stateBlock);
+        _dStatesB = Allocate(_stateCount * stateBlock);
+        _heldGradients = Allocate(_stateCount * stateBlock);
+        _dOperands = Allocate(_operandCount * stateBlock);
+        _carry = Allocate(maxBatch * (long)_cell.CarryWidth * _hidden);
+        _lengths = new int[maxBatch];
     }
 
     private static T[] Allocate(long length) =>
@@ -66,24 +71,42 @@ public sealed class CellSequence<TCell, T>
     public int MaxBatch { get; }
     public int MaxSteps { get; }
     public CellInfo Cell => _cell;
+    public CellParameters<T> Parameters => _parameters;
 
     /// <summary>
-    /// Runs the sequences. <paramref name="initialStates"/> is [states, batch, hidden] or empty for zeros;
-    /// <paramref name="output"/> receives the output state of every step, [batch, steps, hidden];
-    /// <paramref name="finalStates"/> ([states, batch, hidden]) may be empty.
+    /// Runs batch-first sequences: <paramref name="input"/> is [batch, steps, input], <paramref name="output"/>
+    /// receives the output state of every step, [batch, steps, hidden]; <paramref name="initialStates"/> is
+    /// [states, batch, hidden] or empty for zeros; <paramref name="finalStates"/> (same shape) may be empty.
     /// </summary>
-    public void Forward(ReadOnlySpan<T> input, int batch, int steps, ReadOnlySpan<T> initialStates, Span<T> output, Span<T> finalStates)
+    public void Forward(ReadOnlySpan<T> input, int batch, int steps, ReadOnlySpan<T> initialStates, Span<T> output, Span<T> finalStates) =>
+        Forward(input, new SequenceShape(batch, steps, _inputSize), initialStates, output, new SequenceShape(batch, steps, _hidden), finalStates);
+
+    /// <summary>
+    /// Runs sequences laid out as <paramref name="inputShape"/>, writing outputs as <paramref name="outputShape"/>
+    /// (only the elements of the shape are written). <paramref name="lengths"/> (one per sequence, 1..steps) may be
+    /// empty for full length; steps past a sequence's end output zero and keep its state, so its final state is the
+    /// one at its own last step. With <paramref name="reverse"/>, each sequence is read from its own last step to its
+    /// first, and each output is written at the position of the input it consumed.
+    /// </summary>
+    public void Forward(ReadOnlySpan<T> input, SequenceShape inputShape, ReadOnlySpan<T> initialStates, Span<T> output,
+        SequenceShape outputShape, Span<T> finalStates, ReadOnlySpan<int> lengths = default, bool reverse = false)
     {
+        int batch = inputShape.Batch, steps = inputShape.Steps;
         CheckSizes(batch, steps);
         int h = _hidden, rows = batch * steps, stateBlock = batch * h;
-        CheckLength(input.Length, (long)rows * _inputSize, nameof(input), new Shape("batch", batch, "steps", steps, "input", _inputSize));
-        CheckOptional(initialStates.Length, (long)_stateCount * stateBlock, nameof(initialStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
-        CheckLength(output.Length, (long)rows * h, nameof(output), new Shape("batch", batch, "steps", steps, "hidden", h));
-        CheckOptional(finalStates.Length, (long)_stateCount * stateBlock, nameof(finalStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
-        _batch = batch;
-        _steps = steps;
+        if (inputShape.Features != _inputSize)
+            throw new ArgumentException($"The input has {inputShape.Features} features per step but the cell was built for input size {_inputSize}.", nameof(inputShape));
+        if (outputShape.Batch != batch || outputShape.Steps != steps || outputShape.Features != h)
+            throw new ArgumentException($"The output shape must be batch {batch}, steps {steps}, features {h}; got {outputShape}.", nameof(outputShape));
+        CheckLength(input.Length, inputShape.RequiredLength, nameof(input), inputShape);
+        CheckLength(output.Length, outputShape.RequiredLength, nameof(output), outputShape);
+        CheckStates(initialStates.Length, (long)_stateCount * stateBlock, nameof(initialStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
+        CheckStates(finalStates.Length, (long)_stateCount * stateBlock, nameof(finalStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
+        SetLengths(lengths, batch, steps);
+        (_inputShape, _outputShape, _reverse) = (inputShape, outputShape, reverse);
+        _forwardDone = false;
 
-        ToTimeMajor(input, _inputs, batch, steps, _inputSize);
+        Gather(input, inputShape, _inputs, _inputSize);
         var stateStride = (steps + 1) * stateBlock;
         var operandStride = rows * h;
         for (var s = 0; s < _stateCount; s++)
@@ -104,7 +127,8 @@ public sealed class CellSequence<TCell, T>
 
         for (var t = 0; t < steps; t++)
         {
-            // 2. Recurrent products of the previous states, then the fused passes (stage products in between).
+            // 2. Recurrent products of the previous states (added straight into Zx where the cell allows), then the
+            //    fused passes, with the products of same-step operands in between.
             var zx = _zx.AsSpan(t * batch * _zxWidth, batch * _zxWidth);
             for (var g = 0; g < _cell.Groups.Count; g++)
             {
@@ -133,12 +157,26 @@ public sealed class CellSequence<TCell, T>
                     From(_operands, t * stateBlock), operandStride,
                     _tape.AsSpan(t * batch * _cell.TapeWidth * h, batch * _cell.TapeWidth * h)));
             }
+            // 3. Sequences that have ended keep their state.
+            if (_ragged)
+                for (var b = 0; b < batch; b++)
+                    if (t >= _lengths[b])
+                        for (var s = 0; s < _stateCount; s++)
+                        {
+                            var at = s * stateStride + t * stateBlock + b * h;
+                            _states.AsSpan(at, h).CopyTo(_states.AsSpan(at + stateBlock, h));
+                        }
         }
 
         var outputStates = _states.AsSpan(_cell.OutputState * stateStride);
-        for (var t = 0; t < steps; t++)
-            for (var b = 0; b < batch; b++)
-                outputStates.Slice((t + 1) * stateBlock + b * h, h).CopyTo(output.Slice((b * steps + t) * h, h));
+        for (var b = 0; b < batch; b++)
+            for (var position = 0; position < steps; position++)
+            {
+                var target = output.Slice(outputShape.Index(b, position), h);
+                var t = StepAt(b, position);
+                if (t < 0) target.Clear();
+                else outputStates.Slice((t + 1) * stateBlock + b * h, h).CopyTo(target);
+            }
         if (!finalStates.IsEmpty)
             for (var s = 0; s < _stateCount; s++)
                 _states.AsSpan(s * stateStride + steps * stateBlock, stateBlock).CopyTo(finalStates.Slice(s * stateBlock, stateBlock));
@@ -146,28 +184,31 @@ public sealed class CellSequence<TCell, T>
     }
 
     /// <summary>
-    /// Back-propagates through time the gradients of the last <see cref="Forward"/>: <paramref name="dOutput"/>
-    /// ([batch, steps, hidden]) and <paramref name="dFinalStates"/> ([states, batch, hidden]) may each be empty (zero).
-    /// Parameter gradients are added into <paramref name="gradients"/>; <paramref name="dInput"/> and
-    /// <paramref name="dInitialStates"/> are overwritten, or skipped when empty.
+    /// Back-propagates through time the gradients of the last <see cref="Forward(ReadOnlySpan{T}, SequenceShape, ReadOnlySpan{T}, Span{T}, SequenceShape, Span{T}, ReadOnlySpan{int}, bool)"/>:
+    /// <paramref name="dOutput"/> (laid out like its output) and <paramref name="dFinalStates"/> ([states, batch, hidden])
+    /// may each be empty (zero). Parameter gradients are added into <paramref name="gradients"/>;
+    /// <paramref name="dInput"/> (laid out like the input) is overwritten, or added to with
+    /// <paramref name="accumulateInput"/>, or skipped when empty; <paramref name="dInitialStates"/> is overwritten or skipped.
     /// </summary>
-    public void Backward(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalStates, CellParameters<T> gradients, Span<T> dInput, Span<T> dInitialStates)
+    public void Backward(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalStates, CellParameters<T> gradients,
+        Span<T> dInput, Span<T> dInitialStates, bool accumulateInput = false)
     {
-        if (!_forwardDone) throw new InvalidOperationException("Backward needs a Forward call first.");
+        if (!_forwardDone) throw new InvalidOperationException("Backward needs a successful Forward call first.");
         ArgumentNullException.ThrowIfNull(gradients);
         if (gradients.Cell != _cell || gradients.InputSize != _inputSize || gradients.Hidden != _hidden)
             throw new ArgumentException($"gradients must have the layout of the parameters ({_cell.Name}, input {_inputSize}, hidden {_hidden}).", nameof(gradients));
-        int batch = _batch, steps = _steps, h = _hidden, rows = batch * steps, stateBlock = batch * h;
-        CheckOptional(dOutput.Length, (long)rows * h, nameof(dOutput), new Shape("batch", batch, "steps", steps, "hidden", h));
-        CheckOptional(dFinalStates.Length, (long)_stateCount * stateBlock, nameof(dFinalStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
-        CheckOptional(dInput.Length, (long)rows * _inputSize, nameof(dInput), new Shape("batch", batch, "steps", steps, "input", _inputSize));
-        CheckOptional(dInitialStates.Length, (long)_stateCount * stateBlock, nameof(dInitialStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
+        int batch = _inputShape.Batch, steps = _inputShape.Steps, h = _hidden, rows = batch * steps, stateBlock = batch * h;
+        CheckOptional(dOutput.Length, _outputShape.RequiredLength, nameof(dOutput), _outputShape);
+        CheckStates(dFinalStates.Length, (long)_stateCount * stateBlock, nameof(dFinalStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
+        CheckOptional(dInput.Length, _inputShape.RequiredLength, nameof(dInput), _inputShape);
+        CheckStates(dInitialStates.Length, (long)_stateCount * stateBlock, nameof(dInitialStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
 
         var stateStride = (steps + 1) * stateBlock;
         var operandStride = rows * h;
         var tapeBlock = batch * _cell.TapeWidth * h;
         var dNext = _dStatesA.AsSpan(0, _stateCount * stateBlock);
         var dPrev = _dStatesB.AsSpan(0, _stateCount * stateBlock);
+        var held = _heldGradients.AsSpan(0, _stateCount * stateBlock);
         if (dFinalStates.IsEmpty) dNext.Clear();
         else dFinalStates.CopyTo(dNext);
 
@@ -177,11 +218,14 @@ public sealed class CellSequence<TCell, T>
             {
                 var dOut = dNext.Slice(_cell.OutputState * stateBlock, stateBlock);
                 for (var b = 0; b < batch; b++)
-                {
-                    var row = dOut.Slice(b * h, h);
-                    System.Numerics.Tensors.TensorPrimitives.Add(row, dOutput.Slice((b * steps + t) * h, h), row);
-                }
+                    if (t < _lengths[b])
+                    {
+                        var row = dOut.Slice(b * h, h);
+                        TensorPrimitives.Add(row, dOutput.Slice(_outputShape.Index(b, PositionOf(b, t)), h), row);
+                    }
             }
+            // An ended sequence passed its state through this step unchanged: hold its gradient aside.
+            var anyEnded = _ragged && HoldEnded(t, dNext, held, batch);
             var dzx = _dzx.AsSpan(t * batch * _zxWidth, batch * _zxWidth);
             var dzh = _dzh.AsSpan(t * batch * _zhWidth, batch * _zhWidth);
             var dzs = _dzs.AsSpan(t * batch * _zsWidth, batch * _zsWidth);
@@ -213,6 +257,7 @@ public sealed class CellSequence<TCell, T>
                 if (separate > 0)
                     Gemm.Multiply<T>(false, false, batch, h, separate * h, dzh.Slice(group.Offset * h), _zhWidth, weights.Slice(fused * h * h), h, dState, h, true);
             }
+            if (anyEnded) TensorPrimitives.Add(dPrev, held, dPrev);
             var swap = dNext;
             dNext = dPrev;
             dPrev = swap;
@@ -251,9 +296,85 @@ public sealed class CellSequence<TCell, T>
         }
         if (!dInput.IsEmpty)
         {
-            if (_cell.InputWidth == 0) dInput.Clear();
-            else FromTimeMajor(_dInputs, dInput, batch, steps, _inputSize);
+            if (_cell.InputWidth == 0) _dInputs.AsSpan(0, rows * _inputSize).Clear();
+            Scatter(_dInputs, dInput, _inputShape, _inputSize, accumulateInput);
         }
+    }
+
+    /// <summary>Moves the state gradients of sequences that ended before step t out of the step (they skip it).</summary>
+    private bool HoldEnded(int t, Span<T> dNext, Span<T> held, int batch)
+    {
+        var any = false;
+        held.Clear();
+        for (var b = 0; b < batch; b++)
+        {
+            if (t < _lengths[b]) continue;
+            any = true;
+            for (var s = 0; s < _stateCount; s++)
+            {
+                var row = dNext.Slice((s * batch + b) * _hidden, _hidden);
+                row.CopyTo(held.Slice((s * batch + b) * _hidden, _hidden));
+                row.Clear();
+            }
+        }
+        return any;
+    }
+
+    /// <summary>The processing step that reads position <paramref name="position"/> of sequence b, or −1 past its end.</summary>
+    private int StepAt(int b, int position)
+    {
+        var length = _lengths[b];
+        if (position >= length) return -1;
+        return _reverse ? length - 1 - position : position;
+    }
+
+    /// <summary>The position of sequence b that processing step t reads (t below the sequence's length).</summary>
+    private int PositionOf(int b, int t) => _reverse ? _lengths[b] - 1 - t : t;
+
+    /// <summary>Copies the input into processing order, time-major, zero past each sequence's end.</summary>
+    private void Gather(ReadOnlySpan<T> source, SequenceShape shape, Span<T> target, int width)
+    {
+        for (var t = 0; t < shape.Steps; t++)
+            for (var b = 0; b < shape.Batch; b++)
+            {
+                var row = target.Slice((t * shape.Batch + b) * width, width);
+                if (t < _lengths[b]) source.Slice(shape.Index(b, PositionOf(b, t)), width).CopyTo(row);
+                else row.Clear();
+            }
+    }
+
+    /// <summary>Copies time-major processing-order rows back to the caller's layout (zero past each sequence's end).</summary>
+    private void Scatter(ReadOnlySpan<T> source, Span<T> target, SequenceShape shape, int width, bool accumulate)
+    {
+        for (var b = 0; b < shape.Batch; b++)
+            for (var position = 0; position < shape.Steps; position++)
+            {
+                var row = target.Slice(shape.Index(b, position), width);
+                var t = StepAt(b, position);
+                if (t < 0) { if (!accumulate) row.Clear(); continue; }
+                var from = source.Slice((t * shape.Batch + b) * width, width);
+                if (accumulate) TensorPrimitives.Add(row, from, row);
+                else from.CopyTo(row);
+            }
+    }
+
+    private void SetLengths(ReadOnlySpan<int> lengths, int batch, int steps)
+    {
+        _ragged = false;
+        if (lengths.IsEmpty)
+        {
+            _lengths.AsSpan(0, batch).Fill(steps);
+            return;
+        }
+        if (lengths.Length != batch)
+            throw new ArgumentException($"lengths must hold one length per sequence ({batch}), but holds {lengths.Length}.", nameof(lengths));
+        for (var b = 0; b < batch; b++)
+        {
+            if (lengths[b] < 1 || lengths[b] > steps)
+                throw new ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"Sequence {b} has length {lengths[b]}; lengths must be between 1 and the number of steps, {steps}.");
+            _ragged |= lengths[b] < steps;
+        }
+        lengths.CopyTo(_lengths);
     }
 
     /// <summary>How many of a state group's matrices accumulate into Zx, and how many go through Zh.</summary>
@@ -278,28 +399,21 @@ public sealed class CellSequence<TCell, T>
         public override string ToString() => $"[{Name1} {Size1}, {Name2} {Size2}, {Name3} {Size3}]";
     }
 
-    private static void CheckLength(int actual, long expected, string name, Shape shape)
+    private static void CheckLength<TShape>(int actual, long expected, string name, TShape shape) where TShape : struct
     {
-        if (actual != expected)
+        if (actual < expected)
             throw new ArgumentException($"{name} must hold {expected} elements {shape}, but holds {actual}.", name);
     }
 
-    private static void CheckOptional(int actual, long expected, string name, Shape shape)
+    private static void CheckOptional<TShape>(int actual, long expected, string name, TShape shape) where TShape : struct
     {
         if (actual != 0) CheckLength(actual, expected, name, shape);
     }
 
-    private static void ToTimeMajor(ReadOnlySpan<T> source, Span<T> target, int batch, int steps, int width)
+    /// <summary>State buffers have exactly one layout: a length that differs means a wrong batch or state count.</summary>
+    private static void CheckStates(int actual, long expected, string name, Shape shape)
     {
-        for (var b = 0; b < batch; b++)
-            for (var t = 0; t < steps; t++)
-                source.Slice((b * steps + t) * width, width).CopyTo(target.Slice((t * batch + b) * width, width));
-    }
-
-    private static void FromTimeMajor(ReadOnlySpan<T> source, Span<T> target, int batch, int steps, int width)
-    {
-        for (var b = 0; b < batch; b++)
-            for (var t = 0; t < steps; t++)
-                source.Slice((t * batch + b) * width, width).CopyTo(target.Slice((b * steps + t) * width, width));
+        if (actual != 0 && actual != expected)
+            throw new ArgumentException($"{name} must hold {expected} elements {shape}, but holds {actual}.", name);
     }
 }

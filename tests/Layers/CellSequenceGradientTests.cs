@@ -22,10 +22,18 @@ public class CellSequenceGradientTests
     [Fact] public void FunctionZooCell() => Check<FunctionZooCell>();
     [Fact] public void FixedSizeRnn() => Check<FixedSizeRnn>(hidden: 6);
 
+    // Variable lengths, reverse processing and strided time-major layouts go through the same gradient check.
+    [Fact] public void LstmRaggedReversedTimeMajor() => Check<RnnGen.Lstm>(lengths: new[] { 5, 2, 4 }, reverse: true, timeMajor: true);
+    [Fact] public void GruRaggedForward() => Check<RnnGen.Gru>(lengths: new[] { 3, 5, 1 });
+    [Fact] public void ThreeStageRaggedReversed() => Check<ThreeStageCell>(lengths: new[] { 4, 1, 5 }, reverse: true);
+
     /// <summary>H = 11 covers the two-vector body, a single vector and the scalar tail (Vector&lt;double&gt; has 4 lanes here).</summary>
-    private static void Check<TCell>(int hidden = 11) where TCell : IRecurrentCell
+    private static void Check<TCell>(int hidden = 11, int[]? lengths = null, bool reverse = false, bool timeMajor = false) where TCell : IRecurrentCell
     {
         const int batch = 3, steps = 5, inputSize = 4;
+        // A strided layout: each row of the buffers is wider than the features, offset by one.
+        var inputShape = new SequenceShape(batch, steps, inputSize, timeMajor, inputSize + 3, 1);
+        var outputShape = new SequenceShape(batch, steps, hidden, timeMajor, hidden + 2, 2);
         var random = new Random(1234);
         var cell = TCell.Info;
         var parameters = new CellParameters<double>(cell, inputSize, hidden);
@@ -33,16 +41,17 @@ public class CellSequenceGradientTests
             Finite.Random(random, array.Length, 0.6).CopyTo(array, 0);
         var sequence = new CellSequence<TCell, double>(parameters, batch, steps);
         var stateLength = cell.States.Count * batch * hidden;
-        var input = Finite.Random(random, batch * steps * inputSize);
+        var input = Finite.Random(random, (int)inputShape.RequiredLength);
         var initial = Finite.Random(random, stateLength, 0.5);
-        var outputWeights = Finite.Random(random, batch * steps * hidden);
+        var outputWeights = Finite.Random(random, (int)outputShape.RequiredLength);
         var finalWeights = Finite.Random(random, stateLength);
-        var output = new double[batch * steps * hidden];
+        var output = new double[outputShape.RequiredLength];
         var final = new double[stateLength];
 
         double Loss()
         {
-            sequence.Forward(input, batch, steps, initial, output, final);
+            Array.Clear(output);
+            sequence.Forward(input, inputShape, initial, output, outputShape, final, lengths, reverse);
             double loss = 0;
             for (var i = 0; i < output.Length; i++) loss += output[i] * outputWeights[i];
             for (var i = 0; i < final.Length; i++) loss += final[i] * finalWeights[i];
@@ -67,7 +76,9 @@ public class CellSequenceGradientTests
         var tensors = parameters.Tensors().ToList();
         for (var k = 0; k < tensors.Count; k++)
             Compare(tensors[k].Name, analyticTensors[k].Values.Span, Finite.Gradient(tensors[k].Values.Span, Loss));
-        Compare("input", dInput, Finite.Gradient(input, Loss));
+        // Elements outside the shape (stride padding) and past each sequence's end have zero gradient.
+        var numericInput = Finite.Gradient(input, Loss);
+        Compare("input", dInput, numericInput);
         Compare("initial states", dInitial, Finite.Gradient(initial, Loss));
         Assert.True(failures.Count == 0, $"{cell.Name}: " + string.Join("; ", failures));
     }

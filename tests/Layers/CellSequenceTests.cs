@@ -46,6 +46,61 @@ public class CellSequenceTests
         return max;
     }
 
+    /// <summary>A ragged batch gives each sequence exactly what a run of its own length gives: PyTorch's packed semantics.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RaggedBatchMatchesSequencesRunAlone(bool reverse)
+    {
+        const int batch = 3, steps = 6, inputSize = 5, hidden = 7;
+        int[] lengths = { 6, 2, 4 };
+        var random = new Random(11);
+        var parameters = new CellParameters<double>(RnnGen.Lstm.Info, inputSize, hidden);
+        parameters.InitializeUniform(random);
+        var input = Finite.Random(random, batch * steps * inputSize);
+        var initial = Finite.Random(random, 2 * batch * hidden);
+        var output = new double[batch * steps * hidden];
+        var final = new double[2 * batch * hidden];
+        var sequence = new CellSequence<RnnGen.Lstm, double>(parameters, batch, steps);
+        var shape = new SequenceShape(batch, steps, inputSize);
+        sequence.Forward(input, shape, initial, output, new SequenceShape(batch, steps, hidden), final, lengths, reverse);
+
+        for (var b = 0; b < batch; b++)
+        {
+            var n = lengths[b];
+            var alone = new double[n * hidden];
+            var aloneFinal = new double[2 * hidden];
+            var aloneInitial = new[] { initial.AsSpan(b * hidden, hidden).ToArray(), initial.AsSpan((batch + b) * hidden, hidden).ToArray() }.SelectMany(a => a).ToArray();
+            var aloneInput = input.AsSpan(b * steps * inputSize, n * inputSize).ToArray();
+            if (reverse) aloneInput = Enumerable.Range(0, n).Reverse().SelectMany(t => aloneInput.AsSpan(t * inputSize, inputSize).ToArray()).ToArray();
+            sequence.Forward(aloneInput, 1, n, aloneInitial, alone, aloneFinal);
+            for (var position = 0; position < steps; position++)
+                for (var j = 0; j < hidden; j++)
+                {
+                    var expected = position >= n ? 0 : alone[(reverse ? n - 1 - position : position) * hidden + j];
+                    Assert.Equal(expected, output[(b * steps + position) * hidden + j], 12);
+                }
+            for (var s = 0; s < 2; s++)
+                for (var j = 0; j < hidden; j++)
+                    Assert.Equal(aloneFinal[s * hidden + j], final[(s * batch + b) * hidden + j], 12);
+        }
+    }
+
+    [Fact]
+    public void LengthsOutsideOneToStepsAreRejected()
+    {
+        var sequence = NewLstm(out _);
+        var shape = new SequenceShape(2, 3, 5);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            sequence.Forward(new float[30], shape, default, new float[36], new SequenceShape(2, 3, 6), default, new[] { 3, 4 }));
+        Assert.Equal("lengths", error.ParamName);
+        Assert.Contains("between 1 and the number of steps, 3", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            sequence.Forward(new float[30], shape, default, new float[36], new SequenceShape(2, 3, 6), default, new[] { 0, 3 }));
+        Assert.Equal("lengths", Assert.Throws<ArgumentException>(() =>
+            sequence.Forward(new float[30], shape, default, new float[36], new SequenceShape(2, 3, 6), default, new[] { 3 })).ParamName);
+    }
+
     /// <summary>After warm-up, a forward + backward pass allocates nothing.</summary>
     [Fact]
     public void ForwardAndBackwardAllocateNothingAfterWarmUp()
@@ -71,11 +126,17 @@ public class CellSequenceTests
             sequence.Forward(input, batch, steps, default, output, default);
             sequence.Backward(dOutput, default, gradients, dInput, default);
         }
-        Step();
-        Step();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 5; i++) Step();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        for (var i = 0; i < 20; i++) Step();
+        // The runtime itself may allocate once on this thread while tiered compilation swaps in optimized code, so
+        // take the best of three windows: any allocation of ours would show in every window.
+        var least = long.MaxValue;
+        for (var window = 0; window < 3; window++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 5; i++) Step();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, least);
     }
 
     private static CellSequence<RnnGen.Lstm, float> NewLstm(out CellParameters<float> parameters, int maxBatch = 3, int maxSteps = 4)
@@ -93,7 +154,7 @@ public class CellSequenceTests
         Assert.Equal("input", error.ParamName);
         Assert.Contains("30", error.Message);  // expected 2·3·5
         Assert.Contains("24", error.Message);  // actual
-        Assert.Contains("input 5", error.Message);
+        Assert.Contains("features 5", error.Message);
     }
 
     [Fact]

@@ -1,0 +1,24 @@
+namespace RnnGen;
+
+/// <summary>
+/// Where a batch of sequences lives in a flat buffer: element (b, t, f) is at
+/// <c>Offset + Row(b, t)·RowStride + f</c>, with rows batch-first (b·Steps + t) or time-major (t·Batch + b).
+/// A row stride wider than <see cref="Features"/> lets a layer read or write one slice of a wider tensor, such as
+/// one direction of a bidirectional output.
+/// </summary>
+public readonly record struct SequenceShape(int Batch, int Steps, int Features, bool TimeMajor = false, int RowStride = 0, int Offset = 0)
+{
+    public int Stride => RowStride == 0 ? Features : RowStride;
+
+    public int Row(int b, int t) => TimeMajor ? t * Batch + b : b * Steps + t;
+
+    public int Index(int b, int t) => Offset + Row(b, t) * Stride;
+
+    /// <summary>The smallest buffer length that holds every element.</summary>
+    public long RequiredLength => Batch == 0 || Steps == 0 ? 0 : Offset + ((long)Batch * Steps - 1) * Stride + Features;
+
+    public static SequenceShape BatchFirst(int batch, int steps, int features) => new(batch, steps, features);
+
+    public override string ToString() =>
+        TimeMajor ? $"[steps {Steps}, batch {Batch}, features {Features}]" : $"[batch {Batch}, steps {Steps}, features {Features}]";
+}
