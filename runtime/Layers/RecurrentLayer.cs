@@ -1,0 +1,413 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace RnnGen;
+
+/// <summary>
+/// A recurrent layer over any generated cell, with everything nn.RNN/LSTM/GRU and the Keras recurrent layers
+/// offer: stacking, bidirectional with a merge mode, batch-first or time-major, given or zero (or carried) initial
+/// states, variable-length batches with packed-sequence semantics, go-backwards, dropout between layers, bias off.
+/// Each (layer, direction) is a <see cref="CellSequence{TCell, T}"/>; outputs and gradients move between them
+/// through strided views, so a direction writes straight into its half of the concatenated output.
+/// States are laid out as PyTorch's h_n / c_n: [states, layers·directions, batch, hidden].
+/// </summary>
+public sealed class RecurrentLayer<TCell, T>
+    where TCell : IRecurrentCell
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly CellSequence<TCell, T>[] _sequences;
+    private readonly CellParameters<T>[] _parameters, _gradients;
+    private readonly T[][] _outputs, _dOutputs, _dropped, _masks;
+    private readonly T[] _merged, _finalStates, _carried, _dFinal, _stateIn, _stateOut, _reversed, _dReversed;
+    private readonly int[] _lengths;
+    private readonly int[] _frozenVectors;
+    private readonly Random _random;
+    private readonly int _stateCount, _directions;
+    private int _batch, _steps;
+    private bool _hasLengths, _training, _forwardDone, _carriedValid;
+
+    public RecurrentLayer(int inputSize, int hiddenSize, int maxBatch, int maxSteps, RecurrentOptions? options = null)
+    {
+        Options = options ?? new RecurrentOptions();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hiddenSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
+        if (Options.NumLayers < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.NumLayers, "NumLayers must be at least 1.");
+        if (!(Options.Dropout >= 0 && Options.Dropout < 1))
+            throw new ArgumentOutOfRangeException(nameof(options), Options.Dropout, "Dropout must be in [0, 1).");
+        if (Options.GoBackwards && Options.Bidirectional)
+            throw new ArgumentException("GoBackwards applies to one-directional layers; a bidirectional layer already reads both ways.", nameof(options));
+        if (Options.Merge != BidirectionalMerge.Concat && !Options.Bidirectional)
+            throw new ArgumentException($"Merge = {Options.Merge} needs Bidirectional = true: a one-directional layer has nothing to merge.", nameof(options));
+
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        MaxBatch = maxBatch;
+        MaxSteps = maxSteps;
+        _directions = Options.Bidirectional ? 2 : 1;
+        _stateCount = TCell.Info.States.Count;
+        _random = new Random(Options.Seed);
+        var count = Options.NumLayers * _directions;
+        _parameters = new CellParameters<T>[count];
+        _gradients = new CellParameters<T>[count];
+        _sequences = new CellSequence<TCell, T>[count];
+        for (var layer = 0; layer < Options.NumLayers; layer++)
+            for (var direction = 0; direction < _directions; direction++)
+            {
+                var k = layer * _directions + direction;
+                var width = layer == 0 ? inputSize : _directions * hiddenSize;
+                _parameters[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
+                _parameters[k].InitializeUniform(_random);
+                _gradients[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
+                _sequences[k] = new CellSequence<TCell, T>(_parameters[k], maxBatch, maxSteps);
+            }
+        _frozenVectors = Options.Bias ? [] : Enumerable.Range(0, TCell.Info.Vectors.Count)
+            .Where(v => TCell.Info.Vectors[v] == "b" || TCell.Info.Vectors[v].StartsWith("b_", StringComparison.Ordinal)).ToArray();
+        ZeroFrozen(_parameters);
+
+        var rows = maxBatch * maxSteps;
+        var concat = _directions * hiddenSize;
+        _outputs = Enumerable.Range(0, Options.NumLayers).Select(_ => new T[rows * concat]).ToArray();
+        _dOutputs = Enumerable.Range(0, Options.NumLayers).Select(_ => new T[rows * concat]).ToArray();
+        var dropout = Options.Dropout > 0;
+        _dropped = Enumerable.Range(0, Options.NumLayers).Select(l => dropout && l > 0 ? new T[rows * concat] : []).ToArray();
+        _masks = Enumerable.Range(0, Options.NumLayers).Select(l => dropout && l > 0 ? new T[rows * concat] : []).ToArray();
+        _merged = new T[Options.ReturnSequences ? (Options.Merge == BidirectionalMerge.Concat ? 0 : rows * hiddenSize) : maxBatch * OutputSize];
+        var states = _stateCount * count * maxBatch * hiddenSize;
+        (_finalStates, _carried, _dFinal) = (new T[states], new T[states], new T[states]);
+        (_stateIn, _stateOut) = (new T[_stateCount * maxBatch * hiddenSize], new T[_stateCount * maxBatch * hiddenSize]);
+        (_reversed, _dReversed) = Options.GoBackwards ? (new T[rows * inputSize], new T[rows * inputSize]) : ([], []);
+        _lengths = new int[maxBatch];
+    }
+
+    public RecurrentOptions Options { get; }
+    public int InputSize { get; }
+    public int HiddenSize { get; }
+    public int MaxBatch { get; }
+    public int MaxSteps { get; }
+    public int Directions => _directions;
+
+    /// <summary>Features of the output per step (or per sequence without ReturnSequences): directions·H for Concat, else H.</summary>
+    public int OutputSize => Options.Merge == BidirectionalMerge.Concat ? _directions * HiddenSize : HiddenSize;
+
+    /// <summary>The parameters of one layer and direction (0 forward, 1 reverse).</summary>
+    public CellParameters<T> Parameters(int layer, int direction = 0) => _parameters[Slot(layer, direction)];
+
+    /// <summary>The accumulated gradients of one layer and direction; cleared by <see cref="ZeroGradients"/>.</summary>
+    public CellParameters<T> Gradients(int layer, int direction = 0) => _gradients[Slot(layer, direction)];
+
+    public IReadOnlyList<CellParameters<T>> AllParameters => _parameters;
+    public IReadOnlyList<CellParameters<T>> AllGradients => _gradients;
+
+    /// <summary>The last call's output: [batch, steps, OutputSize] (batch-first) or [steps, batch, OutputSize],
+    /// or [batch, OutputSize] without ReturnSequences.</summary>
+    public ReadOnlySpan<T> Output
+    {
+        get
+        {
+            RequireForward();
+            if (!Options.ReturnSequences) return _merged.AsSpan(0, _batch * OutputSize);
+            var length = _batch * _steps * OutputSize;
+            return Options.Merge == BidirectionalMerge.Concat ? _outputs[^1].AsSpan(0, length) : _merged.AsSpan(0, length);
+        }
+    }
+
+    /// <summary>The last call's final states, [states, layers·directions, batch, hidden] (PyTorch's h_n then c_n);
+    /// empty when ReturnState is off.</summary>
+    public ReadOnlySpan<T> FinalStates
+    {
+        get
+        {
+            RequireForward();
+            return Options.ReturnState ? _finalStates.AsSpan(0, StatesLength(_batch)) : default;
+        }
+    }
+
+    /// <summary>
+    /// Runs the layer. <paramref name="input"/> is [batch, steps, input] (batch-first) or [steps, batch, input];
+    /// <paramref name="lengths"/> (one per sequence) may be empty; <paramref name="initialStates"/> is
+    /// [states, layers·directions, batch, hidden], or empty for zeros (or, when Stateful, the previous final states).
+    /// </summary>
+    public void Forward(ReadOnlySpan<T> input, int batch, int steps, ReadOnlySpan<int> lengths = default,
+        ReadOnlySpan<T> initialStates = default, bool training = false)
+    {
+        if (batch < 1 || batch > MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch size must be between 1 and {MaxBatch}.");
+        if (steps < 1 || steps > MaxSteps)
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"The number of steps must be between 1 and {MaxSteps}.");
+        var shape = UserShape(batch, steps, InputSize);
+        if (input.Length != shape.RequiredLength)
+            throw new ArgumentException($"input must hold {shape.RequiredLength} elements {shape}, but holds {input.Length}.", nameof(input));
+        if (!initialStates.IsEmpty && initialStates.Length != StatesLength(batch))
+            throw new ArgumentException($"initialStates must hold {StatesLength(batch)} elements [states {_stateCount}, layers·directions {_sequences.Length}, batch {batch}, hidden {HiddenSize}], but holds {initialStates.Length}.", nameof(initialStates));
+        if (!lengths.IsEmpty)
+        {
+            if (lengths.Length != batch)
+                throw new ArgumentException($"lengths must hold one length per sequence ({batch}), but holds {lengths.Length}.", nameof(lengths));
+            foreach (var length in lengths)
+                if (length < 1 || length > steps)
+                    throw new ArgumentOutOfRangeException(nameof(lengths), length, $"Lengths must be between 1 and the number of steps, {steps}.");
+        }
+        var initial = initialStates;
+        if (initial.IsEmpty && Options.Stateful && _carriedValid)
+        {
+            if (batch != _batch)
+                throw new ArgumentException($"A stateful layer carries states for a batch of {_batch}; got a batch of {batch}. Call ResetStates first.", nameof(batch));
+            initial = _carried.AsSpan(0, StatesLength(batch));
+        }
+
+        (_batch, _steps, _training, _hasLengths, _forwardDone) = (batch, steps, training, !lengths.IsEmpty, false);
+        if (_hasLengths) lengths.CopyTo(_lengths);
+        else _lengths.AsSpan(0, batch).Fill(steps);
+
+        var source = input;
+        if (Options.GoBackwards)
+        {
+            Reverse(input, _reversed, shape, InputSize);
+            source = _reversed.AsSpan(0, input.Length);
+        }
+        for (var layer = 0; layer < Options.NumLayers; layer++)
+        {
+            var inputShape = layer == 0 ? shape : UserShape(batch, steps, _directions * HiddenSize);
+            ReadOnlySpan<T> layerInput = layer == 0 ? source : _outputs[layer - 1].AsSpan(0, (int)inputShape.RequiredLength);
+            if (layer > 0 && training && Options.Dropout > 0) layerInput = Drop(layer, layerInput);
+            for (var direction = 0; direction < _directions; direction++)
+            {
+                var k = layer * _directions + direction;
+                var stateIn = initial.IsEmpty ? default : GatherStates(initial, k, _stateIn);
+                var stateOut = _stateOut.AsSpan(0, _stateCount * batch * HiddenSize);
+                _sequences[k].Forward(layerInput, inputShape, stateIn, _outputs[layer], OutputShape(direction), stateOut,
+                    _hasLengths ? _lengths.AsSpan(0, batch) : default, reverse: direction == 1);
+                ScatterStates(stateOut, k, _finalStates);
+            }
+        }
+        Merge();
+        if (Options.Stateful)
+        {
+            _finalStates.AsSpan(0, StatesLength(batch)).CopyTo(_carried);
+            _carriedValid = true;
+        }
+        _forwardDone = true;
+    }
+
+    /// <summary>
+    /// Back-propagates the last Forward: <paramref name="dOutput"/> is laid out like <see cref="Output"/>,
+    /// <paramref name="dFinalStates"/> like the final states; either may be empty. Parameter gradients are added to
+    /// <see cref="Gradients"/>; <paramref name="dInput"/> and <paramref name="dInitialStates"/> are overwritten or skipped when empty.
+    /// </summary>
+    public void Backward(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalStates, Span<T> dInput, Span<T> dInitialStates)
+    {
+        RequireForward();
+        int batch = _batch, steps = _steps, h = HiddenSize, concat = _directions * h;
+        var outputLength = Options.ReturnSequences ? batch * steps * OutputSize : batch * OutputSize;
+        Check(dOutput.Length, outputLength, nameof(dOutput));
+        Check(dFinalStates.Length, StatesLength(batch), nameof(dFinalStates));
+        Check(dInput.Length, batch * steps * InputSize, nameof(dInput));
+        Check(dInitialStates.Length, StatesLength(batch), nameof(dInitialStates));
+
+        var last = _dOutputs[^1].AsSpan(0, batch * steps * concat);
+        var dFinal = _dFinal.AsSpan(0, StatesLength(batch));
+        if (dFinalStates.IsEmpty) dFinal.Clear();
+        else dFinalStates.CopyTo(dFinal);
+        last.Clear();
+        if (!dOutput.IsEmpty)
+        {
+            if (Options.ReturnSequences) Unmerge(dOutput, _outputs[^1], last, batch * steps);
+            else UnmergeFinal(dOutput, dFinal);
+        }
+
+        for (var layer = Options.NumLayers - 1; layer >= 0; layer--)
+        {
+            var inputShape = layer == 0 ? UserShape(batch, steps, InputSize) : UserShape(batch, steps, concat);
+            Span<T> dLayerInput = layer > 0 ? _dOutputs[layer - 1].AsSpan(0, batch * steps * concat)
+                : Options.GoBackwards ? (dInput.IsEmpty ? default : _dReversed.AsSpan(0, dInput.Length)) : dInput;
+            for (var direction = 0; direction < _directions; direction++)
+            {
+                var k = layer * _directions + direction;
+                var dStateIn = dInitialStates.IsEmpty ? default : _stateIn.AsSpan(0, _stateCount * batch * h);
+                _sequences[k].Backward(_dOutputs[layer], GatherStates(dFinal, k, _stateOut), _gradients[k], dLayerInput, dStateIn,
+                    accumulateInput: direction == 1);
+                if (!dInitialStates.IsEmpty) ScatterStates(dStateIn, k, dInitialStates);
+            }
+            if (layer > 0 && _training && Options.Dropout > 0)
+                TensorPrimitives.Multiply(dLayerInput, _masks[layer].AsSpan(0, dLayerInput.Length), dLayerInput);
+        }
+        if (Options.GoBackwards && !dInput.IsEmpty)
+            Reverse(_dReversed.AsSpan(0, dInput.Length), dInput, UserShape(batch, steps, InputSize), InputSize);
+        ZeroFrozen(_gradients);
+    }
+
+    /// <summary>Forgets the states a Stateful layer carries between calls.</summary>
+    public void ResetStates() => _carriedValid = false;
+
+    public void ZeroGradients()
+    {
+        foreach (var gradient in _gradients) gradient.Clear();
+    }
+
+    private int Slot(int layer, int direction)
+    {
+        if (layer < 0 || layer >= Options.NumLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The layer has {Options.NumLayers} layer(s).");
+        if (direction < 0 || direction >= _directions) throw new ArgumentOutOfRangeException(nameof(direction), direction, $"The layer has {_directions} direction(s).");
+        return layer * _directions + direction;
+    }
+
+    private void RequireForward()
+    {
+        if (!_forwardDone) throw new InvalidOperationException("Call Forward first.");
+    }
+
+    private static void Check(int actual, int expected, string name)
+    {
+        if (actual != 0 && actual != expected)
+            throw new ArgumentException($"{name} must hold {expected} elements, but holds {actual}.", name);
+    }
+
+    private int StatesLength(int batch) => _stateCount * _sequences.Length * batch * HiddenSize;
+
+    private SequenceShape UserShape(int batch, int steps, int features) => new(batch, steps, features, TimeMajor: !Options.BatchFirst);
+
+    private SequenceShape OutputShape(int direction) =>
+        new(_batch, _steps, HiddenSize, !Options.BatchFirst, _directions * HiddenSize, direction * HiddenSize);
+
+    /// <summary>[states, L·D, batch, H] → the [states, batch, H] block of one layer and direction.</summary>
+    private Span<T> GatherStates(ReadOnlySpan<T> all, int k, T[] buffer)
+    {
+        var block = _batch * HiddenSize;
+        var result = buffer.AsSpan(0, _stateCount * block);
+        for (var s = 0; s < _stateCount; s++)
+            all.Slice((s * _sequences.Length + k) * block, block).CopyTo(result.Slice(s * block, block));
+        return result;
+    }
+
+    private void ScatterStates(ReadOnlySpan<T> one, int k, Span<T> all)
+    {
+        var block = _batch * HiddenSize;
+        for (var s = 0; s < _stateCount; s++)
+            one.Slice(s * block, block).CopyTo(all.Slice((s * _sequences.Length + k) * block, block));
+    }
+
+    /// <summary>Reverses each sequence within its own length (positions past the end stay in place).</summary>
+    private void Reverse(ReadOnlySpan<T> source, Span<T> target, SequenceShape shape, int width)
+    {
+        for (var b = 0; b < shape.Batch; b++)
+            for (var t = 0; t < shape.Steps; t++)
+            {
+                var from = t < _lengths[b] ? _lengths[b] - 1 - t : t;
+                source.Slice(shape.Index(b, from), width).CopyTo(target.Slice(shape.Index(b, t), width));
+            }
+    }
+
+    /// <summary>Inverted dropout on a layer's input: keep with probability 1 − p and scale by 1/(1 − p).</summary>
+    private ReadOnlySpan<T> Drop(int layer, ReadOnlySpan<T> input)
+    {
+        var keep = T.CreateTruncating(1 / (1 - Options.Dropout));
+        var mask = _masks[layer].AsSpan(0, input.Length);
+        for (var i = 0; i < mask.Length; i++) mask[i] = _random.NextDouble() < Options.Dropout ? T.Zero : keep;
+        var dropped = _dropped[layer].AsSpan(0, input.Length);
+        TensorPrimitives.Multiply(input, mask, dropped);
+        return dropped;
+    }
+
+    private void Merge()
+    {
+        int h = HiddenSize;
+        if (!Options.ReturnSequences)
+        {
+            // Each direction's final output state of the last layer (Keras: the output of return_sequences=False).
+            var block = _batch * h;
+            var outputState = TCell.Info.OutputState;
+            for (var b = 0; b < _batch; b++)
+            {
+                var target = _merged.AsSpan(b * OutputSize, OutputSize);
+                var forward = _finalStates.AsSpan(((outputState * _sequences.Length) + _sequences.Length - _directions) * block + b * h, h);
+                if (_directions == 1) { forward.CopyTo(target); continue; }
+                var backward = _finalStates.AsSpan(((outputState * _sequences.Length) + _sequences.Length - 1) * block + b * h, h);
+                Combine(forward, backward, target);
+            }
+            return;
+        }
+        if (Options.Merge == BidirectionalMerge.Concat) return;
+        var rows = _batch * _steps;
+        var concat = _outputs[^1];
+        for (var r = 0; r < rows; r++)
+            Combine(concat.AsSpan(r * 2 * h, h), concat.AsSpan(r * 2 * h + h, h), _merged.AsSpan(r * h, h));
+    }
+
+    private void Combine(ReadOnlySpan<T> forward, ReadOnlySpan<T> backward, Span<T> target)
+    {
+        switch (Options.Merge)
+        {
+            case BidirectionalMerge.Concat:
+                forward.CopyTo(target);
+                backward.CopyTo(target.Slice(forward.Length));
+                break;
+            case BidirectionalMerge.Sum: TensorPrimitives.Add(forward, backward, target); break;
+            case BidirectionalMerge.Multiply: TensorPrimitives.Multiply(forward, backward, target); break;
+            case BidirectionalMerge.Average:
+                TensorPrimitives.Add(forward, backward, target);
+                TensorPrimitives.Multiply(target, T.CreateTruncating(0.5), target);
+                break;
+        }
+    }
+
+    /// <summary>The gradient of <see cref="Combine"/> for each direction, given the merged gradient d.</summary>
+    private void Uncombine(ReadOnlySpan<T> d, ReadOnlySpan<T> forward, ReadOnlySpan<T> backward, Span<T> dForward, Span<T> dBackward)
+    {
+        var h = HiddenSize;
+        switch (Options.Merge)
+        {
+            case BidirectionalMerge.Concat:
+                TensorPrimitives.Add(dForward, d.Slice(0, h), dForward);
+                if (_directions == 2) TensorPrimitives.Add(dBackward, d.Slice(h, h), dBackward);
+                break;
+            case BidirectionalMerge.Sum:
+                TensorPrimitives.Add(dForward, d, dForward);
+                TensorPrimitives.Add(dBackward, d, dBackward);
+                break;
+            case BidirectionalMerge.Multiply:
+                TensorPrimitives.MultiplyAdd(d, backward, dForward, dForward);
+                TensorPrimitives.MultiplyAdd(d, forward, dBackward, dBackward);
+                break;
+            case BidirectionalMerge.Average:
+                TensorPrimitives.MultiplyAdd(d, T.CreateTruncating(0.5), dForward, dForward);
+                TensorPrimitives.MultiplyAdd(d, T.CreateTruncating(0.5), dBackward, dBackward);
+                break;
+        }
+    }
+
+    private void Unmerge(ReadOnlySpan<T> dOutput, T[] concat, Span<T> dConcat, int rows)
+    {
+        var h = HiddenSize;
+        var width = _directions * h;
+        for (var r = 0; r < rows; r++)
+        {
+            var dRow = dConcat.Slice(r * width, width);
+            Uncombine(dOutput.Slice(r * OutputSize, OutputSize), concat.AsSpan(r * width, h),
+                _directions == 2 ? concat.AsSpan(r * width + h, h) : default,
+                dRow.Slice(0, h), _directions == 2 ? dRow.Slice(h, h) : default);
+        }
+    }
+
+    private void UnmergeFinal(ReadOnlySpan<T> dOutput, Span<T> dFinal)
+    {
+        var h = HiddenSize;
+        var block = _batch * h;
+        var outputState = TCell.Info.OutputState;
+        var forwardAt = (outputState * _sequences.Length + _sequences.Length - _directions) * block;
+        var backwardAt = (outputState * _sequences.Length + _sequences.Length - 1) * block;
+        for (var b = 0; b < _batch; b++)
+            Uncombine(dOutput.Slice(b * OutputSize, OutputSize),
+                _finalStates.AsSpan(forwardAt + b * h, h), _finalStates.AsSpan(backwardAt + b * h, h),
+                dFinal.Slice(forwardAt + b * h, h), _directions == 2 ? dFinal.Slice(backwardAt + b * h, h) : default);
+    }
+
+    private void ZeroFrozen(CellParameters<T>[] all)
+    {
+        foreach (var parameters in all)
+            foreach (var v in _frozenVectors)
+                parameters.Vectors.AsSpan(v * HiddenSize, HiddenSize).Clear();
+    }
+}

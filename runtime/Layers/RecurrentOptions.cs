@@ -1,0 +1,44 @@
+namespace RnnGen;
+
+/// <summary>How a bidirectional layer combines its two directions (Keras <c>Bidirectional(merge_mode=…)</c>).</summary>
+public enum BidirectionalMerge { Concat, Sum, Multiply, Average }
+
+/// <summary>
+/// The options of <see cref="RecurrentLayer{TCell, T}"/>, named and defaulted as PyTorch's nn.RNN/LSTM/GRU
+/// (and Keras for the options PyTorch lacks).
+/// </summary>
+public sealed record RecurrentOptions
+{
+    /// <summary>Stacked layers; layer k &gt; 0 reads the (concatenated) outputs of layer k − 1.</summary>
+    public int NumLayers { get; init; } = 1;
+
+    /// <summary>Run a second direction over each sequence from its own last step back to its first.</summary>
+    public bool Bidirectional { get; init; }
+
+    /// <summary>How the final output combines the directions; stacked layers always read the concatenation, as in PyTorch.</summary>
+    public BidirectionalMerge Merge { get; init; } = BidirectionalMerge.Concat;
+
+    /// <summary>[batch, steps, features] when true; [steps, batch, features] (PyTorch's default) when false.</summary>
+    public bool BatchFirst { get; init; }
+
+    /// <summary>Keras return_sequences: when false the output is each direction's final output state, [batch, features].</summary>
+    public bool ReturnSequences { get; init; } = true;
+
+    /// <summary>Keras return_state: when false the layer does not expose its final states.</summary>
+    public bool ReturnState { get; init; } = true;
+
+    /// <summary>Keras go_backwards: read each sequence from its own end; outputs come in processing order.</summary>
+    public bool GoBackwards { get; init; }
+
+    /// <summary>Keras stateful: a call without initial states starts from the previous call's final states, until <c>ResetStates</c>.</summary>
+    public bool Stateful { get; init; }
+
+    /// <summary>Dropout probability on the inputs of layers 2…n, during training only (PyTorch's dropout).</summary>
+    public double Dropout { get; init; }
+
+    /// <summary>When false, the cell's bias vectors (named b or b_…) are held at zero and never trained.</summary>
+    public bool Bias { get; init; } = true;
+
+    /// <summary>Seed for initialization and dropout masks: the same seed gives the same run.</summary>
+    public int Seed { get; init; }
+}

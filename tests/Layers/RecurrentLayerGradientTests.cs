@@ -1,0 +1,83 @@
+using RnnGen.Tests.Support;
+
+namespace RnnGen.Tests.Layers;
+
+/// <summary>Finite-difference checks (double) of whole layers: stacking, both directions, merges, layouts, lengths.</summary>
+public class RecurrentLayerGradientTests
+{
+    [Fact]
+    public void StackedBidirectionalMultiplyTimeMajorRagged() => Check<RnnGen.Lstm>(
+        new RecurrentOptions { NumLayers = 2, Bidirectional = true, Merge = BidirectionalMerge.Multiply },
+        lengths: new[] { 4, 2, 3 });
+
+    [Fact]
+    public void BidirectionalAverageFinalOutputBatchFirst() => Check<RnnGen.Gru>(
+        new RecurrentOptions { Bidirectional = true, Merge = BidirectionalMerge.Average, BatchFirst = true, ReturnSequences = false },
+        lengths: new[] { 1, 4, 3 });
+
+    [Fact]
+    public void GoBackwardsStackedWithoutBias() => Check<RnnGen.ResetBeforeGru>(
+        new RecurrentOptions { NumLayers = 2, GoBackwards = true, Bias = false, BatchFirst = true },
+        lengths: new[] { 4, 3, 2 });
+
+    [Fact]
+    public void ConcatSumOfBothStates() => Check<SimpleRnnTanh>(
+        new RecurrentOptions { NumLayers = 3, Bidirectional = true, Merge = BidirectionalMerge.Sum });
+
+    private static void Check<TCell>(RecurrentOptions options, int[]? lengths = null) where TCell : IRecurrentCell
+    {
+        const int batch = 3, steps = 4, inputSize = 3, hidden = 5;
+        var random = new Random(5);
+        var layer = new RecurrentLayer<TCell, double>(inputSize, hidden, batch, steps, options with { Seed = 9 });
+        foreach (var parameters in layer.AllParameters)
+            foreach (var array in parameters.Groups.Append(parameters.Vectors))
+                Finite.Random(random, array.Length, 0.7).CopyTo(array, 0);
+        if (!options.Bias)
+            foreach (var parameters in layer.AllParameters) Array.Clear(parameters.Vectors);
+        var input = Finite.Random(random, batch * steps * inputSize);
+        var statesLength = TCell.Info.States.Count * layer.AllParameters.Count * batch * hidden;
+        var initial = Finite.Random(random, statesLength, 0.5);
+        layer.Forward(input, batch, steps, lengths, initial);
+        var outputWeights = Finite.Random(random, layer.Output.Length);
+        var stateWeights = Finite.Random(random, statesLength);
+
+        double Loss()
+        {
+            layer.Forward(input, batch, steps, lengths, initial);
+            double loss = 0;
+            var output = layer.Output;
+            for (var i = 0; i < output.Length; i++) loss += output[i] * outputWeights[i];
+            var final = layer.FinalStates;
+            for (var i = 0; i < final.Length; i++) loss += final[i] * stateWeights[i];
+            return loss;
+        }
+
+        Loss();
+        layer.ZeroGradients();
+        var dInput = new double[input.Length];
+        var dInitial = new double[initial.Length];
+        layer.Backward(outputWeights, stateWeights, dInput, dInitial);
+
+        var failures = new List<string>();
+        void Compare(string name, ReadOnlySpan<double> analytic, double[] numeric)
+        {
+            var error = Finite.RelativeError(analytic, numeric);
+            if (!(error <= 1e-6)) failures.Add($"{name}: {error:E2}");
+        }
+        for (var k = 0; k < layer.AllParameters.Count; k++)
+        {
+            var tensors = layer.AllParameters[k].Tensors().ToList();
+            var gradients = layer.AllGradients[k].Tensors().ToList();
+            for (var i = 0; i < tensors.Count; i++)
+            {
+                if (!options.Bias && tensors[i].Rows == 1) continue; // frozen biases: checked to be zero below
+                Compare($"[{k}] {tensors[i].Name}", gradients[i].Values.Span, Finite.Gradient(tensors[i].Values.Span, Loss));
+            }
+        }
+        Compare("input", dInput, Finite.Gradient(input, Loss));
+        Compare("initial states", dInitial, Finite.Gradient(initial, Loss));
+        Assert.True(failures.Count == 0, string.Join("; ", failures));
+        if (!options.Bias)
+            foreach (var gradients in layer.AllGradients) Assert.All(gradients.Vectors, v => Assert.Equal(0.0, v));
+    }
+}
