@@ -1,0 +1,88 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace RnnGen.IO;
+
+/// <summary>
+/// The element types of the safetensors format. The first eight are the ones RnnGen cares about; the rest exist so
+/// that a file written by PyTorch with, say, an int8 buffer still opens (its metadata is readable, only
+/// <see cref="SafeTensorsReader.Read{T}(string, Span{T}, ReadOnlySpan{int})"/> refuses it).
+/// </summary>
+public enum SafeTensorType { F16, BF16, F32, F64, I32, I64, U8, Bool, I8, I16, U16, U32, U64, F8E4M3, F8E5M2 }
+
+/// <summary>One tensor of a safetensors file: its element type, shape and byte range [Begin, End) in the data section.</summary>
+public sealed record SafeTensorInfo(string Name, SafeTensorType DType, int[] Shape, long Begin, long End)
+{
+    /// <summary>The product of the shape; 1 for a scalar (shape []).</summary>
+    public long ElementCount => SafeTensorsFormat.ElementCount(Shape);
+
+    public long ByteLength => End - Begin;
+
+    public override string ToString() => $"{Name}: {DType} {SafeTensorsFormat.ShapeText(Shape)} @ [{Begin}, {End})";
+}
+
+/// <summary>Facts about the format shared by the reader and the writer.</summary>
+internal static class SafeTensorsFormat
+{
+    /// <summary>The reference implementation refuses larger headers; so do we, before allocating for one.</summary>
+    public const long MaxHeaderLength = 100_000_000;
+
+    public const string MetadataKey = "__metadata__";
+
+    private static readonly (SafeTensorType Type, string Name, int Size)[] Types =
+    [
+        (SafeTensorType.F16, "F16", 2), (SafeTensorType.BF16, "BF16", 2), (SafeTensorType.F32, "F32", 4),
+        (SafeTensorType.F64, "F64", 8), (SafeTensorType.I32, "I32", 4), (SafeTensorType.I64, "I64", 8),
+        (SafeTensorType.U8, "U8", 1), (SafeTensorType.Bool, "BOOL", 1), (SafeTensorType.I8, "I8", 1),
+        (SafeTensorType.I16, "I16", 2), (SafeTensorType.U16, "U16", 2), (SafeTensorType.U32, "U32", 4),
+        (SafeTensorType.U64, "U64", 8), (SafeTensorType.F8E4M3, "F8_E4M3", 1), (SafeTensorType.F8E5M2, "F8_E5M2", 1),
+    ];
+
+    public static string KnownNames => string.Join(", ", Types.Select(t => t.Name));
+
+    public static bool TryParse(string? name, out SafeTensorType type)
+    {
+        foreach (var entry in Types)
+            if (entry.Name == name) { type = entry.Type; return true; }
+        type = default;
+        return false;
+    }
+
+    public static string Name(SafeTensorType type) => Entry(type).Name;
+
+    public static int Size(SafeTensorType type) => Entry(type).Size;
+
+    private static (SafeTensorType Type, string Name, int Size) Entry(SafeTensorType type)
+    {
+        foreach (var entry in Types)
+            if (entry.Type == type) return entry;
+        throw new ArgumentOutOfRangeException(nameof(type), type, "not a safetensors dtype");
+    }
+
+    /// <summary>The dtype a CLR element type is stored as, or null when the reader and writer do not support it.</summary>
+    public static SafeTensorType? TypeOf<T>() =>
+        typeof(T) == typeof(float) ? SafeTensorType.F32
+        : typeof(T) == typeof(double) ? SafeTensorType.F64
+        : typeof(T) == typeof(int) ? SafeTensorType.I32
+        : typeof(T) == typeof(long) ? SafeTensorType.I64
+        : null;
+
+    public static long ElementCount(ReadOnlySpan<int> shape)
+    {
+        long count = 1;
+        foreach (var dimension in shape) count = checked(count * dimension);
+        return count;
+    }
+
+    public static string ShapeText(ReadOnlySpan<int> shape) => $"[{string.Join(", ", shape.ToArray())}]";
+
+    /// <summary>The format is little-endian; on a big-endian host every element is byte-swapped after a copy.</summary>
+    public static void FixEndianness<T>(Span<T> values) where T : unmanaged
+    {
+        if (BitConverter.IsLittleEndian) return;
+        if (typeof(T) == typeof(float) || typeof(T) == typeof(int))
+            BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<T, int>(values), MemoryMarshal.Cast<T, int>(values));
+        else if (typeof(T) == typeof(double) || typeof(T) == typeof(long))
+            BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<T, long>(values), MemoryMarshal.Cast<T, long>(values));
+    }
+}
