@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -9,6 +11,8 @@ namespace RnnGen.Kernels;
 /// (fp32 8×32, fp64 8×16), an AVX2+FMA fallback (6×16 / 6×8) and a portable scalar fallback;
 /// fp32 products with m ≤ 32 rows take unpacked paths (<see cref="GemmSmallM"/>).
 /// Steady-state calls allocate nothing (packing buffers are per-thread and reused).
+/// A right-hand operand used for many products (a recurrent weight matrix) can be packed once with
+/// <see cref="Pack{T}"/> and multiplied with <see cref="Multiply{T}(bool, int, ReadOnlySpan{T}, int, PackedMatrix{T}, Span{T}, int, bool)"/>.
 /// </summary>
 public static class Gemm
 {
@@ -46,8 +50,7 @@ public static class Gemm
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
-            throw new NotSupportedException($"Gemm supports float and double, not {typeof(T).Name}.");
+        ThrowIfUnsupported<T>();
 
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -93,6 +96,129 @@ public static class Gemm
         }
     }
 
+    /// <summary>
+    /// Packs op(B) (k×n; transB as in <see cref="Multiply{T}(bool, bool, int, int, int, ReadOnlySpan{T}, int, ReadOnlySpan{T}, int, Span{T}, int, bool)"/>:
+    /// transB=false → B stored k×n with row stride ldb, transB=true → B stored n×k) into <paramref name="packed"/>
+    /// for later <see cref="Multiply{T}(bool, int, ReadOnlySpan{T}, int, PackedMatrix{T}, Span{T}, int, bool)"/> calls.
+    /// The packed copy is independent of <paramref name="b"/> afterwards. Reuses the packed buffer when the
+    /// new size fits (no allocation), grows it otherwise.
+    /// </summary>
+    /// <exception cref="NotSupportedException">T is neither float nor double.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="packed"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative or ldb is too small.</exception>
+    /// <exception cref="ArgumentException"><paramref name="b"/> is too short for its dimensions and stride.</exception>
+    public static unsafe void Pack<T>(bool transB, int k, int n, ReadOnlySpan<T> b, int ldb, PackedMatrix<T> packed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ThrowIfUnsupported<T>();
+        ArgumentNullException.ThrowIfNull(packed);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        if (!Fits(b.Length, transB ? n : k, transB ? k : n, ldb))
+            CheckB(b.Length, transB, k, n, ldb);
+
+        fixed (T* pb = b)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                var p = Unsafe.As<PackedMatrix<float>>(packed);
+                if (s_avx512) GemmDriver<float, F32Avx512Kernel>.Pack(transB, k, n, (float*)pb, ldb, p);
+                else if (s_avx2) GemmDriver<float, F32Avx2Kernel>.Pack(transB, k, n, (float*)pb, ldb, p);
+                else GemmDriver<float, ScalarKernel<float>>.Pack(transB, k, n, (float*)pb, ldb, p);
+            }
+            else
+            {
+                var p = Unsafe.As<PackedMatrix<double>>(packed);
+                if (s_avx512) GemmDriver<double, F64Avx512Kernel>.Pack(transB, k, n, (double*)pb, ldb, p);
+                else if (s_avx2) GemmDriver<double, F64Avx2Kernel>.Pack(transB, k, n, (double*)pb, ldb, p);
+                else GemmDriver<double, ScalarKernel<double>>.Pack(transB, k, n, (double*)pb, ldb, p);
+            }
+        }
+    }
+
+    /// <summary>
+    /// C[m×n] = (accumulate ? C : 0) + op(A)·B, with B (k×n) the matrix last packed into <paramref name="b"/>
+    /// by <see cref="Pack{T}"/> (k = b.K, n = b.N). op(A), C, lda, ldc and accumulate as in
+    /// <see cref="Multiply{T}(bool, bool, int, int, int, ReadOnlySpan{T}, int, ReadOnlySpan{T}, int, Span{T}, int, bool)"/>;
+    /// the result equals that of the unpacked call up to float rounding. Allocates nothing in steady state.
+    /// Several threads may multiply by the same packed matrix at once, but not while it is being re-packed.
+    /// </summary>
+    /// <exception cref="NotSupportedException">T is neither float nor double.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="b"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">m is negative or a stride is too small.</exception>
+    /// <exception cref="ArgumentException">A span is too short for its dimensions and stride.</exception>
+    public static unsafe void Multiply<T>(bool transA, int m, ReadOnlySpan<T> a, int lda, PackedMatrix<T> b,
+        Span<T> c, int ldc, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ThrowIfUnsupported<T>();
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        int n = b.N, k = b.K;
+        if (!Fits(a.Length, transA ? k : m, transA ? m : k, lda) || !Fits(c.Length, m, n, ldc))
+        {
+            CheckA(a.Length, transA, m, k, lda);
+            CheckC(c.Length, m, n, ldc);
+        }
+
+        if (m == 0 || n == 0)
+            return;
+        if (k == 0)
+        {
+            if (!accumulate)
+                for (int i = 0; i < m; i++)
+                    c.Slice(i * ldc, n).Clear();
+            return;
+        }
+
+        if (typeof(T) == typeof(float))
+        {
+            var p = Unsafe.As<PackedMatrix<float>>(b);
+            var af = MemoryMarshal.Cast<T, float>(a);
+            var cf = MemoryMarshal.Cast<T, float>(c);
+            if (s_avx512) MultiplyPacked<float, F32Avx512Kernel>(transA, m, af, lda, p, cf, ldc, accumulate);
+            else if (s_avx2) MultiplyPacked<float, F32Avx2Kernel>(transA, m, af, lda, p, cf, ldc, accumulate);
+            else MultiplyPacked<float, ScalarKernel<float>>(transA, m, af, lda, p, cf, ldc, accumulate);
+        }
+        else
+        {
+            var p = Unsafe.As<PackedMatrix<double>>(b);
+            var ad = MemoryMarshal.Cast<T, double>(a);
+            var cd = MemoryMarshal.Cast<T, double>(c);
+            if (s_avx512) MultiplyPacked<double, F64Avx512Kernel>(transA, m, ad, lda, p, cd, ldc, accumulate);
+            else if (s_avx2) MultiplyPacked<double, F64Avx2Kernel>(transA, m, ad, lda, p, cd, ldc, accumulate);
+            else MultiplyPacked<double, ScalarKernel<double>>(transA, m, ad, lda, p, cd, ldc, accumulate);
+        }
+    }
+
+    /// <summary>The packed product for one kernel, arguments already validated, m, n, k &gt; 0.
+    /// Internal so the tests can drive every kernel's packed layout.</summary>
+    internal static unsafe void MultiplyPacked<T, TKernel>(bool transA, int m, ReadOnlySpan<T> a, int lda,
+        PackedMatrix<T> b, Span<T> c, int ldc, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TKernel : struct, IGemmKernel<T>
+    {
+        if (b.Layout != typeof(TKernel))
+            throw new InvalidOperationException($"Matrix packed for {b.Layout?.Name}, multiplied with {typeof(TKernel).Name}.");
+        fixed (T* pa = a)
+        fixed (T* pc = c)
+        fixed (T* pbuf = b.Buffer) // keeps the (pinned) buffer reachable for the whole call
+        {
+            var job = new GemmJob
+            {
+                A = pa, B = pbuf + b.Offset, C = pc, Lda = lda, Ldb = b.Width, Ldc = ldc, M = m, N = b.N, K = b.K,
+                TransA = transA, Accumulate = accumulate, PackedKc = b.Kc,
+            };
+            Execute<T, TKernel>(job);
+        }
+    }
+
+    private static void ThrowIfUnsupported<T>()
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw new NotSupportedException($"Gemm supports float and double, not {typeof(T).Name}.");
+    }
+
     private static bool Fits(int length, int rows, int cols, int ld) => ld >= cols && length >= Needed(rows, cols, ld);
 
     /// <summary>Elements a stored rows×cols matrix with row stride ld spans (the last row needs only cols).</summary>
@@ -103,23 +229,32 @@ public static class Gemm
     private static void ThrowBadMatrix(bool transA, bool transB, int m, int n, int k,
         int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
     {
-        Check(aLength, transA ? k : m, transA ? m : k, lda, "a", "lda",
-            transA ? "m (transA=true, A stored k×m)" : "k (transA=false, A stored m×k)", $"m={m}, k={k}, lda={lda}, transA={transA}");
-        Check(bLength, transB ? n : k, transB ? k : n, ldb, "b", "ldb",
-            transB ? "k (transB=true, B stored n×k)" : "n (transB=false, B stored k×n)", $"k={k}, n={n}, ldb={ldb}, transB={transB}");
-        Check(cLength, m, n, ldc, "c", "ldc", "n", $"m={m}, n={n}, ldc={ldc}");
+        CheckA(aLength, transA, m, k, lda);
+        CheckB(bLength, transB, k, n, ldb);
+        CheckC(cLength, m, n, ldc);
+    }
 
-        static void Check(int length, int rows, int cols, int ld, string spanName, string ldName, string colsName, string shape)
-        {
-            if (ld < cols)
-                throw new ArgumentOutOfRangeException(ldName, ld,
-                    $"{ldName} must be at least {colsName} = {cols} (the stored row length), but was {ld}.");
-            long needed = Needed(rows, cols, ld);
-            if (length < needed)
-                throw new ArgumentException(
-                    $"Span '{spanName}' is too short: {shape} needs at least {needed} elements, but its length is {length}.",
-                    spanName);
-        }
+    private static void CheckA(int length, bool transA, int m, int k, int lda) =>
+        Check(length, transA ? k : m, transA ? m : k, lda, "a", "lda",
+            transA ? "m (transA=true, A stored k×m)" : "k (transA=false, A stored m×k)", $"m={m}, k={k}, lda={lda}, transA={transA}");
+
+    private static void CheckB(int length, bool transB, int k, int n, int ldb) =>
+        Check(length, transB ? n : k, transB ? k : n, ldb, "b", "ldb",
+            transB ? "k (transB=true, B stored n×k)" : "n (transB=false, B stored k×n)", $"k={k}, n={n}, ldb={ldb}, transB={transB}");
+
+    private static void CheckC(int length, int m, int n, int ldc) =>
+        Check(length, m, n, ldc, "c", "ldc", "n", $"m={m}, n={n}, ldc={ldc}");
+
+    private static void Check(int length, int rows, int cols, int ld, string spanName, string ldName, string colsName, string shape)
+    {
+        if (ld < cols)
+            throw new ArgumentOutOfRangeException(ldName, ld,
+                $"{ldName} must be at least {colsName} = {cols} (the stored row length), but was {ld}.");
+        long needed = Needed(rows, cols, ld);
+        if (length < needed)
+            throw new ArgumentException(
+                $"Span '{spanName}' is too short: {shape} needs at least {needed} elements, but its length is {length}.",
+                spanName);
     }
 
     /// <summary>Runs the job on one thread, or splits the larger of m and n across MaxThreads.</summary>
@@ -131,9 +266,12 @@ public static class Gemm
         int threads = Math.Min(s_maxThreads, Environment.ProcessorCount);
         if (threads > 1 && (long)job.M * job.N * job.K >= ParallelThreshold)
         {
-            // Split whole micro-tiles of the larger output dimension; each thread packs its own A and B.
+            // Split whole micro-tiles of the larger output dimension; each thread packs its own A (and B,
+            // unless pre-packed).
             bool splitN = job.N >= job.M;
-            int unit = splitN ? TKernel.NR : TKernel.MR;
+            // Packed B: whole groups of 4 panels, so each column is computed exactly as single-threaded
+            // (the small-m packed path groups panels by 4 for one- and two-row tails).
+            int unit = splitN ? TKernel.NR * (job.PackedKc > 0 ? 4 : 1) : TKernel.MR;
             int length = splitN ? job.N : job.M;
             int units = (length + unit - 1) / unit;
             threads = Math.Min(threads, units);
@@ -149,7 +287,11 @@ public static class Gemm
                     if (splitN)
                     {
                         slice.N = count;
-                        slice.B = (T*)job.B + start * (job.TransB ? job.Ldb : 1);
+                        // Packed B: the slice starts at a panel boundary (chunk is a multiple of NR).
+                        if (job.PackedKc > 0)
+                            slice.BCol0 = job.BCol0 + start;
+                        else
+                            slice.B = (T*)job.B + start * (job.TransB ? job.Ldb : 1);
                         slice.C = (T*)job.C + start;
                     }
                     else
@@ -165,5 +307,59 @@ public static class Gemm
             }
         }
         GemmDriver<T, TKernel>.Run(job);
+    }
+}
+
+/// <summary>
+/// A right-hand GEMM operand B (k×n) packed once by <see cref="Gemm.Pack{T}"/> for repeated products
+/// <see cref="Gemm.Multiply{T}(bool, int, ReadOnlySpan{T}, int, PackedMatrix{T}, Span{T}, int, bool)"/> with
+/// different left operands (the recurrent weights multiplied at every time step). Reusable: packing into it
+/// again replaces its contents and size, without allocating when the new size fits the current buffer.
+/// A new instance is empty (K = N = 0).
+/// </summary>
+/// <remarks>Layout (internal, kernel-specific): for each depth block of <c>Kc</c> rows, the ceil(n/NR)
+/// micro-panels (kc × NR, k-major, zero-padded past n) the micro-kernel reads, so a product skips the B
+/// packing step entirely. The buffer is pinned and 64-byte aligned.</remarks>
+public sealed class PackedMatrix<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const int Align = 64;
+
+    /// <summary>Depth (rows of op(B)).</summary>
+    public int K { get; private set; }
+    /// <summary>Columns of op(B) (and of the product).</summary>
+    public int N { get; private set; }
+
+    /// <summary>Pinned backing array; the packed data starts at <see cref="Offset"/> (64-byte aligned).</summary>
+    internal T[] Buffer { get; private set; } = [];
+    internal int Offset { get; private set; }
+    /// <summary>Depth of each packed block (all but the last are exactly Kc deep).</summary>
+    internal int Kc { get; private set; }
+    /// <summary>n rounded up to the panel width: depth block pc starts at element pc·Width.</summary>
+    internal int Width { get; private set; }
+    /// <summary>The micro-kernel the layout was made for (panel width and depth blocking).</summary>
+    internal Type? Layout { get; private set; }
+    /// <summary>Elements the buffer can hold without reallocating.</summary>
+    internal long Capacity => Buffer.Length - Offset;
+
+    /// <summary>Ensures room for <paramref name="elements"/> and records the new layout; returns the
+    /// aligned start of the data. Contents are unspecified until packed.</summary>
+    internal unsafe T* Reset(int k, int n, int kc, long width, Type layout, long elements)
+    {
+        if (elements > Capacity)
+        {
+            long needed = elements + Align / sizeof(T);
+            if (needed > Array.MaxLength)
+                throw new ArgumentException(
+                    $"op(B) of {k}×{n} is too large to pack: {elements} elements, at most {Array.MaxLength - Align / sizeof(T)}.", "b");
+            Buffer = GC.AllocateUninitializedArray<T>((int)needed, pinned: true);
+            nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Buffer));
+            Offset = (int)(((Align - (p & (Align - 1))) & (Align - 1)) / sizeof(T));
+        }
+        K = k;
+        N = n;
+        Kc = kc;
+        Width = (int)width;
+        Layout = layout;
+        return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Buffer)) + Offset;
     }
 }

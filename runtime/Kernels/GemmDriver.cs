@@ -12,6 +12,12 @@ internal unsafe struct GemmJob
     public nint Lda, Ldb, Ldc;
     public int M, N, K;
     public bool TransA, TransB, Accumulate;
+    /// <summary>0: B is a plain matrix (TransB, Ldb). &gt; 0: B is a <see cref="PackedMatrix{T}"/>'s data packed
+    /// in depth blocks of this many rows, Ldb is its Width (depth block pc starts at B + pc·Width) and
+    /// TransB is ignored.</summary>
+    public int PackedKc;
+    /// <summary>Packed B only: first column of this slice (a multiple of NR) within the packed matrix.</summary>
+    public int BCol0;
 }
 
 /// <summary>
@@ -25,6 +31,11 @@ internal static unsafe class GemmDriver<T, TKernel>
 {
     public static void Run(in GemmJob job)
     {
+        if (job.PackedKc > 0)
+        {
+            RunPacked(job);
+            return;
+        }
         // Few rows: unpacked fp32 paths are cheaper than packing B (folds away for other kernels).
         if (typeof(TKernel) == typeof(F32Avx512Kernel) && GemmSmallM.TryRun(job))
             return;
@@ -36,9 +47,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         nint aLane = job.TransA ? 1 : job.Lda, aK = job.TransA ? job.Lda : 1;
         nint bLane = job.TransB ? job.Ldb : 1, bK = job.TransB ? 1 : job.Ldb;
 
-        // Balance the depth blocks (k = 600 → 3 × 200 rather than 384 + 216) so none is short.
-        int kBlocks = (k + TKernel.KC - 1) / TKernel.KC;
-        int kcStep = (k + kBlocks - 1) / kBlocks;
+        int kcStep = KcStep(k);
         int mcStep = Math.Min(m, TKernel.MC);
         int ncStep = Math.Min(n, TKernel.NC);
 
@@ -62,6 +71,66 @@ internal static unsafe class GemmDriver<T, TKernel>
                     GemmPack.Panels(a + ic * aLane + pc * aK, aLane, aK, job.TransA, mc, kc, aPack, mr);
                     Macro(mc, nc, kc, aPack, bPack, c + ic * ldc + jc, ldc, overwrite, tile);
                 }
+            }
+        }
+    }
+
+    /// <summary>Depth block for a product of depth k &gt; 0: at most KC, balanced (k = 600 → 3 × 200 rather
+    /// than 384 + 216) so none is short.</summary>
+    private static int KcStep(int k)
+    {
+        int kBlocks = (k + TKernel.KC - 1) / TKernel.KC;
+        return (k + kBlocks - 1) / kBlocks;
+    }
+
+    /// <summary>
+    /// Packs op(B) (k×n, element (p,j) at b[j*bLane + p*bK]) whole, in the layout <see cref="Run"/> would pack
+    /// it block by block: for each depth block pc (KcStep(k) deep) at element pc·Width, the ceil(n/NR)
+    /// micro-panels of kc×NR, panel q at q·NR·kc within the block, columns past n zero.
+    /// </summary>
+    public static void Pack(bool transB, int k, int n, T* b, nint ldb, PackedMatrix<T> packed)
+    {
+        int nr = TKernel.NR;
+        int kcStep = k == 0 ? 0 : KcStep(k);
+        long width = n == 0 || k == 0 ? 0 : ((long)n + nr - 1) / nr * nr;
+        // Reset refuses more than an array can hold, so width fits an int afterwards.
+        T* dst = packed.Reset(k, n, kcStep, width, typeof(TKernel), width * k);
+        nint bLane = transB ? ldb : 1, bK = transB ? 1 : ldb;
+        for (int pc = 0; pc < k && n > 0; pc += kcStep)
+            GemmPack.Panels(b + pc * bK, bLane, bK, !transB, n, Math.Min(kcStep, k - pc), dst + pc * (nint)width, nr);
+    }
+
+    /// <summary>
+    /// The loop nest with B already packed (job.PackedKc &gt; 0): pc (depth block) → ic (MC rows, pack A)
+    /// → all of this slice's columns. There is no jc loop, since B need not be packed in NC chunks; each
+    /// B micro-panel stays in L1 across the ir loop and the packed A block in L2 across the jr loop.
+    /// </summary>
+    private static void RunPacked(in GemmJob job)
+    {
+        // Few rows: A read in place, no packing at all (folds away for the non-AVX-512 kernels).
+        if ((typeof(TKernel) == typeof(F32Avx512Kernel) || typeof(TKernel) == typeof(F64Avx512Kernel)) &&
+            GemmSmallM.TryRunPacked<T>(job))
+            return;
+        int m = job.M, n = job.N, k = job.K;
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int kcStep = job.PackedKc;
+        T* a = (T*)job.A, c = (T*)job.C;
+        nint ldc = job.Ldc, width = job.Ldb;
+        nint aLane = job.TransA ? 1 : job.Lda, aK = job.TransA ? job.Lda : 1;
+        int mcStep = Math.Min(m, TKernel.MC);
+        T* aPack = GemmBuffers<T>.PackA(RoundUp(mcStep, mr) * kcStep);
+        T* tile = stackalloc T[mr * nr];
+
+        for (int pc = 0; pc < k; pc += kcStep)
+        {
+            int kc = Math.Min(kcStep, k - pc);
+            bool overwrite = pc == 0 && !job.Accumulate;
+            T* bBlock = (T*)job.B + pc * width + (nint)job.BCol0 * kc;
+            for (int ic = 0; ic < m; ic += mcStep)
+            {
+                int mc = Math.Min(mcStep, m - ic);
+                GemmPack.Panels(a + ic * aLane + pc * aK, aLane, aK, job.TransA, mc, kc, aPack, mr);
+                Macro(mc, n, kc, aPack, bBlock, c + ic * ldc, ldc, overwrite, tile);
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -5,9 +6,11 @@ using System.Runtime.Intrinsics.X86;
 namespace RnnGen.Kernels;
 
 /// <summary>
-/// fp32 AVX-512 paths for few rows (the per-time-step products h[B,H]·Uᵀ and dZh·U with small batch B)
-/// that read B in place instead of packing it. Packing B costs as much as the product when m is tiny,
-/// since each packed element would then be used only once or a few times.
+/// AVX-512 paths for few rows (the per-time-step products h[B,H]·Uᵀ and dZh·U with small batch B).
+/// <para>Products with a pre-packed B (<see cref="PackedMatrix{T}"/>, fp32 and fp64, m ≤ <see cref="MaxRowsPacked"/>)
+/// run register tiles straight on the packed panels, reading A in place (<see cref="TryRunPacked"/>).</para>
+/// <para>Unpacked fp32 products (m ≤ 32) read B in place instead of packing it: packing B costs as much as
+/// the product when m is tiny, since each packed element would then be used only once or a few times.</para>
 /// <list type="bullet">
 /// <item>transB=true (B stored n×k, rows contiguous along k): dot-product tiles of 4 rows of A × 4 rows
 /// of B, 16 zmm accumulators along k, reduced at the end. A 4-row block of B stays in L1 while
@@ -16,6 +19,7 @@ namespace RnnGen.Kernels;
 /// over a small depth block at a time so each B row is read as a contiguous stream.</item>
 /// </list>
 /// Above 32 rows each packed B element is reused enough that the blocked path wins (measured).
+/// The direct tiles (<see cref="Direct{T, TRows}"/>) serve both the unpacked transB=false path and the packed path.
 /// </summary>
 internal static unsafe class GemmSmallM
 {
@@ -37,6 +41,101 @@ internal static unsafe class GemmSmallM
         else
             RunDirect(job);
         return true;
+    }
+
+    // ---------------------------------------------------------------- pre-packed B: A in place
+
+    /// <summary>Largest m for which a product with a pre-packed B reads A in place. Measured (Zen 5, fp32 and
+    /// fp64, n,k ∈ 32..2048): up to ~25 % faster than packing A for small products, within ±2 % of it for the
+    /// largest, up to m = 192; beyond 64 rows the MC-blocked path is kept since it bounds the A working set.</summary>
+    public const int MaxRowsPacked = 64;
+
+    /// <summary>AVX-512 kernels only (<see cref="F32Avx512Kernel"/> / <see cref="F64Avx512Kernel"/> layout:
+    /// panels of 2·Vector512&lt;T&gt;.Count columns).</summary>
+    public static bool TryRunPacked<T>(in GemmJob job) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (job.M > MaxRowsPacked)
+            return false;
+        RunPacked<T>(job);
+        return true;
+    }
+
+    /// <summary>
+    /// B pre-packed in micro-panels of 2V columns (V = Vector512&lt;T&gt;.Count; see
+    /// <see cref="GemmDriver{T, TKernel}.Pack"/>): register tiles run straight on the panels (contiguous
+    /// streams) with A broadcast from where it lies, so nothing is packed at all. Chunks of 8 rows use
+    /// the 8×2V direct tile, panel by panel (each panel stays in L1 while the chunks pass over it). A last
+    /// chunk of 1 or 2 rows, which would leave the FMA units mostly idle in that tile, uses
+    /// <see cref="Wide"/> (4 panels at once) for short depth blocks and <see cref="Stream"/> (depth unrolled
+    /// into 4 accumulator sets, one sequential stream) for long ones: measured, 4 concurrent streams lose
+    /// to one once the panels are ≥ 16 KB, and win below through fewer calls and reductions.
+    /// </summary>
+    private static void RunPacked<T>(in GemmJob job) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = 2 * Vector512<T>.Count;
+        int m = job.M, n = job.N, k = job.K, kcStep = job.PackedKc;
+        T* a = (T*)job.A, c = (T*)job.C;
+        nint width = job.Ldb, ldc = job.Ldc;
+        nint aRow = job.TransA ? 1 : job.Lda, aK = job.TransA ? job.Lda : 1;
+        int nFull = n - n % nr, cols = n - nFull;
+        // Rows [0, mHead) in 8-row direct tiles (the last chunk may be 3..7 rows); the rest (1 or 2 rows) by Wide/Stream.
+        int mHead = m % 8 is 1 or 2 ? m - m % 8 : m;
+        T* tile = stackalloc T[8 * 32]; // 8 rows × nr (≤ 32) columns
+
+        for (int p0 = 0; p0 < k; p0 += kcStep)
+        {
+            int kc = Math.Min(kcStep, k - p0);
+            bool first = !job.Accumulate && p0 == 0;
+            nint panelStride = (nint)nr * kc;
+            T* bBlock = (T*)job.B + p0 * width + (nint)job.BCol0 * kc, ap = a + p0 * aK;
+            if (mHead > 0)
+            {
+                for (int j = 0; j < nFull; j += nr)
+                {
+                    T* panel = bBlock + (nint)j * kc;
+                    for (int i = 0; i < mHead; i += 8)
+                        Direct(Math.Min(8, mHead - i), kc, ap + i * aRow, aRow, aK, panel, nr, c + i * ldc + j, ldc, first);
+                }
+            }
+            if (mHead < m)
+            {
+                T* at = ap + mHead * aRow, ct = c + mHead * ldc;
+                int j = 0;
+                if (kc <= 64)
+                {
+                    for (; j + 4 * nr <= nFull; j += 4 * nr)
+                    {
+                        if (m - mHead == 1)
+                            Wide<T, Rows1>(kc, at, aRow, aK, bBlock + (nint)j * kc, panelStride, ct + j, ldc, first);
+                        else
+                            Wide<T, Rows2>(kc, at, aRow, aK, bBlock + (nint)j * kc, panelStride, ct + j, ldc, first);
+                    }
+                }
+                for (; j < nFull; j += nr)
+                {
+                    if (m - mHead == 1)
+                        Stream<T, Rows1>(kc, at, aRow, aK, bBlock + (nint)j * kc, ct + j, ldc, first);
+                    else
+                        Stream<T, Rows2>(kc, at, aRow, aK, bBlock + (nint)j * kc, ct + j, ldc, first);
+                }
+            }
+            if (cols > 0)
+            {
+                // Zero-padded edge panel: full tile aside, valid columns merged.
+                T* panel = bBlock + (nint)nFull * kc;
+                for (int i0 = 0; i0 < m; i0 += 8)
+                {
+                    int rows = Math.Min(8, m - i0);
+                    Direct(rows, kc, ap + i0 * aRow, aRow, aK, panel, nr, tile, nr, overwrite: true);
+                    for (int i = 0; i < rows; i++)
+                    {
+                        T* ci = c + (i0 + i) * ldc + nFull, ti = tile + i * nr;
+                        for (int q = 0; q < cols; q++)
+                            ci[q] = first ? ti[q] : ci[q] + ti[q];
+                    }
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- transB = true: dot products
@@ -250,42 +349,44 @@ internal static unsafe class GemmSmallM
         }
     }
 
-    private static void Direct(int m, int k, float* a, nint aRow, nint aK, float* b, nint ldb, float* c, nint ldc, bool overwrite)
+    private static void Direct<T>(int m, int k, T* a, nint aRow, nint aK, T* b, nint ldb, T* c, nint ldc, bool overwrite)
+        where T : unmanaged
     {
         switch (m)
         {
-            case 1: Direct<Rows1>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
-            case 2: Direct<Rows2>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
-            case 3: Direct<Rows3>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
-            case 4: Direct<Rows4>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
-            case 5: Direct<Rows5>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
-            case 6: Direct<Rows6>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
-            case 7: Direct<Rows7>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
-            default: Direct<Rows8>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 1: Direct<T, Rows1>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 2: Direct<T, Rows2>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 3: Direct<T, Rows3>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 4: Direct<T, Rows4>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 5: Direct<T, Rows5>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 6: Direct<T, Rows6>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            case 7: Direct<T, Rows7>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
+            default: Direct<T, Rows8>(k, a, aRow, aK, b, ldb, c, ldc, overwrite); break;
         }
     }
 
-    /// <summary>C[0..R, 0..32] (+)= op(A)[0..R, :] · B[:, 0..32], B rows read with stride ldb.</summary>
-    private static void Direct<TRows>(int k, float* a, nint aRow, nint aK, float* b, nint ldb, float* c, nint ldc,
-        bool overwrite) where TRows : struct, IRowCount
+    /// <summary>C[0..R, 0..2V] (+)= op(A)[0..R, :] · B[:, 0..2V], B rows read with stride ldb
+    /// (V = Vector512&lt;T&gt;.Count: 32 fp32 / 16 fp64 columns).</summary>
+    private static void Direct<T, TRows>(int k, T* a, nint aRow, nint aK, T* b, nint ldb, T* c, nint ldc,
+        bool overwrite) where T : unmanaged where TRows : struct, IRowCount
     {
-        int r = TRows.Value;
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
-        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        int r = TRows.Value, v = Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<T> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<T> c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default;
         for (int p = 0; p < k; p++, a += aK, b += ldb)
         {
-            Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
-            Vector512<float> x = Vector512.Create(a[0]);
-            c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
-            if (r > 1) { x = Vector512.Create(a[aRow]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11); }
-            if (r > 2) { x = Vector512.Create(a[2 * aRow]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21); }
-            if (r > 3) { x = Vector512.Create(a[3 * aRow]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31); }
-            if (r > 4) { x = Vector512.Create(a[4 * aRow]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41); }
-            if (r > 5) { x = Vector512.Create(a[5 * aRow]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51); }
-            if (r > 6) { x = Vector512.Create(a[6 * aRow]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61); }
-            if (r > 7) { x = Vector512.Create(a[7 * aRow]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71); }
+            Vector512<T> b0 = Vector512.Load(b), b1 = Vector512.Load(b + v);
+            Vector512<T> x = Vector512.Create(a[0]);
+            c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
+            if (r > 1) { x = Vector512.Create(a[aRow]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11); }
+            if (r > 2) { x = Vector512.Create(a[2 * aRow]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21); }
+            if (r > 3) { x = Vector512.Create(a[3 * aRow]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31); }
+            if (r > 4) { x = Vector512.Create(a[4 * aRow]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41); }
+            if (r > 5) { x = Vector512.Create(a[5 * aRow]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51); }
+            if (r > 6) { x = Vector512.Create(a[6 * aRow]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61); }
+            if (r > 7) { x = Vector512.Create(a[7 * aRow]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71); }
         }
         Store2(c, c00, c01, overwrite);
         if (r > 1) Store2(c + ldc, c10, c11, overwrite);
@@ -297,16 +398,116 @@ internal static unsafe class GemmSmallM
         if (r > 7) Store2(c + 7 * ldc, c70, c71, overwrite);
     }
 
+    /// <summary>
+    /// Pre-packed B, one or two rows: C[0..R, 0..8V] (+)= op(A)[0..R, :] · four consecutive packed
+    /// panels (panel q at b + q·panelStride, each kc × 2V). With one panel a single row has only two
+    /// independent FMA chains, which leaves the FMA units idle 3/4 of the time (latency 4, 2 ports);
+    /// four panels give 8 (one row) or 16 (two rows) chains.
+    /// </summary>
+    private static void Wide<T, TRows>(int k, T* a, nint aRow, nint aK, T* b, nint panelStride, T* c, nint ldc,
+        bool overwrite) where T : unmanaged where TRows : struct, IRowCount
+    {
+        int r = TRows.Value, v = Vector512<T>.Count;
+        T* b1 = b + panelStride, b2 = b + 2 * panelStride, b3 = b + 3 * panelStride;
+        Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<T> c4 = default, c5 = default, c6 = default, c7 = default;
+        Vector512<T> d0 = default, d1 = default, d2 = default, d3 = default;
+        Vector512<T> d4 = default, d5 = default, d6 = default, d7 = default;
+        nint step = 2 * v;
+        for (nint o = 0, end = k * step; o < end; o += step, a += aK)
+        {
+            Vector512<T> y0 = Vector512.Load(b + o), y1 = Vector512.Load(b + o + v);
+            Vector512<T> y2 = Vector512.Load(b1 + o), y3 = Vector512.Load(b1 + o + v);
+            Vector512<T> y4 = Vector512.Load(b2 + o), y5 = Vector512.Load(b2 + o + v);
+            Vector512<T> y6 = Vector512.Load(b3 + o), y7 = Vector512.Load(b3 + o + v);
+            Vector512<T> x = Vector512.Create(a[0]);
+            c0 = Fma(x, y0, c0); c1 = Fma(x, y1, c1); c2 = Fma(x, y2, c2); c3 = Fma(x, y3, c3);
+            c4 = Fma(x, y4, c4); c5 = Fma(x, y5, c5); c6 = Fma(x, y6, c6); c7 = Fma(x, y7, c7);
+            if (r > 1)
+            {
+                x = Vector512.Create(a[aRow]);
+                d0 = Fma(x, y0, d0); d1 = Fma(x, y1, d1); d2 = Fma(x, y2, d2); d3 = Fma(x, y3, d3);
+                d4 = Fma(x, y4, d4); d5 = Fma(x, y5, d5); d6 = Fma(x, y6, d6); d7 = Fma(x, y7, d7);
+            }
+        }
+        Store2(c, c0, c1, overwrite); Store2(c + 2 * v, c2, c3, overwrite);
+        Store2(c + 4 * v, c4, c5, overwrite); Store2(c + 6 * v, c6, c7, overwrite);
+        if (r > 1)
+        {
+            c += ldc;
+            Store2(c, d0, d1, overwrite); Store2(c + 2 * v, d2, d3, overwrite);
+            Store2(c + 4 * v, d4, d5, overwrite); Store2(c + 6 * v, d6, d7, overwrite);
+        }
+    }
+
+    /// <summary>
+    /// Pre-packed B, one or two rows: C[0..R, 0..2V] (+)= op(A)[0..R, :] · one packed panel (kc × 2V),
+    /// with the depth unrolled by 4 into separate accumulators (summed at the end): 8 (one row) or 16 (two
+    /// rows) independent FMA chains from a single sequential B stream. With plain depth order a single row
+    /// has two chains, which leaves the FMA units idle 3/4 of the time (latency 4, 2 ports).
+    /// </summary>
+    private static void Stream<T, TRows>(int k, T* a, nint aRow, nint aK, T* b, T* c, nint ldc, bool overwrite)
+        where T : unmanaged where TRows : struct, IRowCount
+    {
+        int r = TRows.Value, v = Vector512<T>.Count;
+        Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<T> c4 = default, c5 = default, c6 = default, c7 = default;
+        Vector512<T> d0 = default, d1 = default, d2 = default, d3 = default;
+        Vector512<T> d4 = default, d5 = default, d6 = default, d7 = default;
+        int p = 0;
+        for (; p + 4 <= k; p += 4, a += 4 * aK, b += 8 * v)
+        {
+            Vector512<T> y0 = Vector512.Load(b), y1 = Vector512.Load(b + v);
+            Vector512<T> y2 = Vector512.Load(b + 2 * v), y3 = Vector512.Load(b + 3 * v);
+            Vector512<T> y4 = Vector512.Load(b + 4 * v), y5 = Vector512.Load(b + 5 * v);
+            Vector512<T> y6 = Vector512.Load(b + 6 * v), y7 = Vector512.Load(b + 7 * v);
+            Vector512<T> x0 = Vector512.Create(a[0]), x1 = Vector512.Create(a[aK]);
+            Vector512<T> x2 = Vector512.Create(a[2 * aK]), x3 = Vector512.Create(a[3 * aK]);
+            c0 = Fma(x0, y0, c0); c1 = Fma(x0, y1, c1); c2 = Fma(x1, y2, c2); c3 = Fma(x1, y3, c3);
+            c4 = Fma(x2, y4, c4); c5 = Fma(x2, y5, c5); c6 = Fma(x3, y6, c6); c7 = Fma(x3, y7, c7);
+            if (r > 1)
+            {
+                x0 = Vector512.Create(a[aRow]); x1 = Vector512.Create(a[aRow + aK]);
+                x2 = Vector512.Create(a[aRow + 2 * aK]); x3 = Vector512.Create(a[aRow + 3 * aK]);
+                d0 = Fma(x0, y0, d0); d1 = Fma(x0, y1, d1); d2 = Fma(x1, y2, d2); d3 = Fma(x1, y3, d3);
+                d4 = Fma(x2, y4, d4); d5 = Fma(x2, y5, d5); d6 = Fma(x3, y6, d6); d7 = Fma(x3, y7, d7);
+            }
+        }
+        for (; p < k; p++, a += aK, b += 2 * v)
+        {
+            Vector512<T> y0 = Vector512.Load(b), y1 = Vector512.Load(b + v);
+            Vector512<T> x = Vector512.Create(a[0]);
+            c0 = Fma(x, y0, c0); c1 = Fma(x, y1, c1);
+            if (r > 1)
+            {
+                x = Vector512.Create(a[aRow]);
+                d0 = Fma(x, y0, d0); d1 = Fma(x, y1, d1);
+            }
+        }
+        Store2(c, (c0 + c2) + (c4 + c6), (c1 + c3) + (c5 + c7), overwrite);
+        if (r > 1)
+            Store2(c + ldc, (d0 + d2) + (d4 + d6), (d1 + d3) + (d5 + d7), overwrite);
+    }
+
+    /// <summary>acc + x·y in one rounding (vfmadd231ps/pd).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store2(float* c, Vector512<float> v0, Vector512<float> v1, bool overwrite)
+    private static Vector512<T> Fma<T>(Vector512<T> x, Vector512<T> y, Vector512<T> acc) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            return Avx512F.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
+        return Avx512F.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store2<T>(T* c, Vector512<T> v0, Vector512<T> v1, bool overwrite) where T : unmanaged
     {
         if (!overwrite)
         {
             v0 += Vector512.Load(c);
-            v1 += Vector512.Load(c + 16);
+            v1 += Vector512.Load(c + Vector512<T>.Count);
         }
         v0.Store(c);
-        v1.Store(c + 16);
+        v1.Store(c + Vector512<T>.Count);
     }
 }
 
