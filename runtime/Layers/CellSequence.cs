@@ -26,6 +26,9 @@ public sealed class CellSequence<TCell, T>
     // Backward: d(products) of every step (for the weight GEMMs), per-step state/operand adjoints.
     private readonly T[] _dzx, _dzh, _dzs, _dInputs, _dStatesA, _dStatesB, _dOperands, _carry, _heldGradients;
     private readonly int[] _lengths;
+    // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate].
+    private readonly PackedMatrix<T>[][] _packs;
+    private bool _packed;
     private SequenceShape _inputShape, _outputShape;
     private bool _reverse, _ragged, _forwardDone;
 
@@ -63,7 +66,11 @@ public sealed class CellSequence<TCell, T>
         _dOperands = Allocate(_operandCount * stateBlock);
         _carry = Allocate(maxBatch * (long)_cell.CarryWidth * _hidden);
         _lengths = new int[maxBatch];
+        _packs = _cell.Groups.Select(_ => Enumerable.Range(0, 4).Select(_ => new PackedMatrix<T>()).ToArray()).ToArray();
     }
+
+    /// <summary>Packing a matrix costs about one or two of its products; it pays from a few steps on.</summary>
+    private const int PackFromSteps = 3;
 
     private static T[] Allocate(long length) =>
         length <= Array.MaxLength ? new T[length] : throw new ArgumentException($"The workspace would need {length} elements, more than one array holds; lower maxBatch or maxSteps.");
@@ -116,6 +123,9 @@ public sealed class CellSequence<TCell, T>
             else initialStates.Slice(s * stateBlock, stateBlock).CopyTo(first);
         }
 
+        _packed = steps >= PackFromSteps;
+        if (_packed) PackWeights(forward: true);
+
         // 1. The input products of all steps at once.
         for (var g = 0; g < _cell.Groups.Count; g++)
         {
@@ -138,9 +148,9 @@ public sealed class CellSequence<TCell, T>
                 var (fused, separate) = Split(group);
                 var weights = _parameters.Groups[g].AsSpan();
                 if (fused > 0)
-                    Gemm.Multiply<T>(false, true, batch, fused * h, h, state, h, weights, h, zx.Slice(group.FusedOffset * h), _zxWidth, true);
+                    Product(_packs[g][0], batch, fused * h, h, state, true, weights, zx.Slice(group.FusedOffset * h), _zxWidth, true);
                 if (separate > 0)
-                    Gemm.Multiply<T>(false, true, batch, separate * h, h, state, h, weights.Slice(fused * h * h), h, _zh.AsSpan(group.Offset * h), _zhWidth, false);
+                    Product(_packs[g][1], batch, separate * h, h, state, true, weights.Slice(fused * h * h), _zh.AsSpan(group.Offset * h), _zhWidth, false);
             }
             for (var stage = 0; stage < _cell.StageCount; stage++)
             {
@@ -148,9 +158,9 @@ public sealed class CellSequence<TCell, T>
                 {
                     var group = _cell.Groups[g];
                     if (group.Kind == OperandKind.Stage && group.Stage == stage)
-                        Gemm.Multiply<T>(false, true, batch, group.Matrices.Length * h, h,
-                            _operands.AsSpan(group.Operand * operandStride + t * stateBlock, stateBlock), h,
-                            _parameters.Groups[g], h, _zs.AsSpan(group.Offset * h), _zsWidth, false);
+                        Product(_packs[g][1], batch, group.Matrices.Length * h, h,
+                            _operands.AsSpan(group.Operand * operandStride + t * stateBlock, stateBlock), true,
+                            _parameters.Groups[g], _zs.AsSpan(group.Offset * h), _zsWidth, false);
                 }
                 TCell.Forward(stage, new CellForwardStep<T>(batch, h, zx, _zh, _zs, _parameters.Vectors,
                     _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
@@ -211,6 +221,7 @@ public sealed class CellSequence<TCell, T>
         var held = _heldGradients.AsSpan(0, _stateCount * stateBlock);
         if (dFinalStates.IsEmpty) dNext.Clear();
         else dFinalStates.CopyTo(dNext);
+        if (_packed) PackWeights(forward: false);
 
         for (var t = steps - 1; t >= 0; t--)
         {
@@ -236,8 +247,8 @@ public sealed class CellSequence<TCell, T>
                 {
                     var group = _cell.Groups[g];
                     if (group.Kind == OperandKind.Stage && group.Stage == stage + 1)
-                        Gemm.Multiply<T>(false, false, batch, h, group.Matrices.Length * h, dzs.Slice(group.Offset * h), _zsWidth,
-                            _parameters.Groups[g], h, _dOperands.AsSpan(group.Operand * stateBlock, stateBlock), h, false);
+                        Product(_packs[g][3], batch, h, group.Matrices.Length * h, dzs.Slice(group.Offset * h), false,
+                            _parameters.Groups[g], _dOperands.AsSpan(group.Operand * stateBlock, stateBlock), h, false, _zsWidth);
                 }
                 TCell.Backward(stage, new CellBackwardStep<T>(batch, h, _parameters.Vectors,
                     _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
@@ -253,9 +264,9 @@ public sealed class CellSequence<TCell, T>
                 var (fused, separate) = Split(group);
                 var weights = _parameters.Groups[g].AsSpan();
                 if (fused > 0)
-                    Gemm.Multiply<T>(false, false, batch, h, fused * h, dzx.Slice(group.FusedOffset * h), _zxWidth, weights, h, dState, h, true);
+                    Product(_packs[g][2], batch, h, fused * h, dzx.Slice(group.FusedOffset * h), false, weights, dState, h, true, _zxWidth);
                 if (separate > 0)
-                    Gemm.Multiply<T>(false, false, batch, h, separate * h, dzh.Slice(group.Offset * h), _zhWidth, weights.Slice(fused * h * h), h, dState, h, true);
+                    Product(_packs[g][3], batch, h, separate * h, dzh.Slice(group.Offset * h), false, weights.Slice(fused * h * h), dState, h, true, _zhWidth);
             }
             if (anyEnded) TensorPrimitives.Add(dPrev, held, dPrev);
             var swap = dNext;
@@ -375,6 +386,41 @@ public sealed class CellSequence<TCell, T>
             _ragged |= lengths[b] < steps;
         }
         lengths.CopyTo(_lengths);
+    }
+
+    /// <summary>
+    /// One per-step product C[m×n] (+)= A[m×k]·op(B): with the weights pre-packed when this call packed them, else
+    /// straight from the weights (op(B) = Bᵀ when <paramref name="transB"/>; B's row length is k when transposed, else n).
+    /// </summary>
+    private void Product(PackedMatrix<T> packed, int m, int n, int k, ReadOnlySpan<T> a, bool transB, ReadOnlySpan<T> b,
+        Span<T> c, int ldc, bool accumulate, int lda = 0)
+    {
+        lda = lda == 0 ? k : lda;
+        if (_packed) Gemm.Multiply(false, m, a, lda, packed, c, ldc, accumulate);
+        else Gemm.Multiply(false, transB, m, n, k, a, lda, b, transB ? k : n, c, ldc, accumulate);
+    }
+
+    /// <summary>Packs the weights of the per-step products: forward multiplies by Uᵀ, backward by U.</summary>
+    private void PackWeights(bool forward)
+    {
+        var h = _hidden;
+        for (var g = 0; g < _cell.Groups.Count; g++)
+        {
+            var group = _cell.Groups[g];
+            if (group.Kind == OperandKind.Input) continue;
+            var weights = _parameters.Groups[g].AsSpan();
+            var (fused, separate) = Split(group);
+            var first = forward ? 0 : 2;
+            if (fused > 0) Pack(forward, fused * h, weights, _packs[g][first]);
+            if (separate > 0) Pack(forward, separate * h, weights.Slice(fused * h * h), _packs[g][first + 1]);
+        }
+    }
+
+    /// <summary>Packs rows [0, rows) of a [rows, H] weight block as Bᵀ (forward: k = H, n = rows) or B (backward: k = rows, n = H).</summary>
+    private void Pack(bool forward, int rows, ReadOnlySpan<T> weights, PackedMatrix<T> into)
+    {
+        if (forward) Gemm.Pack(true, _hidden, rows, weights, _hidden, into);
+        else Gemm.Pack(false, rows, _hidden, weights, _hidden, into);
     }
 
     /// <summary>How many of a state group's matrices accumulate into Zx, and how many go through Zh.</summary>
