@@ -1,0 +1,180 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using RnnGen.Kernels;
+
+namespace RnnGen;
+
+/// <summary>The elementwise function a <see cref="Dense{T}"/> layer applies after its affine map.</summary>
+public enum Activation { None, Tanh, Sigmoid, Relu }
+
+/// <summary>
+/// A fully connected layer over rows: y[N, out] = act(x[N, in]·Wᵀ + b), with W [out, in] row-major and b [out]
+/// (PyTorch nn.Linear: "weight", "bias"). A sequence [batch, steps, F] or [steps, batch, F] is just N = batch·steps
+/// rows. Every buffer is sized for <see cref="MaxRows"/> at construction; Forward and Backward allocate nothing.
+/// </summary>
+public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _input, _output, _dPre;
+    private int _rows;
+    private bool _forwardDone;
+
+    public Dense(int inputSize, int outputSize, int maxRows, Activation activation = Activation.None, bool bias = true, int seed = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
+        if (!Enum.IsDefined(activation))
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, $"Expected one of: {string.Join(", ", Enum.GetNames<Activation>())}.");
+        InputSize = inputSize;
+        OutputSize = outputSize;
+        MaxRows = maxRows;
+        Activation = activation;
+        HasBias = bias;
+        Weight = new T[outputSize * inputSize];
+        Bias = bias ? new T[outputSize] : [];
+        WeightGradient = new T[Weight.Length];
+        BiasGradient = new T[Bias.Length];
+        _input = new T[maxRows * inputSize];
+        _output = new T[maxRows * outputSize];
+        // Without an activation the pre-activation gradient is dY itself: no buffer needed.
+        _dPre = activation == Activation.None ? [] : new T[maxRows * outputSize];
+        InitializeUniform(new Random(seed));
+    }
+
+    public int InputSize { get; }
+    public int OutputSize { get; }
+    public int MaxRows { get; }
+    public Activation Activation { get; }
+    public bool HasBias { get; }
+
+    /// <summary>[out, in] row-major, PyTorch's nn.Linear layout.</summary>
+    public T[] Weight { get; }
+    /// <summary>[out]; empty without a bias.</summary>
+    public T[] Bias { get; }
+    /// <summary>Gradients accumulated by <see cref="Backward"/>, same layouts; cleared by <see cref="ZeroGradients"/>.</summary>
+    public T[] WeightGradient { get; }
+    public T[] BiasGradient { get; }
+
+    /// <summary>Rows of the last Forward.</summary>
+    public int Rows => _rows;
+
+    /// <summary>The last Forward's result, [rows, out].</summary>
+    public ReadOnlySpan<T> Output
+    {
+        get
+        {
+            RequireForward();
+            return _output.AsSpan(0, _rows * OutputSize);
+        }
+    }
+
+    /// <summary>"weight" [out, in], then "bias" [1, out] when present (vectors are one row, as in <see cref="CellParameters{T}"/>).</summary>
+    public IEnumerable<ParameterTensor<T>> Parameters() => Tensors(Weight, Bias);
+
+    /// <summary>The gradients under the same names and shapes as <see cref="Parameters"/>.</summary>
+    public IEnumerable<ParameterTensor<T>> Gradients() => Tensors(WeightGradient, BiasGradient);
+
+    /// <summary>PyTorch's default: weight and bias uniform in (−1/√in, 1/√in), weight first.</summary>
+    public void InitializeUniform(Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        var bound = 1.0 / Math.Sqrt(InputSize);
+        foreach (var array in new[] { Weight, Bias })
+            for (var i = 0; i < array.Length; i++)
+                array[i] = T.CreateTruncating((random.NextDouble() * 2 - 1) * bound);
+    }
+
+    public void ZeroGradients()
+    {
+        Array.Clear(WeightGradient);
+        Array.Clear(BiasGradient);
+    }
+
+    /// <summary>y = act(x·Wᵀ + b) for <paramref name="rows"/> rows of <paramref name="x"/> ([rows, in]); read it from <see cref="Output"/>.</summary>
+    public void Forward(ReadOnlySpan<T> x, int rows)
+    {
+        if (rows < 1 || rows > MaxRows)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"The number of rows must be between 1 and {MaxRows}.");
+        if (x.Length != rows * InputSize)
+            throw new ArgumentException($"x must hold {rows * InputSize} elements [rows {rows}, in {InputSize}], but holds {x.Length}.", nameof(x));
+        _forwardDone = false;
+        int n = OutputSize, k = InputSize;
+        // Backward needs x after the caller's span is gone; multiplying the copy also lets x be this layer's own Output.
+        var input = _input.AsSpan(0, rows * k);
+        x.CopyTo(input);
+        var y = _output.AsSpan(0, rows * n);
+        Gemm.Multiply<T>(false, true, rows, n, k, input, k, Weight, k, y, n, accumulate: false);
+        if (HasBias)
+            for (var r = 0; r < rows; r++)
+            {
+                var row = y.Slice(r * n, n);
+                TensorPrimitives.Add(row, Bias, row);
+            }
+        switch (Activation)
+        {
+            case Activation.Tanh: TensorPrimitives.Tanh(y, y); break;
+            case Activation.Sigmoid: TensorPrimitives.Sigmoid(y, y); break;
+            case Activation.Relu: TensorPrimitives.Max(y, T.Zero, y); break;
+        }
+        (_rows, _forwardDone) = (rows, true);
+    }
+
+    /// <summary>
+    /// Back-propagates the last Forward: <paramref name="dY"/> is [rows, out]. Adds to <see cref="WeightGradient"/>
+    /// and <see cref="BiasGradient"/>; overwrites <paramref name="dX"/> ([rows, in]) or skips it when empty.
+    /// </summary>
+    public void Backward(ReadOnlySpan<T> dY, Span<T> dX)
+    {
+        RequireForward();
+        int rows = _rows, n = OutputSize, k = InputSize;
+        if (dY.Length != rows * n)
+            throw new ArgumentException($"dY must hold {rows * n} elements [rows {rows}, out {n}], but holds {dY.Length}.", nameof(dY));
+        if (!dX.IsEmpty && dX.Length != rows * k)
+            throw new ArgumentException($"dX must be empty or hold {rows * k} elements [rows {rows}, in {k}], but holds {dX.Length}.", nameof(dX));
+
+        // The activations' derivatives in terms of their output y: tanh' = 1 − y², σ' = y(1 − y), relu' = [y > 0].
+        var dPre = dY;
+        if (Activation != Activation.None)
+        {
+            var y = _output.AsSpan(0, rows * n);
+            var d = _dPre.AsSpan(0, rows * n);
+            switch (Activation)
+            {
+                case Activation.Tanh:
+                    TensorPrimitives.Multiply(y, y, d);
+                    TensorPrimitives.Subtract(T.One, d, d);
+                    TensorPrimitives.Multiply(d, dY, d);
+                    break;
+                case Activation.Sigmoid:
+                    TensorPrimitives.Subtract(T.One, y, d);
+                    TensorPrimitives.Multiply(d, y, d);
+                    TensorPrimitives.Multiply(d, dY, d);
+                    break;
+                case Activation.Relu:
+                    for (var i = 0; i < d.Length; i++) d[i] = y[i] > T.Zero ? dY[i] : T.Zero;
+                    break;
+            }
+            dPre = d;
+        }
+
+        var x = _input.AsSpan(0, rows * k);
+        // dW[out, in] += dPreᵀ·x ; db += column sums of dPre ; dX = dPre·W.
+        Gemm.Multiply<T>(true, false, n, k, rows, dPre, n, x, k, WeightGradient, k, accumulate: true);
+        if (HasBias)
+            for (var r = 0; r < rows; r++)
+                TensorPrimitives.Add(BiasGradient, dPre.Slice(r * n, n), BiasGradient);
+        if (!dX.IsEmpty)
+            Gemm.Multiply<T>(false, false, rows, k, n, dPre, n, Weight, k, dX, k, accumulate: false);
+    }
+
+    private IEnumerable<ParameterTensor<T>> Tensors(T[] weight, T[] bias)
+    {
+        yield return new ParameterTensor<T>("weight", weight, OutputSize, InputSize);
+        if (HasBias) yield return new ParameterTensor<T>("bias", bias, 1, OutputSize);
+    }
+
+    private void RequireForward()
+    {
+        if (!_forwardDone) throw new InvalidOperationException("Call Forward first.");
+    }
+}

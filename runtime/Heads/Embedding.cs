@@ -1,0 +1,127 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace RnnGen;
+
+/// <summary>
+/// A lookup table [vocab, dim] (PyTorch nn.Embedding: "weight"): row i of the output is the table row of token i.
+/// Equivalent to a one-hot row × the table (<see cref="OneHot"/>), without the product. With a padding index
+/// (PyTorch padding_idx) that row starts at zero and never receives gradient. Buffers are sized for
+/// <see cref="MaxRows"/> at construction; Forward and Backward allocate nothing.
+/// </summary>
+public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly int[] _ids;
+    private readonly T[] _output;
+    private int _rows;
+    private bool _forwardDone;
+
+    /// <param name="paddingIndex">A token whose row gets no gradient; negative counts from the end, as in PyTorch.</param>
+    public Embedding(int vocabularySize, int dimension, int maxRows, int? paddingIndex = null, int seed = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabularySize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
+        if (paddingIndex is { } p && (p < -vocabularySize || p >= vocabularySize))
+            throw new ArgumentOutOfRangeException(nameof(paddingIndex), p, $"The padding index must be in [{-vocabularySize}, {vocabularySize}) for a vocabulary of {vocabularySize}.");
+        VocabularySize = vocabularySize;
+        Dimension = dimension;
+        MaxRows = maxRows;
+        PaddingIndex = paddingIndex is { } index && index < 0 ? index + vocabularySize : paddingIndex;
+        Weight = new T[vocabularySize * dimension];
+        WeightGradient = new T[Weight.Length];
+        _ids = new int[maxRows];
+        _output = new T[maxRows * dimension];
+        InitializeNormal(new Random(seed));
+    }
+
+    public int VocabularySize { get; }
+    public int Dimension { get; }
+    public int MaxRows { get; }
+    /// <summary>The padding token, normalized to [0, vocab); null when there is none.</summary>
+    public int? PaddingIndex { get; }
+
+    /// <summary>[vocab, dim] row-major.</summary>
+    public T[] Weight { get; }
+    /// <summary>Accumulated by <see cref="Backward"/>; cleared by <see cref="ZeroGradients"/>.</summary>
+    public T[] WeightGradient { get; }
+
+    public int Rows => _rows;
+
+    /// <summary>The last Forward's result, [rows, dim].</summary>
+    public ReadOnlySpan<T> Output
+    {
+        get
+        {
+            RequireForward();
+            return _output.AsSpan(0, _rows * Dimension);
+        }
+    }
+
+    public IEnumerable<ParameterTensor<T>> Parameters()
+    {
+        yield return new ParameterTensor<T>("weight", Weight, VocabularySize, Dimension);
+    }
+
+    public IEnumerable<ParameterTensor<T>> Gradients()
+    {
+        yield return new ParameterTensor<T>("weight", WeightGradient, VocabularySize, Dimension);
+    }
+
+    /// <summary>PyTorch's default: every entry N(0, 1) (Box–Muller from <paramref name="random"/>), the padding row zero.</summary>
+    public void InitializeNormal(Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        for (var i = 0; i < Weight.Length; i += 2)
+        {
+            // 1 − U is in (0, 1], so the log is finite.
+            var radius = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble()));
+            var angle = 2 * Math.PI * random.NextDouble();
+            Weight[i] = T.CreateTruncating(radius * Math.Cos(angle));
+            if (i + 1 < Weight.Length) Weight[i + 1] = T.CreateTruncating(radius * Math.Sin(angle));
+        }
+        if (PaddingIndex is { } p) Weight.AsSpan(p * Dimension, Dimension).Clear();
+    }
+
+    public void ZeroGradients() => Array.Clear(WeightGradient);
+
+    /// <summary>Looks up <paramref name="rows"/> token ids (one per row); read the result from <see cref="Output"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, vocab); nothing is written.</exception>
+    public void Forward(ReadOnlySpan<int> ids, int rows)
+    {
+        if (rows < 1 || rows > MaxRows)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"The number of rows must be between 1 and {MaxRows}.");
+        if (ids.Length != rows)
+            throw new ArgumentException($"ids must hold one token id per row ({rows}), but holds {ids.Length}.", nameof(ids));
+        OneHot.CheckIds(ids, VocabularySize, nameof(ids));
+        _forwardDone = false;
+        var d = Dimension;
+        for (var r = 0; r < rows; r++)
+            Weight.AsSpan(ids[r] * d, d).CopyTo(_output.AsSpan(r * d, d));
+        // Backward scatters into the rows these ids named.
+        ids.CopyTo(_ids);
+        (_rows, _forwardDone) = (rows, true);
+    }
+
+    /// <summary>Scatter-adds <paramref name="dY"/> ([rows, dim]) into the gradient rows of the last Forward's ids, skipping the padding index.</summary>
+    public void Backward(ReadOnlySpan<T> dY)
+    {
+        RequireForward();
+        var d = Dimension;
+        if (dY.Length != _rows * d)
+            throw new ArgumentException($"dY must hold {_rows * d} elements [rows {_rows}, dim {d}], but holds {dY.Length}.", nameof(dY));
+        var padding = PaddingIndex ?? -1;
+        for (var r = 0; r < _rows; r++)
+        {
+            var id = _ids[r];
+            if (id == padding) continue;
+            var row = WeightGradient.AsSpan(id * d, d);
+            TensorPrimitives.Add(row, dY.Slice(r * d, d), row);
+        }
+    }
+
+    private void RequireForward()
+    {
+        if (!_forwardDone) throw new InvalidOperationException("Call Forward first.");
+    }
+}
