@@ -1,0 +1,48 @@
+using System.Numerics;
+
+namespace RnnGen;
+
+/// <summary>A trainable tensor of a model: its values and the gradient accumulated for it, under one name.</summary>
+public readonly record struct TrainableTensor<T>(string Name, Memory<T> Values, Memory<T> Gradients);
+
+/// <summary>Collects the named (values, gradients) pairs of a model's layers, for optimizers and checkpoints.</summary>
+public static class ModelParameters
+{
+    public static IEnumerable<TrainableTensor<T>> Of<TCell, T>(string prefix, RecurrentLayer<TCell, T> layer)
+        where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (var k = 0; k < layer.AllParameters.Count; k++)
+        {
+            var direction = k % layer.Directions == 1 ? "_reverse" : "";
+            var values = layer.AllParameters[k].Tensors().ToList();
+            var gradients = layer.AllGradients[k].Tensors().ToList();
+            for (var i = 0; i < values.Count; i++)
+                yield return new TrainableTensor<T>($"{prefix}l{k / layer.Directions}{direction}.{values[i].Name}", values[i].Values, gradients[i].Values);
+        }
+    }
+
+    public static IEnumerable<TrainableTensor<T>> Of<T>(string prefix, Dense<T> dense) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        yield return new TrainableTensor<T>(prefix + "weight", dense.Weight, dense.WeightGradient);
+        if (dense.HasBias) yield return new TrainableTensor<T>(prefix + "bias", dense.Bias, dense.BiasGradient);
+    }
+
+    public static IEnumerable<TrainableTensor<T>> Of<T>(string prefix, Embedding<T> embedding) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        yield return new TrainableTensor<T>(prefix + "weight", embedding.Weight, embedding.WeightGradient);
+    }
+
+    /// <summary>Clears every gradient.</summary>
+    public static void ZeroGradients<T>(IEnumerable<TrainableTensor<T>> tensors)
+    {
+        foreach (var tensor in tensors) tensor.Gradients.Span.Clear();
+    }
+
+    /// <summary>Per-row loss weights from sequence lengths: 1 for steps inside a sequence, 0 for padding (batch-first rows).</summary>
+    internal static void LengthMask<T>(ReadOnlySpan<int> lengths, int batch, int steps, Span<T> mask) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (var b = 0; b < batch; b++)
+            for (var t = 0; t < steps; t++)
+                mask[b * steps + t] = lengths.IsEmpty || t < lengths[b] ? T.One : T.Zero;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Numerics;
+
+namespace RnnGen;
+
+/// <summary>
+/// Many-to-one (seed 000): a whole sequence of feature vectors → one class. Recurrent layer (its final output state per
+/// direction) → Dense → softmax cross-entropy. Sequences are batch-first and may have their own lengths.
+/// </summary>
+public sealed class SequenceClassifier<TCell, T>
+    where TCell : IRecurrentCell
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _dLogits, _dSummary, _dInput;
+    private int _batch, _steps;
+
+    public SequenceClassifier(int inputSize, int hidden, int classes, int maxBatch, int maxSteps, RecurrentOptions? options = null, int seed = 0)
+    {
+        Recurrent = new RecurrentLayer<TCell, T>(inputSize, hidden, maxBatch, maxSteps, (options ?? new RecurrentOptions()) with { BatchFirst = true, ReturnSequences = false, Seed = seed });
+        Output = new Dense<T>(Recurrent.OutputSize, classes, maxBatch, seed: seed + 1);
+        (_dLogits, _dSummary, _dInput) = (new T[maxBatch * classes], new T[maxBatch * Recurrent.OutputSize], new T[maxBatch * maxSteps * inputSize]);
+    }
+
+    public RecurrentLayer<TCell, T> Recurrent { get; }
+    public Dense<T> Output { get; }
+    public int Classes => Output.OutputSize;
+
+    /// <summary>Logits of the last Forward, [batch, classes].</summary>
+    public ReadOnlySpan<T> Logits => Output.Output;
+
+    /// <summary>The gradient of the last loss with respect to the input, [batch, steps, input].</summary>
+    public ReadOnlySpan<T> InputGradient => _dInput.AsSpan(0, _batch * _steps * Recurrent.InputSize);
+
+    public IEnumerable<TrainableTensor<T>> Parameters() => ModelParameters.Of("rnn.", Recurrent).Concat(ModelParameters.Of("output.", Output));
+
+    public void Forward(ReadOnlySpan<T> input, int batch, int steps, ReadOnlySpan<int> lengths = default, bool training = false)
+    {
+        Recurrent.Forward(input, batch, steps, lengths, default, training);
+        Output.Forward(Recurrent.Output, batch);
+        (_batch, _steps) = (batch, steps);
+    }
+
+    public T Loss(ReadOnlySpan<int> targets, Reduction reduction = Reduction.Mean, bool backward = true)
+    {
+        var dLogits = backward ? _dLogits.AsSpan(0, _batch * Classes) : default;
+        var loss = SoftmaxCrossEntropy.Compute<T>(Logits, targets, Classes, dLogits, default, reduction);
+        if (!backward) return loss;
+        var dSummary = _dSummary.AsSpan(0, _batch * Recurrent.OutputSize);
+        Output.Backward(dLogits, dSummary);
+        Recurrent.Backward(dSummary, default, _dInput.AsSpan(0, _batch * _steps * Recurrent.InputSize), default);
+        return loss;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace RnnGen;
+
+/// <summary>
+/// One-to-many (seed 000): one input vector conditions a whole generated sequence. The vector, through a tanh Dense
+/// layer, becomes the decoder's initial output state; the decoder then reads tokens (teacher forcing in training, its
+/// own predictions in <see cref="Generate"/>) and predicts the next one. Batch-first.
+/// </summary>
+public sealed class SequenceGenerator<TCell, T>
+    where TCell : IRecurrentCell
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _mask, _dLogits, _dDecoded, _dEmbedded, _states, _dStates;
+    private readonly int[] _lengths, _previous;
+    private int _batch, _steps;
+    private bool _hasLengths;
+
+    public SequenceGenerator(int conditionSize, int vocabulary, int embedding, int hidden, int maxBatch, int maxSteps, int seed = 0)
+    {
+        Condition = new Dense<T>(conditionSize, hidden, maxBatch, Activation.Tanh, seed: seed);
+        Embedding = new Embedding<T>(vocabulary, embedding, maxBatch * maxSteps, seed: seed + 1);
+        Decoder = new RecurrentLayer<TCell, T>(embedding, hidden, maxBatch, maxSteps, new RecurrentOptions { BatchFirst = true, Seed = seed + 2 });
+        Output = new Dense<T>(hidden, vocabulary, maxBatch * maxSteps, seed: seed + 3);
+        var rows = maxBatch * maxSteps;
+        (_mask, _dLogits, _dDecoded, _dEmbedded) = (new T[rows], new T[rows * vocabulary], new T[rows * hidden], new T[rows * embedding]);
+        var states = TCell.Info.States.Count * maxBatch * hidden;
+        (_states, _dStates) = (new T[states], new T[states]);
+        (_lengths, _previous) = (new int[maxBatch], new int[maxBatch]);
+    }
+
+    public Dense<T> Condition { get; }
+    public Embedding<T> Embedding { get; }
+    public RecurrentLayer<TCell, T> Decoder { get; }
+    public Dense<T> Output { get; }
+    public ReadOnlySpan<T> Logits => Output.Output;
+
+    public IEnumerable<TrainableTensor<T>> Parameters() =>
+        ModelParameters.Of("condition.", Condition).Concat(ModelParameters.Of("embedding.", Embedding))
+            .Concat(ModelParameters.Of("decoder.", Decoder)).Concat(ModelParameters.Of("output.", Output));
+
+    public void Forward(ReadOnlySpan<T> condition, ReadOnlySpan<int> tokens, int batch, int steps, ReadOnlySpan<int> lengths = default, bool training = false)
+    {
+        var states = InitialStates(condition, batch);
+        Embedding.Forward(tokens, batch * steps);
+        Decoder.Forward(Embedding.Output, batch, steps, lengths, states, training);
+        Output.Forward(Decoder.Output, batch * steps);
+        (_batch, _steps, _hasLengths) = (batch, steps, !lengths.IsEmpty);
+        if (_hasLengths) lengths.CopyTo(_lengths);
+    }
+
+    public T Loss(ReadOnlySpan<int> targets, Reduction reduction = Reduction.Mean, bool backward = true)
+    {
+        var rows = _batch * _steps;
+        var mask = _mask.AsSpan(0, rows);
+        ModelParameters.LengthMask(_hasLengths ? _lengths.AsSpan(0, _batch) : default, _batch, _steps, mask);
+        var vocabulary = Output.OutputSize;
+        var dLogits = backward ? _dLogits.AsSpan(0, rows * vocabulary) : default;
+        var loss = SoftmaxCrossEntropy.Compute<T>(Logits, targets, vocabulary, dLogits, mask, reduction);
+        if (!backward) return loss;
+        var dDecoded = _dDecoded.AsSpan(0, rows * Decoder.HiddenSize);
+        Output.Backward(dLogits, dDecoded);
+        var dEmbedded = _dEmbedded.AsSpan(0, rows * Embedding.Dimension);
+        var block = _batch * Decoder.HiddenSize;
+        var dStates = _dStates.AsSpan(0, TCell.Info.States.Count * block);
+        Decoder.Backward(dDecoded, default, dEmbedded, dStates);
+        Embedding.Backward(dEmbedded);
+        Condition.Backward(dStates.Slice(TCell.Info.OutputState * block, block), default);
+        return loss;
+    }
+
+    /// <summary>Greedy generation from <paramref name="startToken"/>; <paramref name="result"/> is [batch, maxSteps].</summary>
+    public void Generate(ReadOnlySpan<T> condition, int batch, int startToken, int maxSteps, Span<int> result)
+    {
+        if (result.Length != batch * maxSteps)
+            throw new ArgumentException($"result must hold {batch * maxSteps} tokens [batch {batch}, steps {maxSteps}], but holds {result.Length}.", nameof(result));
+        var states = InitialStates(condition, batch);
+        var previous = _previous.AsSpan(0, batch);
+        previous.Fill(startToken);
+        var vocabulary = Output.OutputSize;
+        for (var t = 0; t < maxSteps; t++)
+        {
+            Embedding.Forward(previous, batch);
+            Decoder.Forward(Embedding.Output, batch, 1, default, states);
+            Decoder.FinalStates.CopyTo(states);
+            Output.Forward(Decoder.Output, batch);
+            for (var b = 0; b < batch; b++)
+                result[b * maxSteps + t] = previous[b] = TensorPrimitives.IndexOfMax(Output.Output.Slice(b * vocabulary, vocabulary));
+        }
+    }
+
+    /// <summary>The condition, through the tanh layer, is the initial output state; any other state starts at zero.</summary>
+    private Span<T> InitialStates(ReadOnlySpan<T> condition, int batch)
+    {
+        Condition.Forward(condition, batch);
+        var block = batch * Decoder.HiddenSize;
+        var states = _states.AsSpan(0, TCell.Info.States.Count * block);
+        states.Clear();
+        Condition.Output.CopyTo(states.Slice(TCell.Info.OutputState * block, block));
+        return states;
+    }
+}

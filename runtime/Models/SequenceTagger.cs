@@ -1,0 +1,67 @@
+using System.Numerics;
+
+namespace RnnGen;
+
+/// <summary>
+/// Synchronized many-to-many (seed 000): one output per input step — tagging, or a language model when the targets are
+/// the next tokens. Tokens → Embedding → recurrent layer → Dense → softmax cross-entropy per step, padding masked out.
+/// Sequences are batch-first.
+/// </summary>
+public sealed class SequenceTagger<TCell, T>
+    where TCell : IRecurrentCell
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _mask, _dLogits, _dHidden, _dEmbedded;
+    private readonly int[] _lengths;
+    private int _batch, _steps;
+    private bool _hasLengths;
+
+    public SequenceTagger(int vocabulary, int embedding, int hidden, int classes, int maxBatch, int maxSteps, RecurrentOptions? options = null, int seed = 0)
+    {
+        var rows = maxBatch * maxSteps;
+        Embedding = new Embedding<T>(vocabulary, embedding, rows, seed: seed);
+        Recurrent = new RecurrentLayer<TCell, T>(embedding, hidden, maxBatch, maxSteps, (options ?? new RecurrentOptions()) with { BatchFirst = true, ReturnSequences = true, Seed = seed + 1 });
+        Output = new Dense<T>(Recurrent.OutputSize, classes, rows, seed: seed + 2);
+        (_mask, _dLogits) = (new T[rows], new T[rows * classes]);
+        (_dHidden, _dEmbedded) = (new T[rows * Recurrent.OutputSize], new T[rows * embedding]);
+        _lengths = new int[maxBatch];
+    }
+
+    public Embedding<T> Embedding { get; }
+    public RecurrentLayer<TCell, T> Recurrent { get; }
+    public Dense<T> Output { get; }
+    public int Classes => Output.OutputSize;
+
+    /// <summary>Logits of the last Forward, [batch, steps, classes].</summary>
+    public ReadOnlySpan<T> Logits => Output.Output;
+
+    public IEnumerable<TrainableTensor<T>> Parameters() =>
+        ModelParameters.Of("embedding.", Embedding).Concat(ModelParameters.Of("rnn.", Recurrent)).Concat(ModelParameters.Of("output.", Output));
+
+    public void Forward(ReadOnlySpan<int> tokens, int batch, int steps, ReadOnlySpan<int> lengths = default, bool training = false)
+    {
+        Embedding.Forward(tokens, batch * steps);
+        Recurrent.Forward(Embedding.Output, batch, steps, lengths, default, training);
+        Output.Forward(Recurrent.Output, batch * steps);
+        (_batch, _steps, _hasLengths) = (batch, steps, !lengths.IsEmpty);
+        if (_hasLengths) lengths.CopyTo(_lengths);
+    }
+
+    /// <summary>Cross-entropy of the last Forward against one target per step (padding ignored) and, when
+    /// <paramref name="backward"/>, its gradients added to every parameter.</summary>
+    public T Loss(ReadOnlySpan<int> targets, Reduction reduction = Reduction.Mean, bool backward = true)
+    {
+        var rows = _batch * _steps;
+        var mask = _mask.AsSpan(0, rows);
+        ModelParameters.LengthMask(_hasLengths ? _lengths.AsSpan(0, _batch) : default, _batch, _steps, mask);
+        var dLogits = backward ? _dLogits.AsSpan(0, rows * Classes) : default;
+        var loss = SoftmaxCrossEntropy.Compute<T>(Logits, targets, Classes, dLogits, mask, reduction);
+        if (!backward) return loss;
+        var dHidden = _dHidden.AsSpan(0, rows * Recurrent.OutputSize);
+        Output.Backward(dLogits, dHidden);
+        var dEmbedded = _dEmbedded.AsSpan(0, rows * Embedding.Dimension);
+        Recurrent.Backward(dHidden, default, dEmbedded, default);
+        Embedding.Backward(dEmbedded);
+        return loss;
+    }
+}
