@@ -63,5 +63,17 @@ namespace RnnGen.Generator
 
         public static readonly DiagnosticDescriptor InvalidOption = Error("RNN018",
             "Invalid cell option", "{0}");
+
+        public static readonly DiagnosticDescriptor ModelNotPartial = Error("RNN019",
+            "Model class is not partial", "Model '{0}' has [RecurrentModel] but is not partial; declare it 'partial' so the generator can add Forward and Backward");
+
+        public static readonly DiagnosticDescriptor NotALayer = Error("RNN020",
+            "Member is not a layer", "[Layer] member '{0}' has type '{1}'; a layer is an Embedding<T>, a RecurrentLayer<TCell, T> or a Dense<T>");
+
+        public static readonly DiagnosticDescriptor NoLayers = Error("RNN021",
+            "Model has no layers", "Model '{0}' has no [Layer] members; mark its layers, in the order data flows through them");
+
+        public static readonly DiagnosticDescriptor LayerOrder = Error("RNN022",
+            "Layers do not connect", "Layer '{0}' cannot follow '{1}': {2}");
     }
 }
