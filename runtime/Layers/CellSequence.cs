@@ -26,6 +26,7 @@ public sealed class CellSequence<TCell, T>
     // Backward: d(products) of every step (for the weight GEMMs), per-step state/operand adjoints.
     private readonly T[] _dzx, _dzh, _dzs, _dInputs, _dStatesA, _dStatesB, _dOperands, _carry, _heldGradients;
     private readonly int[] _lengths;
+    private readonly T[] _stateGradientNorms;
     // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate].
     private readonly PackedMatrix<T>[][] _packs;
     private bool _packed;
@@ -66,6 +67,7 @@ public sealed class CellSequence<TCell, T>
         _dOperands = Allocate(_operandCount * stateBlock);
         _carry = Allocate(maxBatch * (long)_cell.CarryWidth * _hidden);
         _lengths = new int[maxBatch];
+        _stateGradientNorms = new T[maxSteps];
         _packs = _cell.Groups.Select(_ => Enumerable.Range(0, 4).Select(_ => new PackedMatrix<T>()).ToArray()).ToArray();
     }
 
@@ -79,6 +81,12 @@ public sealed class CellSequence<TCell, T>
     public int MaxSteps { get; }
     public CellInfo Cell => _cell;
     public CellParameters<T> Parameters => _parameters;
+
+    /// <summary>
+    /// ‖∂L/∂h_t‖₂ over the batch for every processing step t of the last Backward (h = the output state): how much
+    /// each step's output still matters to the loss — the vanishing/exploding-gradient picture of the seeds.
+    /// </summary>
+    public ReadOnlySpan<T> StateGradientNorms => _stateGradientNorms.AsSpan(0, _forwardDone ? _inputShape.Steps : 0);
 
     /// <summary>
     /// Runs batch-first sequences: <paramref name="input"/> is [batch, steps, input], <paramref name="output"/>
@@ -235,6 +243,7 @@ public sealed class CellSequence<TCell, T>
                         TensorPrimitives.Add(row, dOutput.Slice(_outputShape.Index(b, PositionOf(b, t)), h), row);
                     }
             }
+            _stateGradientNorms[t] = TensorPrimitives.Norm<T>(dNext.Slice(_cell.OutputState * stateBlock, stateBlock));
             // An ended sequence passed its state through this step unchanged: hold its gradient aside.
             var anyEnded = _ragged && HoldEnded(t, dNext, held, batch);
             var dzx = _dzx.AsSpan(t * batch * _zxWidth, batch * _zxWidth);

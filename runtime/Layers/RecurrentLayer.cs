@@ -239,6 +239,10 @@ public sealed class RecurrentLayer<TCell, T>
         ZeroFrozen(_gradients);
     }
 
+    /// <summary>‖∂L/∂h_t‖₂ for each processing step of one layer and direction after Backward (the reverse direction
+    /// processes each sequence from its end, so its step t reads position length − 1 − t).</summary>
+    public ReadOnlySpan<T> StateGradientNorms(int layer, int direction = 0) => _sequences[Slot(layer, direction)].StateGradientNorms;
+
     /// <summary>Forgets the states a Stateful layer carries between calls.</summary>
     public void ResetStates() => _carriedValid = false;
 
