@@ -238,12 +238,7 @@ public class GemmPackedTests
             Gemm.Pack<double>(false, 255, 65, ud, 65, pd);
             Gemm.Multiply<double>(true, 65, ad, 65, pd, cd, 65, true);
         }
-        for (int i = 0; i < 3; i++)
-            RunAll();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++)
-            RunAll();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, RnnGen.Tests.Support.Allocations.Measure(RunAll));
     }
 
     // ------------------------------------------------------------------ helpers
