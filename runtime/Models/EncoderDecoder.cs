@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace RnnGen;
 
@@ -12,10 +11,10 @@ public sealed class EncoderDecoder<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _mask, _dLogits, _dDecoded, _dTargetEmbedded, _dSourceEmbedded, _dStates, _states;
-    private readonly int[] _lengths, _previous;
+    private readonly TokenLoss<T> _loss;
+    private readonly T[] _dDecoded, _dTargetEmbedded, _dSourceEmbedded, _dStates, _states;
+    private readonly int[] _previous, _next;
     private int _batch, _targetSteps;
-    private bool _hasLengths;
 
     public EncoderDecoder(int sourceVocabulary, int targetVocabulary, int embedding, int hidden, int maxBatch, int maxSourceSteps, int maxTargetSteps,
         RecurrentOptions? options = null, int seed = 0)
@@ -29,11 +28,12 @@ public sealed class EncoderDecoder<TCell, T>
         Decoder = new RecurrentLayer<TCell, T>(embedding, hidden, maxBatch, maxTargetSteps, settings with { Seed = seed + 3 });
         Output = new Dense<T>(hidden, targetVocabulary, maxBatch * maxTargetSteps, seed: seed + 4);
         var targetRows = maxBatch * maxTargetSteps;
-        (_mask, _dLogits, _dDecoded) = (new T[targetRows], new T[targetRows * targetVocabulary], new T[targetRows * hidden]);
+        _loss = new TokenLoss<T>(targetRows, targetVocabulary);
+        _dDecoded = new T[targetRows * hidden];
         (_dTargetEmbedded, _dSourceEmbedded) = (new T[targetRows * embedding], new T[maxBatch * maxSourceSteps * embedding]);
         var states = TCell.Info.States.Count * settings.NumLayers * maxBatch * hidden;
         (_dStates, _states) = (new T[states], new T[states]);
-        (_lengths, _previous) = (new int[maxBatch], new int[maxBatch]);
+        (_previous, _next) = (new int[maxBatch], new int[maxBatch]);
     }
 
     public Embedding<T> SourceEmbedding { get; }
@@ -62,23 +62,19 @@ public sealed class EncoderDecoder<TCell, T>
         TargetEmbedding.Forward(decoderInput, batch * targetSteps);
         Decoder.Forward(TargetEmbedding.Output, batch, targetSteps, targetLengths, Encoder.FinalStates, training);
         Output.Forward(Decoder.Output, batch * targetSteps);
-        (_batch, _targetSteps, _hasLengths) = (batch, targetSteps, !targetLengths.IsEmpty);
-        if (_hasLengths) targetLengths.CopyTo(_lengths);
+        (_batch, _targetSteps) = (batch, targetSteps);
+        _loss.SetLengths(targetLengths, batch, targetSteps);
     }
 
     /// <summary>Cross-entropy against the target tokens (padding ignored); with <paramref name="backward"/> the gradients
     /// flow through the decoder, into the encoder through its final states, and into both embeddings.</summary>
     public T Loss(ReadOnlySpan<int> targets, Reduction reduction = Reduction.Mean, bool backward = true)
     {
-        var rows = _batch * _targetSteps;
-        var mask = _mask.AsSpan(0, rows);
-        ModelParameters.LengthMask(_hasLengths ? _lengths.AsSpan(0, _batch) : default, _batch, _targetSteps, mask);
-        var vocabulary = Output.OutputSize;
-        var dLogits = backward ? _dLogits.AsSpan(0, rows * vocabulary) : default;
-        var loss = SoftmaxCrossEntropy.Compute<T>(Logits, targets, vocabulary, dLogits, mask, reduction);
+        var loss = _loss.Compute(Logits, targets, reduction, backward);
         if (!backward) return loss;
+        var rows = _batch * _targetSteps;
         var dDecoded = _dDecoded.AsSpan(0, rows * Decoder.HiddenSize);
-        Output.Backward(dLogits, dDecoded);
+        Output.Backward(_loss.Gradient, dDecoded);
         var dStates = _dStates.AsSpan(0, Encoder.FinalStates.Length);
         var dTarget = _dTargetEmbedded.AsSpan(0, rows * TargetEmbedding.Dimension);
         Decoder.Backward(dDecoded, default, dTarget, dStates);
@@ -101,17 +97,15 @@ public sealed class EncoderDecoder<TCell, T>
         var states = _states.AsSpan(0, Encoder.FinalStates.Length);
         Encoder.FinalStates.CopyTo(states);
         var previous = _previous.AsSpan(0, batch);
+        var next = _next.AsSpan(0, batch);
         previous.Fill(startToken);
-        var vocabulary = Output.OutputSize;
         for (var t = 0; t < maxSteps; t++)
         {
-            TargetEmbedding.Forward(previous, batch);
-            Decoder.Forward(TargetEmbedding.Output, batch, 1, default, states);
-            Decoder.FinalStates.CopyTo(states);
-            Output.Forward(Decoder.Output, batch);
+            TokenLoss<T>.GreedyStep(TargetEmbedding, Decoder, Output, previous, states, next);
             for (var b = 0; b < batch; b++)
             {
-                var token = previous[b] == endToken && t > 0 ? endToken : TensorPrimitives.IndexOfMax(Output.Output.Slice(b * vocabulary, vocabulary));
+                // A finished sequence repeats its end token.
+                var token = previous[b] == endToken && t > 0 ? endToken : next[b];
                 result[b * maxSteps + t] = token;
                 previous[b] = token;
             }

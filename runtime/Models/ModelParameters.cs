@@ -37,12 +37,4 @@ public static class ModelParameters
     {
         foreach (var tensor in tensors) tensor.Gradients.Span.Clear();
     }
-
-    /// <summary>Per-row loss weights from sequence lengths: 1 for steps inside a sequence, 0 for padding (batch-first rows).</summary>
-    internal static void LengthMask<T>(ReadOnlySpan<int> lengths, int batch, int steps, Span<T> mask) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (var b = 0; b < batch; b++)
-            for (var t = 0; t < steps; t++)
-                mask[b * steps + t] = lengths.IsEmpty || t < lengths[b] ? T.One : T.Zero;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace RnnGen;
 
@@ -12,10 +11,10 @@ public sealed class SequenceGenerator<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _mask, _dLogits, _dDecoded, _dEmbedded, _states, _dStates;
-    private readonly int[] _lengths, _previous;
+    private readonly TokenLoss<T> _loss;
+    private readonly T[] _dDecoded, _dEmbedded, _states, _dStates;
+    private readonly int[] _previous;
     private int _batch, _steps;
-    private bool _hasLengths;
 
     public SequenceGenerator(int conditionSize, int vocabulary, int embedding, int hidden, int maxBatch, int maxSteps, int seed = 0)
     {
@@ -24,10 +23,11 @@ public sealed class SequenceGenerator<TCell, T>
         Decoder = new RecurrentLayer<TCell, T>(embedding, hidden, maxBatch, maxSteps, new RecurrentOptions { BatchFirst = true, Seed = seed + 2 });
         Output = new Dense<T>(hidden, vocabulary, maxBatch * maxSteps, seed: seed + 3);
         var rows = maxBatch * maxSteps;
-        (_mask, _dLogits, _dDecoded, _dEmbedded) = (new T[rows], new T[rows * vocabulary], new T[rows * hidden], new T[rows * embedding]);
+        _loss = new TokenLoss<T>(rows, vocabulary);
+        (_dDecoded, _dEmbedded) = (new T[rows * hidden], new T[rows * embedding]);
         var states = TCell.Info.States.Count * maxBatch * hidden;
         (_states, _dStates) = (new T[states], new T[states]);
-        (_lengths, _previous) = (new int[maxBatch], new int[maxBatch]);
+        _previous = new int[maxBatch];
     }
 
     public Dense<T> Condition { get; }
@@ -46,21 +46,17 @@ public sealed class SequenceGenerator<TCell, T>
         Embedding.Forward(tokens, batch * steps);
         Decoder.Forward(Embedding.Output, batch, steps, lengths, states, training);
         Output.Forward(Decoder.Output, batch * steps);
-        (_batch, _steps, _hasLengths) = (batch, steps, !lengths.IsEmpty);
-        if (_hasLengths) lengths.CopyTo(_lengths);
+        (_batch, _steps) = (batch, steps);
+        _loss.SetLengths(lengths, batch, steps);
     }
 
     public T Loss(ReadOnlySpan<int> targets, Reduction reduction = Reduction.Mean, bool backward = true)
     {
-        var rows = _batch * _steps;
-        var mask = _mask.AsSpan(0, rows);
-        ModelParameters.LengthMask(_hasLengths ? _lengths.AsSpan(0, _batch) : default, _batch, _steps, mask);
-        var vocabulary = Output.OutputSize;
-        var dLogits = backward ? _dLogits.AsSpan(0, rows * vocabulary) : default;
-        var loss = SoftmaxCrossEntropy.Compute<T>(Logits, targets, vocabulary, dLogits, mask, reduction);
+        var loss = _loss.Compute(Logits, targets, reduction, backward);
         if (!backward) return loss;
+        var rows = _batch * _steps;
         var dDecoded = _dDecoded.AsSpan(0, rows * Decoder.HiddenSize);
-        Output.Backward(dLogits, dDecoded);
+        Output.Backward(_loss.Gradient, dDecoded);
         var dEmbedded = _dEmbedded.AsSpan(0, rows * Embedding.Dimension);
         var block = _batch * Decoder.HiddenSize;
         var dStates = _dStates.AsSpan(0, TCell.Info.States.Count * block);
@@ -78,15 +74,10 @@ public sealed class SequenceGenerator<TCell, T>
         var states = InitialStates(condition, batch);
         var previous = _previous.AsSpan(0, batch);
         previous.Fill(startToken);
-        var vocabulary = Output.OutputSize;
         for (var t = 0; t < maxSteps; t++)
         {
-            Embedding.Forward(previous, batch);
-            Decoder.Forward(Embedding.Output, batch, 1, default, states);
-            Decoder.FinalStates.CopyTo(states);
-            Output.Forward(Decoder.Output, batch);
-            for (var b = 0; b < batch; b++)
-                result[b * maxSteps + t] = previous[b] = TensorPrimitives.IndexOfMax(Output.Output.Slice(b * vocabulary, vocabulary));
+            TokenLoss<T>.GreedyStep(Embedding, Decoder, Output, previous, states, previous);
+            for (var b = 0; b < batch; b++) result[b * maxSteps + t] = previous[b];
         }
     }
 

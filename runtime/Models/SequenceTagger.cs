@@ -11,10 +11,9 @@ public sealed class SequenceTagger<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _mask, _dLogits, _dHidden, _dEmbedded;
-    private readonly int[] _lengths;
-    private int _batch, _steps;
-    private bool _hasLengths;
+    private readonly TokenLoss<T> _loss;
+    private readonly T[] _dHidden, _dEmbedded;
+    private int _rows;
 
     public SequenceTagger(int vocabulary, int embedding, int hidden, int classes, int maxBatch, int maxSteps, RecurrentOptions? options = null, int seed = 0)
     {
@@ -22,9 +21,8 @@ public sealed class SequenceTagger<TCell, T>
         Embedding = new Embedding<T>(vocabulary, embedding, rows, seed: seed);
         Recurrent = new RecurrentLayer<TCell, T>(embedding, hidden, maxBatch, maxSteps, (options ?? new RecurrentOptions()) with { BatchFirst = true, ReturnSequences = true, Seed = seed + 1 });
         Output = new Dense<T>(Recurrent.OutputSize, classes, rows, seed: seed + 2);
-        (_mask, _dLogits) = (new T[rows], new T[rows * classes]);
+        _loss = new TokenLoss<T>(rows, classes);
         (_dHidden, _dEmbedded) = (new T[rows * Recurrent.OutputSize], new T[rows * embedding]);
-        _lengths = new int[maxBatch];
     }
 
     public Embedding<T> Embedding { get; }
@@ -43,23 +41,19 @@ public sealed class SequenceTagger<TCell, T>
         Embedding.Forward(tokens, batch * steps);
         Recurrent.Forward(Embedding.Output, batch, steps, lengths, default, training);
         Output.Forward(Recurrent.Output, batch * steps);
-        (_batch, _steps, _hasLengths) = (batch, steps, !lengths.IsEmpty);
-        if (_hasLengths) lengths.CopyTo(_lengths);
+        _loss.SetLengths(lengths, batch, steps);
+        _rows = batch * steps;
     }
 
     /// <summary>Cross-entropy of the last Forward against one target per step (padding ignored) and, when
     /// <paramref name="backward"/>, its gradients added to every parameter.</summary>
     public T Loss(ReadOnlySpan<int> targets, Reduction reduction = Reduction.Mean, bool backward = true)
     {
-        var rows = _batch * _steps;
-        var mask = _mask.AsSpan(0, rows);
-        ModelParameters.LengthMask(_hasLengths ? _lengths.AsSpan(0, _batch) : default, _batch, _steps, mask);
-        var dLogits = backward ? _dLogits.AsSpan(0, rows * Classes) : default;
-        var loss = SoftmaxCrossEntropy.Compute<T>(Logits, targets, Classes, dLogits, mask, reduction);
+        var loss = _loss.Compute(Logits, targets, reduction, backward);
         if (!backward) return loss;
-        var dHidden = _dHidden.AsSpan(0, rows * Recurrent.OutputSize);
-        Output.Backward(dLogits, dHidden);
-        var dEmbedded = _dEmbedded.AsSpan(0, rows * Embedding.Dimension);
+        var dHidden = _dHidden.AsSpan(0, _rows * Recurrent.OutputSize);
+        Output.Backward(_loss.Gradient, dHidden);
+        var dEmbedded = _dEmbedded.AsSpan(0, _rows * Embedding.Dimension);
         Recurrent.Backward(dHidden, default, dEmbedded, default);
         Embedding.Backward(dEmbedded);
         return loss;
