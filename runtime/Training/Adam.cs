@@ -1,0 +1,103 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace RnnGen.Training;
+
+/// <summary>
+/// PyTorch's torch.optim.Adam: g = ∇ + λ·p (decayed entries; L2 folded into the gradient), m = β1·m + (1 − β1)·g,
+/// v = β2·v + (1 − β2)·g², v̂ = max(v̂, v) with AMSGrad, and p = p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε).
+/// </summary>
+public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[][] _m, _v, _vMax;
+    private readonly T[] _denominator;
+    private readonly bool _decoupled;
+
+    public Adam(ParameterSet<T> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double epsilon = 1e-8, double weightDecay = 0, bool amsgrad = false)
+        : this(parameters, learningRate, beta1, beta2, epsilon, weightDecay, amsgrad, decoupled: false)
+    {
+    }
+
+    private protected Adam(ParameterSet<T> parameters, double learningRate, double beta1, double beta2, double epsilon,
+        double weightDecay, bool amsgrad, bool decoupled)
+        : base(parameters, learningRate, () =>
+        {
+            Fraction(beta1, nameof(beta1));
+            Fraction(beta2, nameof(beta2));
+            NonNegative(epsilon, nameof(epsilon));
+            NonNegative(weightDecay, nameof(weightDecay));
+        })
+    {
+        (Beta1, Beta2, Epsilon, WeightDecay, AmsGrad) = (beta1, beta2, epsilon, weightDecay, amsgrad);
+        _decoupled = decoupled;
+        (_m, _v) = (StateBuffers(), StateBuffers());
+        _vMax = amsgrad ? StateBuffers() : [];
+        _denominator = new T[parameters.MaxLength];
+    }
+
+    public double Beta1 { get; }
+    public double Beta2 { get; }
+    public double Epsilon { get; }
+    public double WeightDecay { get; }
+    public bool AmsGrad { get; }
+
+    protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients, bool decay)
+    {
+        var g = gradients;
+        if (decay && WeightDecay != 0)
+        {
+            if (_decoupled)
+                // AdamW: shrink the weights themselves, outside the adaptive scaling.
+                TensorPrimitives.Multiply(values, T.CreateTruncating(1 - LearningRate * WeightDecay), values);
+            else
+            {
+                var decayed = Scratch.AsSpan(0, values.Length);
+                TensorPrimitives.MultiplyAdd(values, T.CreateTruncating(WeightDecay), gradients, decayed);
+                g = decayed;
+            }
+        }
+        Span<T> m = _m[index], v = _v[index], denominator = _denominator.AsSpan(0, values.Length);
+        TensorPrimitives.Multiply(m, T.CreateTruncating(Beta1), m);
+        TensorPrimitives.MultiplyAdd(g, T.CreateTruncating(1 - Beta1), m, m);
+        // (1 − β2)·g, then times g onto β2·v: g² without a second scratch buffer.
+        TensorPrimitives.Multiply(g, T.CreateTruncating(1 - Beta2), denominator);
+        TensorPrimitives.Multiply(v, T.CreateTruncating(Beta2), v);
+        TensorPrimitives.MultiplyAdd(denominator, g, v, v);
+
+        ReadOnlySpan<T> second = v;
+        if (AmsGrad)
+        {
+            Span<T> vMax = _vMax[index];
+            TensorPrimitives.Max(vMax, v, vMax);
+            second = vMax;
+        }
+        var correction1 = 1 - Math.Pow(Beta1, StepCount);
+        var correction2 = 1 - Math.Pow(Beta2, StepCount);
+        TensorPrimitives.Sqrt(second, denominator);
+        TensorPrimitives.Divide(denominator, T.CreateTruncating(Math.Sqrt(correction2)), denominator);
+        TensorPrimitives.Add(denominator, T.CreateTruncating(Epsilon), denominator);
+        TensorPrimitives.Divide(m, denominator, denominator);
+        TensorPrimitives.MultiplyAdd(denominator, T.CreateTruncating(-LearningRate / correction1), values, values);
+    }
+
+    protected override void ClearState()
+    {
+        Clear(_m);
+        Clear(_v);
+        Clear(_vMax);
+    }
+}
+
+/// <summary>
+/// PyTorch's torch.optim.AdamW: decoupled weight decay p = p − lr·λ·p on decayed entries, then the Adam step
+/// on the raw gradient. λ defaults to 0.01 as in PyTorch.
+/// </summary>
+public sealed class AdamW<T> : Adam<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public AdamW(ParameterSet<T> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double epsilon = 1e-8, double weightDecay = 1e-2, bool amsgrad = false)
+        : base(parameters, learningRate, beta1, beta2, epsilon, weightDecay, amsgrad, decoupled: true)
+    {
+    }
+}

@@ -1,0 +1,225 @@
+using System.Numerics;
+
+namespace RnnGen.Training;
+
+/// <summary>
+/// Weight initializers over one tensor, one cell's parameters, or every layer and direction of a recurrent layer.
+/// Each draws from the given <see cref="Random"/> in tensor order, so a seed gives the same weights every run.
+/// The layer overloads keep a Bias = false layer's bias vectors at zero.
+/// </summary>
+public static class Initializers
+{
+    /// <summary>PyTorch's default for recurrent layers: every matrix and vector uniform in (−1/√H, 1/√H).</summary>
+    public static void PyTorchUniform<T>(CellParameters<T> parameters, Random random)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(random);
+        parameters.InitializeUniform(random);
+    }
+
+    public static void PyTorchUniform<TCell, T>(RecurrentLayer<TCell, T> layer, Random random)
+        where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T> =>
+        ForEach(layer, p => PyTorchUniform(p, random));
+
+    /// <summary>Glorot/Xavier uniform, PyTorch xavier_uniform_: U(−a, a) with a = gain·√(6 / (fan_in + fan_out)),
+    /// fan_in = columns, fan_out = rows.</summary>
+    public static void GlorotUniform<T>(ParameterTensor<T> tensor, Random random, double gain = 1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        CheckShape(tensor);
+        CheckGain(gain);
+        var bound = GlorotBound(tensor.Rows, tensor.Columns, gain);
+        var values = tensor.Values.Span;
+        for (var i = 0; i < values.Length; i++)
+            values[i] = T.CreateTruncating((random.NextDouble() * 2 - 1) * bound);
+    }
+
+    /// <summary>Glorot uniform for every matrix of the cell, each with its own fans ([H, operand]); the vectors are
+    /// left as they are (Keras sets biases to zero: see <see cref="ZeroVectors{T}"/>).</summary>
+    public static void GlorotUniform<T>(CellParameters<T> parameters, Random random, double gain = 1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(random);
+        CheckGain(gain);
+        foreach (var tensor in Matrices(parameters, recurrentOnly: false)) GlorotUniform(tensor, random, gain);
+    }
+
+    public static void GlorotUniform<TCell, T>(RecurrentLayer<TCell, T> layer, Random random, double gain = 1)
+        where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T> =>
+        ForEach(layer, p => GlorotUniform(p, random, gain));
+
+    /// <summary>The bound a of <see cref="GlorotUniform{T}(ParameterTensor{T}, Random, double)"/>.</summary>
+    public static double GlorotBound(int rows, int columns, double gain = 1) => gain * Math.Sqrt(6.0 / (rows + columns));
+
+    /// <summary>
+    /// PyTorch orthogonal_: the Q of a Householder QR of a Gaussian matrix (the transposed one when rows &lt; columns),
+    /// each column's sign set so that R has a positive diagonal (which makes Q uniformly distributed), times gain.
+    /// Rows are orthonormal when rows ≤ columns, columns otherwise.
+    /// </summary>
+    public static void Orthogonal<T>(ParameterTensor<T> tensor, Random random, double gain = 1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        CheckShape(tensor);
+        CheckGain(gain);
+        var transpose = tensor.Rows < tensor.Columns;
+        int m = Math.Max(tensor.Rows, tensor.Columns), n = Math.Min(tensor.Rows, tensor.Columns);
+        var q = OrthonormalColumns(m, n, random);
+        var values = tensor.Values.Span;
+        for (var r = 0; r < tensor.Rows; r++)
+            for (var c = 0; c < tensor.Columns; c++)
+                values[r * tensor.Columns + c] = T.CreateTruncating(gain * (transpose ? q[c * n + r] : q[r * n + c]));
+    }
+
+    /// <summary>Orthogonal init of every H×H recurrent block: the matrices of the State groups (U_i, U_f, … of an
+    /// LSTM) and of the Stage groups (U_n of a reset-before GRU, applied to r ⊙ h); input matrices and vectors are
+    /// left as they are. Keras does this for recurrent_kernel.</summary>
+    public static void OrthogonalRecurrent<T>(CellParameters<T> parameters, Random random, double gain = 1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(random);
+        CheckGain(gain);
+        foreach (var tensor in Matrices(parameters, recurrentOnly: true)) Orthogonal(tensor, random, gain);
+    }
+
+    public static void OrthogonalRecurrent<TCell, T>(RecurrentLayer<TCell, T> layer, Random random, double gain = 1)
+        where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T> =>
+        ForEach(layer, p => OrthogonalRecurrent(p, random, gain));
+
+    /// <summary>
+    /// Sets one vector (by default the LSTM forget-gate bias b_f) to <paramref name="value"/>: Jozefowicz et al. 2015,
+    /// Keras unit_forget_bias. A cell without that vector is an error, not a silent no-op.
+    /// </summary>
+    public static void ForgetGateBias<T>(CellParameters<T> parameters, double value = 1, string name = "b_f")
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(name);
+        if (!double.IsFinite(value))
+            throw new ArgumentOutOfRangeException(nameof(value), value, "The bias value must be finite.");
+        var index = -1;
+        for (var v = 0; v < parameters.Cell.Vectors.Count; v++)
+            if (parameters.Cell.Vectors[v] == name) index = v;
+        if (index < 0)
+            throw new ArgumentException($"Cell {parameters.Cell.Name} has no vector '{name}'; its vectors are: " +
+                $"{(parameters.Cell.Vectors.Count == 0 ? "(none)" : string.Join(", ", parameters.Cell.Vectors))}.", nameof(name));
+        parameters.Vectors.AsSpan(index * parameters.Hidden, parameters.Hidden).Fill(T.CreateTruncating(value));
+    }
+
+    public static void ForgetGateBias<TCell, T>(RecurrentLayer<TCell, T> layer, double value = 1, string name = "b_f")
+        where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (!layer.Options.Bias && IsBias(name))
+            throw new ArgumentException($"The layer was built with Bias = false: its bias '{name}' is held at zero and cannot be set.", nameof(layer));
+        foreach (var p in layer.AllParameters) ForgetGateBias(p, value, name);
+    }
+
+    public static void ZeroVectors<T>(CellParameters<T> parameters) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        Array.Clear(parameters.Vectors);
+    }
+
+    /// <summary>RecurrentLayer's rule for the vectors Bias = false freezes at zero.</summary>
+    internal static bool IsBias(string vector) => vector == "b" || vector.StartsWith("b_", StringComparison.Ordinal);
+
+    private static IEnumerable<ParameterTensor<T>> Matrices<T>(CellParameters<T> parameters, bool recurrentOnly)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (var g = 0; g < parameters.Groups.Length; g++)
+        {
+            var group = parameters.Cell.Groups[g];
+            if (recurrentOnly && group.Kind == OperandKind.Input) continue;
+            int columns = parameters.OperandSize(group), block = parameters.Hidden * columns;
+            for (var m = 0; m < group.Matrices.Length; m++)
+                yield return new ParameterTensor<T>(group.Matrices[m], parameters.Groups[g].AsMemory(m * block, block), parameters.Hidden, columns);
+        }
+    }
+
+    private static void ForEach<TCell, T>(RecurrentLayer<TCell, T> layer, Action<CellParameters<T>> initialize)
+        where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        foreach (var p in layer.AllParameters)
+        {
+            initialize(p);
+            if (layer.Options.Bias) continue;
+            for (var v = 0; v < p.Cell.Vectors.Count; v++)
+                if (IsBias(p.Cell.Vectors[v])) Array.Clear(p.Vectors, v * p.Hidden, p.Hidden);
+        }
+    }
+
+    /// <summary>m×n (m ≥ n) row-major with orthonormal columns: Householder QR of a Gaussian matrix, signs fixed by R.</summary>
+    private static double[] OrthonormalColumns(int m, int n, Random random)
+    {
+        var a = new double[m * n];
+        for (var i = 0; i < a.Length; i++) a[i] = Gaussian(random);
+        var reflectors = new double[n * m];
+        var scales = new double[n];
+        var diagonal = new double[n];
+        for (var k = 0; k < n; k++)
+        {
+            double norm = 0;
+            for (var i = k; i < m; i++) norm += a[i * n + k] * a[i * n + k];
+            norm = Math.Sqrt(norm);
+            // α = −sign(x₀)·‖x‖ keeps v = x − α e₁ free of cancellation.
+            var alpha = a[k * n + k] > 0 ? -norm : norm;
+            var v = reflectors.AsSpan(k * m, m);
+            for (var i = k; i < m; i++) v[i] = a[i * n + k];
+            v[k] -= alpha;
+            double vv = 0;
+            for (var i = k; i < m; i++) vv += v[i] * v[i];
+            scales[k] = vv == 0 ? 0 : 2 / vv;
+            for (var j = k; j < n; j++)
+            {
+                double s = 0;
+                for (var i = k; i < m; i++) s += v[i] * a[i * n + j];
+                s *= scales[k];
+                for (var i = k; i < m; i++) a[i * n + j] -= s * v[i];
+            }
+            diagonal[k] = a[k * n + k];
+        }
+        // Q = H₀·H₁·…·H_{n−1} applied to the first n columns of I, innermost reflector first.
+        var q = new double[m * n];
+        for (var i = 0; i < n; i++) q[i * n + i] = 1;
+        for (var k = n - 1; k >= 0; k--)
+        {
+            var v = reflectors.AsSpan(k * m, m);
+            for (var j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (var i = k; i < m; i++) s += v[i] * q[i * n + j];
+                s *= scales[k];
+                for (var i = k; i < m; i++) q[i * n + j] -= s * v[i];
+            }
+        }
+        for (var j = 0; j < n; j++)
+            if (diagonal[j] < 0)
+                for (var i = 0; i < m; i++) q[i * n + j] = -q[i * n + j];
+        return q;
+    }
+
+    private static double Gaussian(Random random)
+    {
+        // Box–Muller; 1 − u keeps the logarithm's argument in (0, 1].
+        var u = 1 - random.NextDouble();
+        return Math.Sqrt(-2 * Math.Log(u)) * Math.Cos(2 * Math.PI * random.NextDouble());
+    }
+
+    private static void CheckShape<T>(ParameterTensor<T> tensor)
+    {
+        if (tensor.Rows < 1 || tensor.Columns < 1 || tensor.Values.Length != tensor.Rows * tensor.Columns)
+            throw new ArgumentException($"The tensor '{tensor.Name}' must hold rows·columns = {tensor.Rows}·{tensor.Columns} elements (both ≥ 1), but holds {tensor.Values.Length}.", nameof(tensor));
+    }
+
+    private static void CheckGain(double gain)
+    {
+        if (!(gain > 0) || !double.IsFinite(gain))
+            throw new ArgumentOutOfRangeException(nameof(gain), gain, "gain must be finite and > 0.");
+    }
+}

@@ -1,0 +1,86 @@
+using System.Numerics;
+
+namespace RnnGen.Training;
+
+/// <summary>
+/// An optimizer over a <see cref="ParameterSet{T}"/>: each <see cref="Step"/> updates every entry's values from its
+/// gradients (which it never modifies). Hyper-parameters are doubles, checked when given; the state buffers are
+/// allocated at construction, so Step allocates nothing. Building an optimizer seals the set.
+/// </summary>
+public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private double _learningRate;
+
+    /// <param name="validate">Checks the subclass's hyper-parameters; it runs before the set is sealed, so a
+    /// rejected optimizer leaves the set as it was.</param>
+    protected Optimizer(ParameterSet<T> parameters, double learningRate, Action? validate = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        _learningRate = Positive(learningRate, nameof(learningRate));
+        validate?.Invoke();
+        Parameters = parameters;
+        parameters.Seal();
+        // One scratch buffer, for the decayed gradient or an intermediate, so the user's gradients stay untouched.
+        Scratch = new T[parameters.MaxLength];
+    }
+
+    public ParameterSet<T> Parameters { get; }
+
+    /// <summary>The rate of the next step; must be finite and &gt; 0.</summary>
+    public double LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = Positive(value, nameof(LearningRate));
+    }
+
+    /// <summary>Steps taken so far (PyTorch's per-parameter "step", the t of the bias corrections).</summary>
+    public int StepCount { get; private set; }
+
+    protected T[] Scratch { get; }
+
+    public void Step()
+    {
+        StepCount++;
+        var entries = Parameters.Entries;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            Update(i, entry.Values.Span, entry.Gradients.Span, entry.Decay);
+        }
+    }
+
+    public void ZeroGradients() => Parameters.ZeroGradients();
+
+    /// <summary>Forgets the state (moments, momentum) and the step count, as a freshly built optimizer.</summary>
+    public void Reset()
+    {
+        StepCount = 0;
+        ClearState();
+    }
+
+    /// <summary>Updates entry <paramref name="index"/>; <paramref name="decay"/> says whether weight decay applies to it.</summary>
+    protected abstract void Update(int index, Span<T> values, ReadOnlySpan<T> gradients, bool decay);
+
+    protected abstract void ClearState();
+
+    /// <summary>One state buffer per entry, the entry's length.</summary>
+    protected T[][] StateBuffers() => Parameters.Entries.Select(e => new T[e.Values.Length]).ToArray();
+
+    protected static void Clear(T[][] buffers)
+    {
+        foreach (var buffer in buffers) Array.Clear(buffer);
+    }
+
+    protected static double NonNegative(double value, string name) =>
+        value >= 0 && double.IsFinite(value) ? value
+            : throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite and >= 0.");
+
+    protected static double Positive(double value, string name) =>
+        value > 0 && double.IsFinite(value) ? value
+            : throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite and > 0.");
+
+    /// <summary>A decay or averaging coefficient in [0, 1) (Adam's betas) or [0, 1] when <paramref name="closed"/>.</summary>
+    protected static double Fraction(double value, string name, bool closed = false) =>
+        value >= 0 && (closed ? value <= 1 : value < 1) ? value
+            : throw new ArgumentOutOfRangeException(name, value, $"{name} must be in [0, 1{(closed ? "]" : ")")}.");
+}

@@ -1,0 +1,210 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace RnnGen.Training;
+
+/// <summary>One trainable tensor: its values, the gradients accumulated for them (same length), and whether
+/// weight decay applies to it.</summary>
+public readonly record struct ParameterEntry<T>(string Name, Memory<T> Values, Memory<T> Gradients, bool Decay);
+
+/// <summary>A non-finite element found by <see cref="ParameterSet{T}.FindNonFinite"/>: the tensor, the index within
+/// it, and the offending value (NaN, +∞ or −∞).</summary>
+public readonly record struct NonFiniteElement(string Name, int Index, double Value)
+{
+    public override string ToString() => $"{Name}[{Index}] = {Value}";
+}
+
+/// <summary>
+/// The named (values, gradients) pairs an optimizer updates. Weight decay is on for every entry by default, as in
+/// PyTorch (which decays biases too); turn it off per entry with <see cref="SetDecay(string, bool)"/>.
+/// Once an optimizer is built over the set, the set is sealed: the optimizer's state buffers were sized for it.
+/// Every per-step method (norms, clipping, zeroing, the non-finite scan) allocates nothing.
+/// </summary>
+public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly List<ParameterEntry<T>> _entries = [];
+
+    public IReadOnlyList<ParameterEntry<T>> Entries => _entries;
+
+    /// <summary>Elements over all entries.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The longest entry: the size an optimizer needs for one scratch buffer.</summary>
+    public int MaxLength { get; private set; }
+
+    /// <summary>True once an optimizer has been built over this set; <see cref="Add"/> then throws.</summary>
+    public bool IsSealed { get; private set; }
+
+    public ParameterEntry<T> this[string name] => _entries[IndexOf(name)];
+
+    public ParameterSet<T> Add(string name, Memory<T> values, Memory<T> gradients, bool decay = true)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (IsSealed)
+            throw new InvalidOperationException($"Cannot add '{name}': an optimizer has been built over this set and sized its state for the {_entries.Count} entries it had.");
+        if (values.Length != gradients.Length)
+            throw new ArgumentException($"gradients of '{name}' must have the length of its values, {values.Length}, but have {gradients.Length}.", nameof(gradients));
+        if (_entries.Exists(e => e.Name == name))
+            throw new ArgumentException($"The set already has an entry named '{name}'.", nameof(name));
+        _entries.Add(new ParameterEntry<T>(name, values, gradients, decay));
+        Count = checked(Count + values.Length);
+        MaxLength = Math.Max(MaxLength, values.Length);
+        return this;
+    }
+
+    /// <summary>Adds every matrix and vector of one cell as "{prefix}{name}" (e.g. "l0.W_i").</summary>
+    public ParameterSet<T> AddCell(string prefix, CellParameters<T> parameters, CellParameters<T> gradients, bool decay = true) =>
+        AddCell(prefix, parameters, gradients, decay, skipBiases: false);
+
+    /// <summary>
+    /// Adds every layer and direction of a recurrent layer under the names PyTorchStateDict uses for custom cells:
+    /// "{prefix}l{k}.{name}", "{prefix}l{k}_reverse.{name}". With Bias = false the bias vectors are held at zero by the
+    /// layer and are not trainable, so they are left out.
+    /// </summary>
+    public ParameterSet<T> AddLayer<TCell>(RecurrentLayer<TCell, T> layer, string prefix = "", bool decay = true)
+        where TCell : IRecurrentCell
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(prefix);
+        for (var k = 0; k < layer.AllParameters.Count; k++)
+        {
+            var name = $"{prefix}l{k / layer.Directions}{(k % layer.Directions == 1 ? "_reverse" : "")}.";
+            AddCell(name, layer.AllParameters[k], layer.AllGradients[k], decay, skipBiases: !layer.Options.Bias);
+        }
+        return this;
+    }
+
+    private ParameterSet<T> AddCell(string prefix, CellParameters<T> parameters, CellParameters<T> gradients, bool decay, bool skipBiases)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(gradients);
+        if (gradients.Cell != parameters.Cell || gradients.InputSize != parameters.InputSize || gradients.Hidden != parameters.Hidden)
+            throw new ArgumentException($"gradients must have the layout of parameters ({parameters.Cell.Name}, input {parameters.InputSize}, hidden {parameters.Hidden}), " +
+                $"but are {gradients.Cell.Name}, input {gradients.InputSize}, hidden {gradients.Hidden}.", nameof(gradients));
+        using var values = parameters.Tensors().GetEnumerator();
+        using var grads = gradients.Tensors().GetEnumerator();
+        while (values.MoveNext() && grads.MoveNext())
+        {
+            if (skipBiases && parameters.Cell.Vectors.Contains(values.Current.Name) && Initializers.IsBias(values.Current.Name)) continue;
+            Add(prefix + values.Current.Name, values.Current.Values, grads.Current.Values, decay);
+        }
+        return this;
+    }
+
+    public void SetDecay(string name, bool decay)
+    {
+        var i = IndexOf(name);
+        _entries[i] = _entries[i] with { Decay = decay };
+    }
+
+    /// <summary>Sets the decay flag of every entry the predicate selects, e.g. <c>e =&gt; e.Values.Length == hidden</c>.</summary>
+    public void SetDecay(Func<ParameterEntry<T>, bool> which, bool decay)
+    {
+        ArgumentNullException.ThrowIfNull(which);
+        for (var i = 0; i < _entries.Count; i++)
+            if (which(_entries[i])) _entries[i] = _entries[i] with { Decay = decay };
+    }
+
+    public void ZeroGradients()
+    {
+        for (var i = 0; i < _entries.Count; i++) _entries[i].Gradients.Span.Clear();
+    }
+
+    /// <summary>The global L2 norm of all gradients (PyTorch's total_norm), accumulated in double.</summary>
+    public double GradientNorm()
+    {
+        double sum = 0;
+        for (var i = 0; i < _entries.Count; i++)
+            sum += double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(_entries[i].Gradients.Span));
+        if (double.IsPositiveInfinity(sum)) return ScaledNorm();
+        return Math.Sqrt(sum);
+    }
+
+    /// <summary>
+    /// PyTorch clip_grad_norm_: when the global norm exceeds <paramref name="maxNorm"/>, scales every gradient by
+    /// maxNorm / (norm + 1e-6). Returns the norm before clipping. A non-finite norm leaves the gradients as they are,
+    /// so <see cref="FindNonFinite"/> can still name the tensor that caused it.
+    /// </summary>
+    public double ClipGradientsByNorm(double maxNorm)
+    {
+        if (!(maxNorm > 0) || !double.IsFinite(maxNorm))
+            throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "maxNorm must be finite and > 0.");
+        var norm = GradientNorm();
+        if (!double.IsFinite(norm) || norm <= maxNorm) return norm;
+        var scale = T.CreateTruncating(maxNorm / (norm + 1e-6));
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            var g = _entries[i].Gradients.Span;
+            TensorPrimitives.Multiply(g, scale, g);
+        }
+        return norm;
+    }
+
+    /// <summary>PyTorch clip_grad_value_: clamps every gradient element to [−limit, limit] (NaN stays NaN).</summary>
+    public void ClipGradientsByValue(double limit)
+    {
+        if (!(limit > 0) || double.IsNaN(limit))
+            throw new ArgumentOutOfRangeException(nameof(limit), limit, "limit must be > 0.");
+        T high = T.CreateSaturating(limit), low = -high;
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            var g = _entries[i].Gradients.Span;
+            TensorPrimitives.Clamp(g, low, high, g);
+        }
+    }
+
+    /// <summary>The first gradient element (in entry order, then index) that is NaN or ±∞, or null.</summary>
+    public NonFiniteElement? FindNonFinite() => Find(gradients: true);
+
+    /// <summary>The first parameter value that is NaN or ±∞, or null.</summary>
+    public NonFiniteElement? FindNonFiniteValue() => Find(gradients: false);
+
+    private NonFiniteElement? Find(bool gradients)
+    {
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            ReadOnlySpan<T> span = gradients ? _entries[i].Gradients.Span : _entries[i].Values.Span;
+            if (span.IsEmpty) continue;
+            // One vectorized pass: the index of the largest magnitude is a NaN's if any is present, else an infinity's
+            // if any is present; so one finite answer clears the tensor. Only a bad tensor is scanned element by element.
+            if (T.IsFinite(span[TensorPrimitives.IndexOfMaxMagnitude(span)])) continue;
+            for (var j = 0; j < span.Length; j++)
+                if (!T.IsFinite(span[j]))
+                    return new NonFiniteElement(_entries[i].Name, j, double.CreateTruncating(span[j]));
+        }
+        return null;
+    }
+
+    /// <summary>The norm when the plain sum of squares overflowed: each element divided by the largest magnitude first.</summary>
+    private double ScaledNorm()
+    {
+        double largest = 0;
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            var g = _entries[i].Gradients.Span;
+            if (g.IsEmpty) continue;
+            var m = double.Abs(double.CreateTruncating(TensorPrimitives.MaxMagnitude<T>(g)));
+            if (!double.IsFinite(m)) return double.IsNaN(m) ? double.NaN : double.PositiveInfinity;
+            largest = Math.Max(largest, m);
+        }
+        double sum = 0;
+        for (var i = 0; i < _entries.Count; i++)
+            foreach (var value in _entries[i].Gradients.Span)
+            {
+                var scaled = double.CreateTruncating(value) / largest;
+                sum += scaled * scaled;
+            }
+        return largest * Math.Sqrt(sum);
+    }
+
+    internal void Seal() => IsSealed = true;
+
+    private int IndexOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        for (var i = 0; i < _entries.Count; i++)
+            if (_entries[i].Name == name) return i;
+        throw new KeyNotFoundException($"The set has no entry '{name}'; it has: {string.Join(", ", _entries.Select(e => e.Name))}.");
+    }
+}

@@ -1,0 +1,68 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace RnnGen.Training;
+
+/// <summary>
+/// PyTorch's torch.optim.SGD: g = ∇ + λ·p (decayed entries); with momentum μ, b = g on the first step and
+/// b = μ·b + (1 − τ)·g after; g = g + μ·b (Nesterov) or g = b; then p = p − lr·g.
+/// </summary>
+public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[][] _momentum;
+
+    public Sgd(ParameterSet<T> parameters, double learningRate = 1e-3, double momentum = 0, double dampening = 0,
+        bool nesterov = false, double weightDecay = 0)
+        : base(parameters, learningRate, () => Check(momentum, dampening, nesterov, weightDecay))
+    {
+        (Momentum, Dampening, Nesterov, WeightDecay) = (momentum, dampening, nesterov, weightDecay);
+        _momentum = momentum > 0 ? StateBuffers() : [];
+    }
+
+    private static void Check(double momentum, double dampening, bool nesterov, double weightDecay)
+    {
+        NonNegative(momentum, nameof(momentum));
+        Fraction(dampening, nameof(dampening), closed: true);
+        NonNegative(weightDecay, nameof(weightDecay));
+        // PyTorch's rule: Nesterov looks ahead along an undamped momentum, so it needs one.
+        if (nesterov && (momentum == 0 || dampening != 0))
+            throw new ArgumentException($"Nesterov momentum needs momentum > 0 and dampening = 0, got momentum {momentum} and dampening {dampening}.", nameof(nesterov));
+    }
+
+    public double Momentum { get; }
+    public double Dampening { get; }
+    public bool Nesterov { get; }
+    public double WeightDecay { get; }
+
+    protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients, bool decay)
+    {
+        var g = gradients;
+        if (decay && WeightDecay != 0)
+        {
+            var decayed = Scratch.AsSpan(0, values.Length);
+            TensorPrimitives.MultiplyAdd(values, T.CreateTruncating(WeightDecay), gradients, decayed);
+            g = decayed;
+        }
+        if (Momentum != 0)
+        {
+            var buffer = _momentum[index].AsSpan();
+            if (StepCount == 1) g.CopyTo(buffer);
+            else
+            {
+                TensorPrimitives.Multiply(buffer, T.CreateTruncating(Momentum), buffer);
+                TensorPrimitives.MultiplyAdd(g, T.CreateTruncating(1 - Dampening), buffer, buffer);
+            }
+            if (Nesterov)
+            {
+                // g + μ·b, written over the scratch (g may be the user's gradient, which stays untouched).
+                var ahead = Scratch.AsSpan(0, values.Length);
+                TensorPrimitives.MultiplyAdd(buffer, T.CreateTruncating(Momentum), g, ahead);
+                g = ahead;
+            }
+            else g = buffer;
+        }
+        TensorPrimitives.MultiplyAdd(g, T.CreateTruncating(-LearningRate), values, values);
+    }
+
+    protected override void ClearState() => Clear(_momentum);
+}
