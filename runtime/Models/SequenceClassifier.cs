@@ -41,6 +41,8 @@ public sealed class SequenceClassifier<TCell, T>
 
     public T Loss(ReadOnlySpan<int> targets, Reduction reduction = Reduction.Mean, bool backward = true)
     {
+        if (targets.Length != _batch)
+            throw new ArgumentException($"targets must hold one class per sequence of the last Forward ({_batch}), but holds {targets.Length}.", nameof(targets));
         var dLogits = backward ? _dLogits.AsSpan(0, _batch * Classes) : default;
         var loss = SoftmaxCrossEntropy.Compute<T>(Logits, targets, Classes, dLogits, default, reduction);
         if (!backward) return loss;

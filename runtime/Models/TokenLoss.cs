@@ -33,7 +33,9 @@ internal sealed class TokenLoss<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     public T Compute(ReadOnlySpan<T> logits, ReadOnlySpan<int> targets, Reduction reduction, bool backward) =>
-        SoftmaxCrossEntropy.Compute(logits, targets, Classes, backward ? _gradient.AsSpan(0, _rows * Classes) : default,
+        targets.Length != _rows
+            ? throw new ArgumentException($"targets must hold one token per step of the last Forward ({_rows}), but holds {targets.Length}.", nameof(targets))
+            : SoftmaxCrossEntropy.Compute(logits, targets, Classes, backward ? _gradient.AsSpan(0, _rows * Classes) : default,
             _mask.AsSpan(0, _rows), reduction);
 
     /// <summary>One greedy step of a decoder: embed the previous tokens, advance the states by one step, and write each

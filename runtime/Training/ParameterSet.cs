@@ -56,6 +56,14 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     public ParameterSet<T> AddCell(string prefix, CellParameters<T> parameters, CellParameters<T> gradients, bool decay = true) =>
         AddCell(prefix, parameters, gradients, decay, skipBiases: false);
 
+    /// <summary>Adds every tensor of a model (its <c>Parameters()</c>), under the model's names.</summary>
+    public ParameterSet<T> AddAll(IEnumerable<TrainableTensor<T>> tensors, bool decay = true)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        foreach (var tensor in tensors) Add(tensor.Name, tensor.Values, tensor.Gradients, decay);
+        return this;
+    }
+
     /// <summary>
     /// Adds every layer and direction of a recurrent layer under the names PyTorchStateDict uses for custom cells:
     /// "{prefix}l{k}.{name}", "{prefix}l{k}_reverse.{name}". With Bias = false the bias vectors are held at zero by the

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using RnnGen.IO;
+using RnnGen.Tests.Support;
 
 namespace RnnGen.Tests.IO;
 
@@ -214,27 +214,14 @@ public class PyTorchParityTests
     };
 }
 
-/// <summary>Finds tests/Fixtures/pytorch from the test's output folder (walking up to the repository root, the folder
-/// with RnnGen.sln), or else from this source file's path; no copy to the output is needed.</summary>
+/// <summary>The PyTorch fixture files, found through <see cref="RepositoryFiles"/>.</summary>
 internal static class FixtureFiles
 {
-    public static string Folder { get; } = Find();
+    public static string Folder { get; } = RepositoryFiles.Folder("tests", "Fixtures", "pytorch");
 
     /// <summary>The fixture file names, in ordinal order.</summary>
     public static string[] All() =>
         [.. Directory.GetFiles(Folder, "*.safetensors").Select(p => Path.GetFileName(p)).Order(StringComparer.Ordinal)];
 
     public static string PathOf(string file) => Path.Combine(Folder, file);
-
-    private static string Find([CallerFilePath] string source = "")
-    {
-        var starts = new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source) ?? "" };
-        foreach (var start in starts.Where(s => s.Length > 0))
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "tests", "Fixtures", "pytorch");
-                if (File.Exists(Path.Combine(dir.FullName, "RnnGen.sln")) && Directory.Exists(candidate)) return candidate;
-            }
-        throw new DirectoryNotFoundException($"tests/Fixtures/pytorch not found above {AppContext.BaseDirectory} or {source}.");
-    }
 }

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Numerics;
+
+namespace RnnGen.Training;
+
+/// <summary>What to do when a loss or a gradient is NaN or infinite. The weights are never updated with it.</summary>
+public enum NonFinitePolicy { Stop, SkipBatch }
+
+/// <summary>The loop settings of <see cref="Trainer{T}"/>, in Keras <c>fit</c> terms.</summary>
+public sealed record TrainerOptions
+{
+    public int Epochs { get; init; } = 1;
+    /// <summary>Clip the global gradient norm to this value before each update (PyTorch clip_grad_norm_).</summary>
+    public double? ClipNorm { get; init; }
+    /// <summary>Clamp every gradient element to ±this value before each update.</summary>
+    public double? ClipValue { get; init; }
+    /// <summary>Learning rate per optimizer step; the optimizer's own rate when null.</summary>
+    public ILearningRateSchedule? Schedule { get; init; }
+    public NonFinitePolicy OnNonFinite { get; init; } = NonFinitePolicy.Stop;
+    /// <summary>Stop when the validation loss has not improved by <see cref="MinImprovement"/> for this many epochs.</summary>
+    public int? Patience { get; init; }
+    public double MinImprovement { get; init; }
+    /// <summary>Called after every batch and after every epoch's validation.</summary>
+    public Action<TrainingProgress>? Progress { get; init; }
+}
+
+/// <summary>One batch's result as reported to the progress hook: loss, throughput and time left.</summary>
+public readonly record struct TrainingProgress(
+    int Epoch, int Batch, int BatchesPerEpoch, double Loss, double TokensPerSecond, TimeSpan Elapsed, TimeSpan Remaining,
+    double? ValidationLoss, NonFiniteElement? Skipped);
+
+/// <summary>The outcome of <see cref="Trainer{T}.Fit"/>.</summary>
+public sealed record TrainingReport(IReadOnlyList<double> TrainingLoss, IReadOnlyList<double> ValidationLoss, int BestEpoch,
+    bool StoppedEarly, int SkippedBatches);
+
+/// <summary>A NaN or infinity in a loss or gradient, caught before it reached the weights.</summary>
+public sealed class NonFiniteGradientException(string message, int step, NonFiniteElement? element) : Exception(message)
+{
+    /// <summary>The optimizer step (0-based) whose batch produced it.</summary>
+    public int Step { get; } = step;
+    /// <summary>The parameter and element whose gradient is not finite; null when the loss itself was.</summary>
+    public NonFiniteElement? Element { get; } = element;
+}
+
+/// <summary>
+/// Epochs of minibatch updates with clipping, schedules, NaN/Inf protection, validation and early stopping.
+/// The model's side is one delegate per batch that runs forward, loss and backward (gradients accumulated into the
+/// optimizer's parameter set) and returns the loss and the number of tokens; shuffling belongs to the batch source,
+/// so a seeded batcher makes the whole run deterministic.
+/// </summary>
+public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public Trainer(Optimizer<T> optimizer, TrainerOptions? options = null)
+    {
+        Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+        Options = options ?? new TrainerOptions();
+        if (Options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Epochs, "Epochs must be at least 1.");
+        if (Options.ClipNorm is { } norm && !(norm > 0)) throw new ArgumentOutOfRangeException(nameof(options), norm, "ClipNorm must be positive.");
+        if (Options.ClipValue is { } value && !(value > 0)) throw new ArgumentOutOfRangeException(nameof(options), value, "ClipValue must be positive.");
+        if (Options.Patience is < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Patience, "Patience must be at least 1.");
+    }
+
+    public Optimizer<T> Optimizer { get; }
+    public TrainerOptions Options { get; }
+
+    /// <summary>
+    /// One update: zero the gradients, run <paramref name="step"/> (forward + loss + backward), check loss and gradients,
+    /// clip, set the scheduled rate, step the optimizer. Returns the loss, or NaN when the batch was skipped.
+    /// Allocation-free when the delegate is.
+    /// </summary>
+    public double TrainBatch(Func<(double Loss, int Tokens)> step) => TrainBatch(step, out _, out _);
+
+    private double TrainBatch(Func<(double Loss, int Tokens)> step, out int tokens, out NonFiniteElement? skipped)
+    {
+        var parameters = Optimizer.Parameters;
+        parameters.ZeroGradients();
+        (var loss, tokens) = step();
+        skipped = null;
+        var bad = double.IsFinite(loss) ? parameters.FindNonFinite() : new NonFiniteElement("loss", 0, loss);
+        if (bad is { } element)
+        {
+            if (Options.OnNonFinite == NonFinitePolicy.Stop)
+                throw new NonFiniteGradientException(
+                    element.Name == "loss"
+                        ? $"The loss is {loss} at step {Optimizer.StepCount}; training stopped before updating the weights (lower the learning rate or clip gradients)."
+                        : $"The gradient of {element.Name}[{element.Index}] is {element.Value} at step {Optimizer.StepCount}; training stopped before updating the weights (lower the learning rate or clip gradients).",
+                    Optimizer.StepCount, element.Name == "loss" ? null : element);
+            skipped = element;
+            return double.NaN;
+        }
+        if (Options.ClipValue is { } limit) parameters.ClipGradientsByValue(limit);
+        if (Options.ClipNorm is { } norm) parameters.ClipGradientsByNorm(norm);
+        Options.Schedule?.ApplyTo(Optimizer);
+        Optimizer.Step();
+        return loss;
+    }
+
+    /// <summary>
+    /// Runs <see cref="TrainerOptions.Epochs"/> epochs of <paramref name="batchesPerEpoch"/> batches.
+    /// <paramref name="step"/>(epoch, batch) trains on one batch; <paramref name="validate"/>(epoch), when given, returns
+    /// the validation loss used for early stopping.
+    /// </summary>
+    public TrainingReport Fit(int batchesPerEpoch, Func<int, int, (double Loss, int Tokens)> step, Func<int, double>? validate = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchesPerEpoch);
+        ArgumentNullException.ThrowIfNull(step);
+        var trainingLoss = new List<double>();
+        var validationLoss = new List<double>();
+        var clock = Stopwatch.StartNew();
+        var totalBatches = (long)Options.Epochs * batchesPerEpoch;
+        long done = 0, tokensSeen = 0;
+        var skippedBatches = 0;
+        var best = double.PositiveInfinity;
+        var bestEpoch = 0;
+        var sinceBest = 0;
+        for (var epoch = 0; epoch < Options.Epochs; epoch++)
+        {
+            double sum = 0;
+            var counted = 0;
+            for (var batch = 0; batch < batchesPerEpoch; batch++)
+            {
+                var loss = TrainBatch(() => step(epoch, batch), out var tokens, out var skipped);
+                done++;
+                tokensSeen += tokens;
+                if (skipped is not null) skippedBatches++;
+                else { sum += loss; counted++; }
+                if (Options.Progress is { } progress)
+                {
+                    var elapsed = clock.Elapsed;
+                    var remaining = TimeSpan.FromTicks((long)(elapsed.Ticks * (double)(totalBatches - done) / done));
+                    progress(new TrainingProgress(epoch, batch, batchesPerEpoch, loss, tokensSeen / Math.Max(elapsed.TotalSeconds, 1e-9),
+                        elapsed, remaining, null, skipped));
+                }
+            }
+            trainingLoss.Add(counted > 0 ? sum / counted : double.NaN);
+            if (validate is null) continue;
+            var validation = validate(epoch);
+            validationLoss.Add(validation);
+            Options.Progress?.Invoke(new TrainingProgress(epoch, batchesPerEpoch, batchesPerEpoch, trainingLoss[^1], 0, clock.Elapsed, TimeSpan.Zero, validation, null));
+            if (validation < best - Options.MinImprovement)
+            {
+                (best, bestEpoch, sinceBest) = (validation, epoch, 0);
+            }
+            else if (Options.Patience is { } patience && ++sinceBest >= patience)
+                return new TrainingReport(trainingLoss, validationLoss, bestEpoch, true, skippedBatches);
+        }
+        return new TrainingReport(trainingLoss, validationLoss, validate is null ? Options.Epochs - 1 : bestEpoch, false, skippedBatches);
+    }
+}
