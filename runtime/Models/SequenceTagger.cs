@@ -36,19 +36,23 @@ public sealed class SequenceTagger<TCell, T>
     public IEnumerable<TrainableTensor<T>> Parameters() =>
         ModelParameters.Of("embedding.", Embedding).Concat(ModelParameters.Of("rnn.", Recurrent)).Concat(ModelParameters.Of("output.", Output));
 
-    public void Forward(ReadOnlySpan<int> tokens, int batch, int steps, ReadOnlySpan<int> lengths = default, bool training = false)
+    /// <summary>Runs the model; <paramref name="initialStates"/> ([states, layers·directions, batch, hidden]) carries
+    /// state in from an earlier chunk of the same sequences, as truncated BPTT does.</summary>
+    public void Forward(ReadOnlySpan<int> tokens, int batch, int steps, ReadOnlySpan<int> lengths = default, bool training = false,
+        ReadOnlySpan<T> initialStates = default)
     {
         Embedding.Forward(tokens, batch * steps);
-        Recurrent.Forward(Embedding.Output, batch, steps, lengths, default, training);
+        Recurrent.Forward(Embedding.Output, batch, steps, lengths, initialStates, training);
         Output.Forward(Recurrent.Output, batch * steps);
         _loss.SetLengths(lengths, batch, steps);
         _rows = batch * steps;
     }
 
-    /// <summary>Cross-entropy of the last Forward against one target per step (padding ignored) and, when
-    /// <paramref name="backward"/>, its gradients added to every parameter.</summary>
-    public T Loss(ReadOnlySpan<int> targets, Reduction reduction = Reduction.Mean, bool backward = true)
+    /// <summary>Cross-entropy of the last Forward against one target per step (padding, and steps before
+    /// <paramref name="firstStep"/>, ignored) and, when <paramref name="backward"/>, its gradients added to every parameter.</summary>
+    public T Loss(ReadOnlySpan<int> targets, Reduction reduction = Reduction.Mean, bool backward = true, int firstStep = 0)
     {
+        if (firstStep > 0) _loss.IgnoreBefore(firstStep);
         var loss = _loss.Compute(Logits, targets, reduction, backward);
         if (!backward) return loss;
         var dHidden = _dHidden.AsSpan(0, _rows * Recurrent.OutputSize);

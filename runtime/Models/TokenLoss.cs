@@ -10,7 +10,7 @@ namespace RnnGen;
 internal sealed class TokenLoss<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _mask, _gradient;
-    private int _rows;
+    private int _rows, _steps;
 
     public TokenLoss(int maxRows, int classes)
     {
@@ -26,10 +26,17 @@ internal sealed class TokenLoss<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Weights 1 for steps inside each sequence, 0 for padding (batch-first rows); no lengths = all steps.</summary>
     public void SetLengths(ReadOnlySpan<int> lengths, int batch, int steps)
     {
-        _rows = batch * steps;
+        (_rows, _steps) = (batch * steps, steps);
         for (var b = 0; b < batch; b++)
             for (var t = 0; t < steps; t++)
                 _mask[b * steps + t] = lengths.IsEmpty || t < lengths[b] ? T.One : T.Zero;
+    }
+
+    /// <summary>Leaves the first steps of every sequence out of the loss (they only carry state).</summary>
+    public void IgnoreBefore(int step)
+    {
+        for (var row = 0; row < _rows; row++)
+            if (row % _steps < step) _mask[row] = T.Zero;
     }
 
     public T Compute(ReadOnlySpan<T> logits, ReadOnlySpan<int> targets, Reduction reduction, bool backward) =>

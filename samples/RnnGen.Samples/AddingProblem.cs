@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RnnGen.Training;
 
 namespace RnnGen.Samples;
 
@@ -20,8 +21,8 @@ public static class AddingProblem
         var sequence = new CellSequence<TCell, float>(parameters, batch, steps);
         var readout = new float[hidden + 1];               // weights, then bias
         var readoutGradient = new float[hidden + 1];
-        var optimizer = new Adam(parameters.Groups.Append(parameters.Vectors).Append(readout).ToArray(), learningRate);
-        var gradientArrays = gradients.Groups.Append(gradients.Vectors).Append(readoutGradient).ToArray();
+        var trainable = new ParameterSet<float>().AddCell("cell.", parameters, gradients).Add("readout", readout, readoutGradient);
+        var trainer = new Trainer<float>(new Adam<float>(trainable, learningRate));
 
         var input = new float[batch * steps * inputSize];
         var target = new float[batch];
@@ -29,15 +30,17 @@ public static class AddingProblem
         var dOutput = new float[output.Length];
         log.WriteLine($"adding problem, T = {steps}: {TCell.Info}");
         var clock = Stopwatch.StartNew();
-        double loss;
+        Func<(double, int)> step = () =>
+        {
+            sequence.Forward(input, batch, steps, default, output, default);
+            var loss = Readout(output, target, readout, readoutGradient, dOutput, batch, steps, hidden);
+            sequence.Backward(dOutput, default, gradients, default, default);
+            return (loss, batch * steps);
+        };
         for (var iteration = 1; iteration <= iterations; iteration++)
         {
             MakeBatch(random, input, target, batch, steps);
-            sequence.Forward(input, batch, steps, default, output, default);
-            loss = Readout(output, target, readout, readoutGradient, dOutput, batch, steps, hidden);
-            gradients.Clear();
-            sequence.Backward(dOutput, default, gradients, default, default);
-            optimizer.Step(gradientArrays);
+            var loss = trainer.TrainBatch(step);
             if (iteration % 100 == 0 || iteration == 1)
                 log.WriteLine($"  iteration {iteration,5}: training mse {loss:F4}  ({clock.Elapsed.TotalSeconds:F1} s)");
         }
@@ -74,11 +77,10 @@ public static class AddingProblem
         }
     }
 
-    /// <summary>y = w·h_T + c; returns the MSE and writes its gradient into dOutput (last step only) and the readout.</summary>
+    /// <summary>y = w·h_T + c; returns the MSE and adds its gradient into the readout's and writes it into dOutput (last step only).</summary>
     private static double Readout(float[] output, float[] target, float[] readout, float[] readoutGradient, float[] dOutput, int batch, int steps, int hidden)
     {
         Array.Clear(dOutput);
-        Array.Clear(readoutGradient);
         double loss = 0;
         for (var b = 0; b < batch; b++)
         {
@@ -97,28 +99,5 @@ public static class AddingProblem
             readoutGradient[hidden] += dy;
         }
         return loss;
-    }
-
-    /// <summary>Adam (Kingma &amp; Ba) over a list of arrays.</summary>
-    private sealed class Adam(float[][] parameters, double learningRate)
-    {
-        private readonly float[][] _m = parameters.Select(p => new float[p.Length]).ToArray();
-        private readonly float[][] _v = parameters.Select(p => new float[p.Length]).ToArray();
-        private int _t;
-
-        public void Step(float[][] gradients)
-        {
-            _t++;
-            var correction1 = 1 - Math.Pow(0.9, _t);
-            var correction2 = 1 - Math.Pow(0.999, _t);
-            for (var k = 0; k < parameters.Length; k++)
-                for (var i = 0; i < parameters[k].Length; i++)
-                {
-                    var g = gradients[k][i];
-                    _m[k][i] = 0.9f * _m[k][i] + 0.1f * g;
-                    _v[k][i] = 0.999f * _v[k][i] + 0.001f * g * g;
-                    parameters[k][i] -= (float)(learningRate * (_m[k][i] / correction1) / (Math.Sqrt(_v[k][i] / correction2) + 1e-8));
-                }
-        }
     }
 }

@@ -38,6 +38,16 @@ public class LearningTests
         }
         Assert.Equal("昨天", Next("我"));
         Assert.Equal("迟到", Next("我", "昨天", "上学"));
+
+        // Greedy generation from <s> writes the seed's sentence: each step feeds the whole prefix back in.
+        var prefix = new List<int>();
+        var generated = Sampling.Generate<float>(previous =>
+        {
+            prefix.Add(previous);
+            model.Forward(prefix.ToArray(), 1, prefix.Count);
+            return model.Logits.Slice((prefix.Count - 1) * vocabulary.Count, vocabulary.Count);
+        }, 12, SamplingStrategy.Greedy, null, Vocabulary.StartId, Vocabulary.EndId);
+        Assert.Equal("我 昨天 上学 迟到 了", string.Join(" ", vocabulary.Decode(generated).Take(5)));
     }
 
     /// <summary>The adding problem at T = 50: predicting the constant 1 scores ≈ 0.167; the LSTM must reach 0.01.</summary>
