@@ -1,0 +1,40 @@
+using System.Numerics;
+
+namespace RnnGen.IO;
+
+/// <summary>
+/// Saves and loads a whole model — any list of named tensors, such as a model's <c>Parameters()</c> — as safetensors.
+/// Saving is atomic (a temp file renamed into place), and a load checks every tensor (present, dtype, shape) before
+/// touching any weight, so neither a failed save nor a failed load leaves anything half-written.
+/// Names are the models' own: "rnn.l0.W_i", "output.weight", "embedding.weight", …
+/// </summary>
+public static class Checkpoint
+{
+    public static void Save<T>(IEnumerable<TrainableTensor<T>> tensors, string path, IReadOnlyDictionary<string, string>? metadata = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        var writer = new SafeTensorsWriter();
+        if (metadata is not null)
+            foreach (var (key, value) in metadata) writer.AddMetadata(key, value);
+        foreach (var tensor in tensors) writer.Add<T>(tensor.Name, tensor.Values.Span, tensor.Values.Length);
+        writer.Save(path);
+    }
+
+    public static void Load<T>(IEnumerable<TrainableTensor<T>> tensors, string path) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        using var reader = SafeTensorsReader.Open(path);
+        var targets = tensors.ToList();
+        var staged = new T[targets.Count][];
+        for (var i = 0; i < targets.Count; i++)
+        {
+            var tensor = targets[i];
+            if (!reader.Contains(tensor.Name))
+                throw new InvalidDataException($"Checkpoint '{path}' has no tensor '{tensor.Name}' ({tensor.Values.Length} values); nothing was loaded.");
+            staged[i] = new T[tensor.Values.Length];
+            reader.Read<T>(tensor.Name, staged[i], [tensor.Values.Length]);
+        }
+        for (var i = 0; i < targets.Count; i++) staged[i].CopyTo(targets[i].Values.Span);
+    }
+}
