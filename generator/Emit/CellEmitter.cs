@@ -103,14 +103,19 @@ namespace RnnGen.Generator.Emit
             w.Line("int V = global::System.Numerics.Vector<T>.Count;");
             w.Line("for (int b = 0; b < s.Batch; b++)");
             w.Open();
-            w.Line("int j = 0;");
-            w.Line("for (; j <= H - 2 * V; j += 2 * V)");
-            w.Open();
-            w.Line($"{method}Vector(in s, b, j);");
-            w.Line($"{method}Vector(in s, b, j + V);");
-            w.Close();
-            w.Line($"for (; j <= H - V; j += V) {method}Vector(in s, b, j);");
-            w.Line($"for (; j < H; j++) {method}Scalar(in s, b, j);");
+            if (model.Hidden > 0 && model.Hidden <= MaxUnrolledHidden)
+                EmitUnrolledRow(w, method, model.Hidden);
+            else
+            {
+                w.Line("int j = 0;");
+                w.Line("for (; j <= H - 2 * V; j += 2 * V)");
+                w.Open();
+                w.Line($"{method}Vector(in s, b, j);");
+                w.Line($"{method}Vector(in s, b, j + V);");
+                w.Close();
+                w.Line($"for (; j <= H - V; j += V) {method}Vector(in s, b, j);");
+                w.Line($"for (; j < H; j++) {method}Scalar(in s, b, j);");
+            }
             w.Close();
             w.Close();
             w.Line();
@@ -127,6 +132,34 @@ namespace RnnGen.Generator.Emit
                 w.Close();
                 w.Line();
             }
+        }
+
+        /// <summary>Hidden sizes up to this are unrolled completely when fixed at compile time.</summary>
+        private const int MaxUnrolledHidden = 64;
+
+        /// <summary>
+        /// A row with a compile-time hidden size, written out element block by element block for each vector width the
+        /// JIT may pick (Vector&lt;T&gt;.Count is a JIT-time constant, so only one branch survives), then a scalar tail.
+        /// </summary>
+        private static void EmitUnrolledRow(CodeWriter w, string method, int hidden)
+        {
+            var first = true;
+            foreach (var lanes in new[] { 4, 8, 16 })
+            {
+                w.Line($"{(first ? "if" : "else if")} (V == {lanes})");
+                w.Open();
+                var j = 0;
+                for (; j + lanes <= hidden; j += lanes) w.Line($"{method}Vector(in s, b, {j});");
+                for (; j < hidden; j++) w.Line($"{method}Scalar(in s, b, {j});");
+                w.Close();
+                first = false;
+            }
+            w.Line("else");
+            w.Open();
+            w.Line("int j = 0;");
+            w.Line($"for (; j <= H - V; j += V) {method}Vector(in s, b, j);");
+            w.Line($"for (; j < H; j++) {method}Scalar(in s, b, j);");
+            w.Close();
         }
 
         private static void EmitRowOffsets(CodeWriter w, CellModel model, KernelPlan plan, KernelPass pass)

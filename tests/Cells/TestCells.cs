@@ -48,3 +48,14 @@ public partial struct FunctionZooCell;
 /// <summary>A cell specialized at compile time for H = 6.</summary>
 [RecurrentCell("h' = tanh(W x + U h + b)", Hidden = 6)]
 public partial struct FixedSizeRnn;
+
+/// <summary>The built-in LSTM's equations with the hidden size fixed at compile time: rows fully unrolled.</summary>
+[RecurrentCell("""
+    i  = sigmoid(W_i x + U_i h + b_i)
+    f  = sigmoid(W_f x + U_f h + b_f)
+    g  = tanh(W_g x + U_g h + b_g)
+    o  = sigmoid(W_o x + U_o h + b_o)
+    c' = f * c + i * g
+    h' = o * tanh(c')
+    """, Hidden = 20)]
+public partial struct FixedSizeLstm;

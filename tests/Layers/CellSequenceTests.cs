@@ -101,6 +101,29 @@ public class CellSequenceTests
             sequence.Forward(new float[30], shape, default, new float[36], new SequenceShape(2, 3, 6), default, new[] { 3 })).ParamName);
     }
 
+    /// <summary>A cell specialized for its hidden size computes exactly what the general kernels compute, in float and double.</summary>
+    [Fact]
+    public void FixedSizeKernelsMatchTheGeneralOnes()
+    {
+        Compare<float>();
+        Compare<double>();
+        static void Compare<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            const int batch = 3, steps = 4, inputSize = 5, hidden = 20;
+            var general = new CellParameters<T>(RnnGen.Lstm.Info, inputSize, hidden);
+            general.InitializeUniform(new Random(2));
+            var fixedSize = new CellParameters<T>(FixedSizeLstm.Info, inputSize, hidden);
+            for (var g = 0; g < general.Groups.Length; g++) general.Groups[g].CopyTo(fixedSize.Groups[g], 0);
+            general.Vectors.CopyTo(fixedSize.Vectors, 0);
+            var input = Finite.Random(new Random(3), batch * steps * inputSize).Select(v => T.CreateTruncating(v)).ToArray();
+            var a = new T[batch * steps * hidden];
+            var b = new T[a.Length];
+            new CellSequence<RnnGen.Lstm, T>(general, batch, steps).Forward(input, batch, steps, default, a, default);
+            new CellSequence<FixedSizeLstm, T>(fixedSize, batch, steps).Forward(input, batch, steps, default, b, default);
+            Assert.Equal(a, b);
+        }
+    }
+
     /// <summary>After warm-up, a forward + backward pass allocates nothing.</summary>
     [Fact]
     public void ForwardAndBackwardAllocateNothingAfterWarmUp()
