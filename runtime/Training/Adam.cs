@@ -51,11 +51,7 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
                 // AdamW: shrink the weights themselves, outside the adaptive scaling.
                 TensorPrimitives.Multiply(values, T.CreateTruncating(1 - LearningRate * WeightDecay), values);
             else
-            {
-                var decayed = Scratch.AsSpan(0, values.Length);
-                TensorPrimitives.MultiplyAdd(values, T.CreateTruncating(WeightDecay), gradients, decayed);
-                g = decayed;
-            }
+                g = WithWeightDecay(values, gradients, WeightDecay);
         }
         Span<T> m = _m[index], v = _v[index], denominator = _denominator.AsSpan(0, values.Length);
         TensorPrimitives.Multiply(m, T.CreateTruncating(Beta1), m);

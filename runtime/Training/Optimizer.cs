@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace RnnGen.Training;
 
@@ -37,6 +38,14 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int StepCount { get; private set; }
 
     protected T[] Scratch { get; }
+
+    /// <summary>PyTorch's coupled (L2) weight decay: the gradient plus λ·w, in scratch space so the gradients stay intact.</summary>
+    protected ReadOnlySpan<T> WithWeightDecay(ReadOnlySpan<T> values, ReadOnlySpan<T> gradients, double weightDecay)
+    {
+        var decayed = Scratch.AsSpan(0, values.Length);
+        TensorPrimitives.MultiplyAdd(values, T.CreateTruncating(weightDecay), gradients, decayed);
+        return decayed;
+    }
 
     public void Step()
     {

@@ -39,12 +39,7 @@ public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients, bool decay)
     {
         var g = gradients;
-        if (decay && WeightDecay != 0)
-        {
-            var decayed = Scratch.AsSpan(0, values.Length);
-            TensorPrimitives.MultiplyAdd(values, T.CreateTruncating(WeightDecay), gradients, decayed);
-            g = decayed;
-        }
+        if (decay && WeightDecay != 0) g = WithWeightDecay(values, gradients, WeightDecay);
         Span<T> v = _square[index], d = _denominator.AsSpan(0, values.Length);
         T alpha = T.CreateTruncating(Alpha), rest = T.CreateTruncating(1 - Alpha);
         TensorPrimitives.Multiply(g, rest, d);

@@ -37,12 +37,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients, bool decay)
     {
         var g = gradients;
-        if (decay && WeightDecay != 0)
-        {
-            var decayed = Scratch.AsSpan(0, values.Length);
-            TensorPrimitives.MultiplyAdd(values, T.CreateTruncating(WeightDecay), gradients, decayed);
-            g = decayed;
-        }
+        if (decay && WeightDecay != 0) g = WithWeightDecay(values, gradients, WeightDecay);
         if (Momentum != 0)
         {
             var buffer = _momentum[index].AsSpan();

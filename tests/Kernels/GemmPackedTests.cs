@@ -294,7 +294,7 @@ public class GemmPackedTests
         int[] ms, int n, int k, bool accumulate, double tol) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int bRows = transB ? n : k, bCols = transB ? k : n, ldb = bCols + 2;
-        T[] b = Matrix<T>(rnd, bRows, bCols, ldb, T.NaN);
+        T[] b = GemmReference.Matrix<T>(rnd, bRows, bCols, ldb, T.NaN);
         T[] bRef = (T[])b.Clone();
         var packed = new PackedMatrix<T>();
         pack(transB, k, n, b, ldb, packed);
@@ -305,9 +305,9 @@ public class GemmPackedTests
         {
             int aRows = transA ? k : m, aCols = transA ? m : k;
             int lda = aCols + 3, ldc = n + 5;
-            T[] a = Matrix<T>(rnd, aRows, aCols, lda, T.NaN);
+            T[] a = GemmReference.Matrix<T>(rnd, aRows, aCols, lda, T.NaN);
             T sentinel = T.CreateChecked(-777.0);
-            T[] c = Matrix<T>(rnd, m, n, ldc, sentinel);
+            T[] c = GemmReference.Matrix<T>(rnd, m, n, ldc, sentinel);
             if (!accumulate)
                 for (int i = 0; i < m; i++)
                     c.AsSpan(i * ldc, n).Fill(T.NaN);
@@ -315,37 +315,9 @@ public class GemmPackedTests
 
             mul(transA, m, a, lda, packed, c, ldc, accumulate);
 
-            string what = $"{typeof(T).Name} transA={transA} transB={transB} m={m} n={n} k={k} acc={accumulate}";
-            for (int i = 0; i < m; i++)
-            {
-                for (int j = 0; j < n; j++)
-                {
-                    double sum = accumulate ? double.CreateChecked(c0[i * ldc + j]) : 0, mag = Math.Abs(sum);
-                    for (int p = 0; p < k; p++)
-                    {
-                        double x = double.CreateChecked(transA ? a[p * lda + i] : a[i * lda + p]);
-                        double y = double.CreateChecked(transB ? bRef[j * ldb + p] : bRef[p * ldb + j]);
-                        sum += x * y;
-                        mag += Math.Abs(x * y);
-                    }
-                    double got = double.CreateChecked(c[i * ldc + j]);
-                    if (!(Math.Abs(got - sum) <= tol * (1 + mag)))
-                        Assert.Fail($"{what}: C[{i},{j}] = {got}, expected {sum}");
-                }
-                for (int j = n; j < ldc && i * ldc + j < c.Length; j++)
-                    if (c[i * ldc + j] != sentinel)
-                        Assert.Fail($"{what}: padding C[{i},{j}] was written");
-            }
+            GemmReference.AssertProduct($"{typeof(T).Name} transA={transA} transB={transB} m={m} n={n} k={k} acc={accumulate}",
+                transA, transB, m, n, k, a, lda, bRef, ldb, c0, c, ldc, accumulate, sentinel, tol);
         }
-    }
-
-    private static T[] Matrix<T>(Random rnd, int rows, int cols, int ld, T pad) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var x = new T[rows * ld];
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < ld; j++)
-                x[i * ld + j] = j < cols ? T.CreateChecked(rnd.NextDouble() * 2 - 1) : pad;
-        return x;
     }
 
     private static T[] Random<T>(Random rnd, int len) where T : unmanaged, IFloatingPointIeee754<T>

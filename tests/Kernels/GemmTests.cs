@@ -203,48 +203,20 @@ public class GemmTests
         int aRows = transA ? k : m, aCols = transA ? m : k;
         int bRows = transB ? n : k, bCols = transB ? k : n;
         int lda = aCols + 3, ldb = bCols + 2, ldc = n + 5;
-        T[] a = Matrix<T>(rnd, aRows, aCols, lda, T.NaN);
-        T[] b = Matrix<T>(rnd, bRows, bCols, ldb, T.NaN);
+        T[] a = GemmReference.Matrix<T>(rnd, aRows, aCols, lda, T.NaN);
+        T[] b = GemmReference.Matrix<T>(rnd, bRows, bCols, ldb, T.NaN);
         T sentinel = T.CreateChecked(-777.0);
-        T[] c = Matrix<T>(rnd, m, n, ldc, sentinel);
+        T[] c = GemmReference.Matrix<T>(rnd, m, n, ldc, sentinel);
         if (!accumulate)
             for (int i = 0; i < m; i++)
                 c.AsSpan(i * ldc, n).Fill(T.NaN);
         T[] c0 = (T[])c.Clone();
 
         gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-
-        for (int i = 0; i < m; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                double sum = accumulate ? double.CreateChecked(c0[i * ldc + j]) : 0, mag = Math.Abs(sum);
-                for (int p = 0; p < k; p++)
-                {
-                    double x = double.CreateChecked(transA ? a[p * lda + i] : a[i * lda + p]);
-                    double y = double.CreateChecked(transB ? b[j * ldb + p] : b[p * ldb + j]);
-                    sum += x * y;
-                    mag += Math.Abs(x * y);
-                }
-                double got = double.CreateChecked(c[i * ldc + j]);
-                if (!(Math.Abs(got - sum) <= tol * (1 + mag)))
-                    Assert.Fail($"{typeof(T).Name} transA={transA} transB={transB} m={m} n={n} k={k} acc={accumulate}: " +
-                        $"C[{i},{j}] = {got}, expected {sum}");
-            }
-            for (int j = n; j < ldc && i * ldc + j < c.Length; j++)
-                if (c[i * ldc + j] != sentinel)
-                    Assert.Fail($"{typeof(T).Name} transA={transA} transB={transB} m={m} n={n} k={k}: padding C[{i},{j}] was written");
-        }
+        GemmReference.AssertProduct($"{typeof(T).Name} transA={transA} transB={transB} m={m} n={n} k={k} acc={accumulate}",
+            transA, transB, m, n, k, a, lda, b, ldb, c0, c, ldc, accumulate, sentinel, tol);
     }
 
-    private static T[] Matrix<T>(Random rnd, int rows, int cols, int ld, T pad) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var x = new T[rows * ld];
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < ld; j++)
-                x[i * ld + j] = j < cols ? T.CreateChecked(rnd.NextDouble() * 2 - 1) : pad;
-        return x;
-    }
 }
 
 [CollectionDefinition(nameof(GemmThreadingTests), DisableParallelization = true)]
