@@ -1,0 +1,42 @@
+using System.Numerics;
+using RnnGen.Kernels;
+
+namespace RnnGen.Tests.Kernels;
+
+/// <summary>The float vector functions the kernels inline, against double-precision references.</summary>
+public class CellMathTests
+{
+    private static void Compare(Func<Vector<float>, Vector<float>> vector, Func<double, double> reference, double from, double to, double relative, double absolute)
+    {
+        var lanes = Vector<float>.Count;
+        var worst = "";
+        for (var i = 0; i < 200_000; i += lanes)
+        {
+            var xs = new float[lanes];
+            for (var k = 0; k < lanes; k++) xs[k] = (float)(from + (to - from) * (i + k) / 200_000.0);
+            var ys = vector(new Vector<float>(xs));
+            for (var k = 0; k < lanes; k++)
+            {
+                double expected = reference(xs[k]), actual = ys[k];
+                if (double.IsInfinity(expected) || expected > float.MaxValue)
+                {
+                    if (!float.IsPositiveInfinity(ys[k])) worst = $"x = {xs[k]}: {actual}, expected ∞";
+                    continue;
+                }
+                if (!(Math.Abs(actual - expected) <= absolute + relative * Math.Abs(expected))) worst = $"x = {xs[k]}: {actual}, expected {expected}";
+            }
+        }
+        Assert.True(worst.Length == 0, worst);
+    }
+
+    [Fact] public void ExpIsWithinFourUlpsOverTheWholeFloatRange() => Compare(CellMath.Exp, Math.Exp, -100, 100, 4e-7, 1.2e-38);   // below the smallest normal float it flushes to 0
+    [Fact] public void SigmoidIsAccurate() => Compare(CellMath.Sigmoid, x => 1 / (1 + Math.Exp(-x)), -100, 100, 3e-7, 1e-37);
+    [Fact] public void TanhIsAccurate() => Compare(CellMath.Tanh, Math.Tanh, -20, 20, 0, 2e-7);
+    [Fact] public void ExpSaturatesLikeFloat()
+    {
+        var y = CellMath.Exp(new Vector<float>(89f));
+        Assert.True(float.IsPositiveInfinity(y[0]));
+        Assert.Equal(0f, CellMath.Exp(new Vector<float>(-100f))[0]);
+        Assert.True(float.IsFinite(CellMath.Exp(new Vector<float>(88.5f))[0]));
+    }
+}
