@@ -25,6 +25,7 @@ namespace RnnGen.Generator.Emit
             w.Line("using CellMath = global::RnnGen.Kernels.CellMath;");
             w.Line("using ScalarLanes = global::RnnGen.Kernels.ScalarLanes;");
             w.Line("using VectorLanes = global::RnnGen.Kernels.VectorLanes;");
+            w.Line("using Vector512Lanes = global::RnnGen.Kernels.Vector512Lanes;");
             w.Line();
             if (model.Namespace is { } ns) { w.Line("namespace " + ns); w.Open(); }
             foreach (var container in model.Containers) { w.Line($"partial {container.Keyword} {container.Name}"); w.Open(); }
@@ -106,25 +107,16 @@ namespace RnnGen.Generator.Emit
             if (model.Hidden > 0 && model.Hidden <= MaxUnrolledHidden)
                 EmitUnrolledRow(w, method, model.Hidden);
             else
-            {
-                w.Line("int j = 0;");
-                w.Line("for (; j <= H - 2 * V; j += 2 * V)");
-                w.Open();
-                w.Line($"{method}Vector(in s, b, j);");
-                w.Line($"{method}Vector(in s, b, j + V);");
-                w.Close();
-                w.Line($"for (; j <= H - V; j += V) {method}Vector(in s, b, j);");
-                w.Line($"for (; j < H; j++) {method}Scalar(in s, b, j);");
-            }
+                EmitRowLoops(w, method);
             w.Close();
             w.Close();
             w.Line();
 
-            foreach (var vector in new[] { true, false })
+            foreach (var width in new[] { LaneWidth.Vector512, LaneWidth.Vector, LaneWidth.Scalar })
             {
-                var renderer = new IrRenderer(vector);
+                var renderer = new IrRenderer(width);
                 w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-                w.Line($"private static void {method}{(vector ? "Vector" : "Scalar")}<T>({step}, int b, int j) {Constraint}");
+                w.Line($"private static void {method}{width}<T>({step}, int b, int j) {Constraint}");
                 w.Open();
                 w.Line(hidden);
                 EmitRowOffsets(w, model, plan, pass);
@@ -138,27 +130,58 @@ namespace RnnGen.Generator.Emit
         private const int MaxUnrolledHidden = 64;
 
         /// <summary>
-        /// A row with a compile-time hidden size, written out element block by element block for each vector width the
-        /// JIT may pick (Vector&lt;T&gt;.Count is a JIT-time constant, so only one branch survives), then a scalar tail.
+        /// One row: 512-bit vectors first where AVX-512 is accelerated (a JIT-time constant, so the other branch
+        /// vanishes), two per iteration, then Vector&lt;T&gt;, then a scalar tail.
+        /// </summary>
+        private static void EmitRowLoops(CodeWriter w, string method)
+        {
+            w.Line("int j = 0;");
+            w.Line("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)");
+            w.Open();
+            w.Line("int W = global::System.Runtime.Intrinsics.Vector512<T>.Count;");
+            w.Line("for (; j <= H - 2 * W; j += 2 * W)");
+            w.Open();
+            w.Line($"{method}Vector512(in s, b, j);");
+            w.Line($"{method}Vector512(in s, b, j + W);");
+            w.Close();
+            w.Line($"for (; j <= H - W; j += W) {method}Vector512(in s, b, j);");
+            w.Close();
+            w.Line("for (; j <= H - 2 * V; j += 2 * V)");
+            w.Open();
+            w.Line($"{method}Vector(in s, b, j);");
+            w.Line($"{method}Vector(in s, b, j + V);");
+            w.Close();
+            w.Line($"for (; j <= H - V; j += V) {method}Vector(in s, b, j);");
+            w.Line($"for (; j < H; j++) {method}Scalar(in s, b, j);");
+        }
+
+        /// <summary>
+        /// A row with a compile-time hidden size, written out block by block for each vector width the JIT may pick
+        /// (the widths are JIT-time constants, so only one branch survives), then a scalar tail.
         /// </summary>
         private static void EmitUnrolledRow(CodeWriter w, string method, int hidden)
         {
-            var first = true;
-            foreach (var lanes in new[] { 4, 8, 16 })
+            var branches = new[]
             {
-                w.Line($"{(first ? "if" : "else if")} (V == {lanes})");
+                ("global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::System.Runtime.Intrinsics.Vector512<T>.Count == 16", "Vector512", 16),
+                ("global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::System.Runtime.Intrinsics.Vector512<T>.Count == 8", "Vector512", 8),
+                ("V == 4", "Vector", 4),
+                ("V == 8", "Vector", 8),
+                ("V == 16", "Vector", 16),
+            };
+            for (var k = 0; k < branches.Length; k++)
+            {
+                var (condition, width, lanes) = branches[k];
+                w.Line($"{(k == 0 ? "if" : "else if")} ({condition})");
                 w.Open();
                 var j = 0;
-                for (; j + lanes <= hidden; j += lanes) w.Line($"{method}Vector(in s, b, {j});");
+                for (; j + lanes <= hidden; j += lanes) w.Line($"{method}{width}(in s, b, {j});");
                 for (; j < hidden; j++) w.Line($"{method}Scalar(in s, b, {j});");
                 w.Close();
-                first = false;
             }
             w.Line("else");
             w.Open();
-            w.Line("int j = 0;");
-            w.Line($"for (; j <= H - V; j += V) {method}Vector(in s, b, j);");
-            w.Line($"for (; j < H; j++) {method}Scalar(in s, b, j);");
+            EmitRowLoops(w, method);
             w.Close();
         }
 

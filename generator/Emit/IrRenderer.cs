@@ -3,16 +3,19 @@ using RnnGen.Generator.Differentiation;
 
 namespace RnnGen.Generator.Emit
 {
-    /// <summary>Renders IR as C#, either over <c>Vector&lt;T&gt;</c> lanes or over one <c>T</c> (the tail).</summary>
+    /// <summary>How many elements one rendering of a pass handles: a <c>Vector512&lt;T&gt;</c>, a <c>Vector&lt;T&gt;</c>, or one <c>T</c> (the tail).</summary>
+    internal enum LaneWidth { Vector512, Vector, Scalar }
+
+    /// <summary>Renders IR as C# over lanes of the given width.</summary>
     internal sealed class IrRenderer
     {
-        private readonly bool _vector;
+        private readonly LaneWidth _width;
         private readonly string _lanes;
 
-        public IrRenderer(bool vector)
+        public IrRenderer(LaneWidth width)
         {
-            _vector = vector;
-            _lanes = vector ? "VectorLanes" : "ScalarLanes";
+            _width = width;
+            _lanes = width switch { LaneWidth.Vector512 => "Vector512Lanes", LaneWidth.Vector => "VectorLanes", _ => "ScalarLanes" };
         }
 
         public string Statement(Statement statement) => statement switch
@@ -46,11 +49,21 @@ namespace RnnGen.Generator.Emit
 
         private string Constant(double value)
         {
-            var type = _vector ? "global::System.Numerics.Vector<T>" : "T";
+            var type = _width switch
+            {
+                LaneWidth.Vector512 => "global::System.Runtime.Intrinsics.Vector512<T>",
+                LaneWidth.Vector => "global::System.Numerics.Vector<T>",
+                _ => "T",
+            };
             if (value == 0) return type + ".Zero";
             if (value == 1) return type + ".One";
             var scalar = $"T.CreateTruncating({value.ToString("R", CultureInfo.InvariantCulture)})";
-            return _vector ? $"new global::System.Numerics.Vector<T>({scalar})" : scalar;
+            return _width switch
+            {
+                LaneWidth.Vector512 => $"global::System.Runtime.Intrinsics.Vector512.Create({scalar})",
+                LaneWidth.Vector => $"new global::System.Numerics.Vector<T>({scalar})",
+                _ => scalar,
+            };
         }
 
         public static string Buffer(KernelBuffer buffer) => buffer switch

@@ -7,7 +7,7 @@ namespace RnnGen.Kernels;
 /// The elementwise functions of the cell language, each for one value and for a Vector&lt;T&gt;, with derivatives
 /// written in terms of the output y = f(x) (what the forward pass saves).
 /// </summary>
-public static class CellMath
+public static partial class CellMath
 {
     // ---- exp (the building block) ----
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnGen.Kernels;
 
@@ -31,4 +32,20 @@ public static class ScalarLanes
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(Span<T> span, nint offset, T value) => Unsafe.Add(ref MemoryMarshal.GetReference(span), offset) = value;
+}
+
+/// <summary>The 512-bit counterpart of <see cref="VectorLanes"/>, used where AVX-512 is accelerated.</summary>
+public static class Vector512Lanes
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Load<T>(ReadOnlySpan<T> span, nint offset) =>
+        Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Load<T>(Span<T> span, nint offset) =>
+        Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<T>(Span<T> span, nint offset, Vector512<T> value) =>
+        value.StoreUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
 }

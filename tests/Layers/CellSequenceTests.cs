@@ -101,7 +101,8 @@ public class CellSequenceTests
             sequence.Forward(new float[30], shape, default, new float[36], new SequenceShape(2, 3, 6), default, new[] { 3 })).ParamName);
     }
 
-    /// <summary>A cell specialized for its hidden size computes exactly what the general kernels compute, in float and double.</summary>
+    /// <summary>A cell specialized for its hidden size computes what the general kernels compute, in float and double
+    /// (to rounding: a row's tail may fall to a different lane width).</summary>
     [Fact]
     public void FixedSizeKernelsMatchTheGeneralOnes()
     {
@@ -120,7 +121,8 @@ public class CellSequenceTests
             var b = new T[a.Length];
             new CellSequence<RnnGen.Lstm, T>(general, batch, steps).Forward(input, batch, steps, default, a, default);
             new CellSequence<FixedSizeLstm, T>(fixedSize, batch, steps).Forward(input, batch, steps, default, b, default);
-            Assert.Equal(a, b);
+            var tolerance = typeof(T) == typeof(float) ? 1e-6 : 1e-14;
+            for (var i = 0; i < a.Length; i++) Assert.True(Math.Abs(double.CreateTruncating(a[i] - b[i])) <= tolerance, $"element {i}: {a[i]} vs {b[i]}");
         }
     }
 

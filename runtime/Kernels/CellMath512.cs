@@ -1,0 +1,92 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace RnnGen.Kernels;
+
+// The Vector512 overloads of CellMath, for kernels running 16 floats (8 doubles) per instruction where AVX-512 is
+// accelerated. Same formulas as the Vector<T> overloads, one per function, so the generated code reads the same.
+public static partial class CellMath
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Exp<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return ExpSingle(x.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector512.Exp(x.As<T, double>()).As<double, T>();
+        throw new NotSupportedException($"Vector exp of {typeof(T).Name}");
+    }
+
+    /// <summary>The float exp of <see cref="ExpSingle(Vector{float})"/>, 16 lanes at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ExpSingle(Vector512<float> x)
+    {
+        var clamped = Vector512.Min(Vector512.Max(x, Vector512.Create(-87.33655f)), Vector512.Create(88.72283f));
+        var n = Vector512.Min(Vector512.Round(clamped * Vector512.Create(1.44269504088896341f)), Vector512.Create(127f));
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), clamped);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
+        var p = Vector512.Create(1.9875691500e-4f);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
+        var expR = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
+        var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).As<int, float>();
+        var result = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512.Create(88.72283f)),
+            Vector512.Create(float.PositiveInfinity), expR * scale);
+        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(-87.33655f)), Vector512<float>.Zero, result);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Log<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return Vector512.Log(x.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector512.Log(x.As<T, double>()).As<double, T>();
+        throw new NotSupportedException($"Vector log of {typeof(T).Name}");
+    }
+
+    public static Vector512<T> LogDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Exp(-y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Sigmoid<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512<T>.One / (Vector512<T>.One + Exp(-x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Tanh<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var e = Exp(Vector512.Abs(x) * Vector512.Create(T.CreateTruncating(-2)));
+        var t = (Vector512<T>.One - e) / (Vector512<T>.One + e);
+        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<T>.Zero), -t, t);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Relu<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector512.Max(x, Vector512<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> ReluDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<T>.Zero), Vector512<T>.One, Vector512<T>.Zero);
+
+    public static Vector512<T> Softplus<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.Max(x, Vector512<T>.Zero) + Log(Vector512<T>.One + Exp(-Vector512.Abs(x)));
+
+    public static Vector512<T> SoftplusDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vector512<T>.One - Exp(-y);
+
+    public static Vector512<T> Softsign<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x / (Vector512<T>.One + Vector512.Abs(x));
+
+    public static Vector512<T> SoftsignDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var a = Vector512<T>.One - Vector512.Abs(y);
+        return a * a;
+    }
+
+    public static Vector512<T> HardSigmoid<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.Min(Vector512.Max(Vector512.Create(T.CreateTruncating(0.2)) * x + Vector512.Create(T.CreateTruncating(0.5)), Vector512<T>.Zero), Vector512<T>.One);
+
+    public static Vector512<T> HardSigmoidDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<T>.Zero) & Vector512.LessThan(y, Vector512<T>.One),
+            Vector512.Create(T.CreateTruncating(0.2)), Vector512<T>.Zero);
+
+    public static Vector512<T> Sqrt<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector512.Sqrt(x);
+
+    public static Vector512<T> SqrtDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vector512<T>.One / (y + y);
+}
