@@ -17,7 +17,7 @@ namespace RnnGen.Generator
             "Unknown function", "Unknown function '{0}'{1}; known functions are: {2}");
 
         public static readonly DiagnosticDescriptor UnknownState = Error("RNN003",
-            "Unknown state", "'{0}'' is read, but no equation updates a state '{0}'{1}");
+            "Unknown state", "'{0}'' is read, but {0} is not a state: no equation {0}' = … updates it{1}");
 
         public static readonly DiagnosticDescriptor StateNeverUpdated = Error("RNN004",
             "State read but never updated", "'{0}' is used as a state (it is multiplied by matrix '{1}') but is never updated: add an equation {0}' = …");

@@ -97,12 +97,20 @@ namespace RnnGen.Generator.Parsing
                         case 'r': Add('\r', start); break;
                         case 't': Add('\t', start); break;
                         case '0': Add('\0', start); break;
+                        case 'a': Add('\a', start); break;
+                        case 'b': Add('\b', start); break;
+                        case 'f': Add('\f', start); break;
+                        case 'v': Add('\v', start); break;
+                        case 'e': Add('\u001b', start); break;
                         case 'u':
                         case 'x':
-                            var digits = next == 'u' ? 4 : 0;
+                        case 'U':
+                            // \u: exactly 4 hex digits, \U: exactly 8 (may need a surrogate pair), \x: 1 to 4.
+                            var digits = next == 'u' ? 4 : next == 'U' ? 8 : 0;
                             var j = i + 1;
                             while (j < source.Length - 1 && (digits == 0 ? j - i <= 4 : j - i <= digits) && System.Uri.IsHexDigit(source[j])) j++;
-                            Add((char)System.Convert.ToInt32(source.Substring(i + 1, j - i - 1), 16), start);
+                            var code = System.Convert.ToInt32(source.Substring(i + 1, j - i - 1), 16);
+                            foreach (var unit in char.ConvertFromUtf32(code)) Add(unit, start);
                             i = j - 1;
                             break;
                         default: Add(next, start); break;

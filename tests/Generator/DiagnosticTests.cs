@@ -380,6 +380,16 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void RegularStringWithLongAndControlEscapes_MapsPastEachEscape()
+    {
+        // \U0001F600 is one escape but two UTF-16 units (a surrogate pair) in a comment; \f and \v are whitespace.
+        const string source = "using RnnGen;\n[RecurrentCell(\"# \\U0001F600 smile\\nh' = tanh(W x + U h + b)\\f\\v\\nc' = sigmod(W_c x) * c\")]\npublic partial struct TestCell;\n";
+        Assert.Contains(@"\U0001F600", source);
+        var diagnostic = ExpectSingle(source, "RNN002", SpanOf(source, "sigmod"));
+        Assert.Contains("'sigmod'", Message(diagnostic));
+    }
+
+    [Fact]
     public void RegularStringWithNewlineEscapes_MapsAStateInTheSecondLine()
     {
         const string source = "using RnnGen;\n[RecurrentCell(\"c' = tanh(W x + U h)\\nh' = c' * cc'\")]\npublic partial struct TestCell;\n";
