@@ -24,29 +24,20 @@ public class GemmPackedTests
     internal delegate void PackedMulFn<T>(bool transA, int m, T[] a, int lda, PackedMatrix<T> b, T[] c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
-    public static TheoryData<bool, bool, bool> Modes()
-    {
-        var data = new TheoryData<bool, bool, bool>();
-        foreach (bool ta in new[] { false, true })
-            foreach (bool tb in new[] { false, true })
-                foreach (bool acc in new[] { false, true })
-                    data.Add(ta, tb, acc);
-        return data;
-    }
 
     [Theory]
-    [MemberData(nameof(Modes))]
+    [MemberData(nameof(GemmReference.Modes), MemberType = typeof(GemmReference))]
     public void Float_MatchesNaive(bool transA, bool transB, bool accumulate) =>
         CheckAllSizes<float>(PublicPack, PublicMul, transA, transB, accumulate, 1e-5);
 
     [Theory]
-    [MemberData(nameof(Modes))]
+    [MemberData(nameof(GemmReference.Modes), MemberType = typeof(GemmReference))]
     public void Double_MatchesNaive(bool transA, bool transB, bool accumulate) =>
         CheckAllSizes<double>(PublicPack, PublicMul, transA, transB, accumulate, 1e-12);
 
     /// <summary>Every kernel's packed layout and driver, not just the one the machine picks.</summary>
     [Theory]
-    [MemberData(nameof(Modes))]
+    [MemberData(nameof(GemmReference.Modes), MemberType = typeof(GemmReference))]
     public void AllKernels_MatchNaive(bool transA, bool transB, bool accumulate)
     {
         CheckFewSizes<float>(KernelPack<float, ScalarKernel<float>>, KernelMul<float, ScalarKernel<float>>, transA, transB, accumulate, 1e-5);

@@ -3,10 +3,21 @@ using System.Numerics;
 namespace RnnGen.Tests.Kernels;
 
 /// <summary>The naive reference every GEMM test checks against, and its padded operands.</summary>
-internal static class GemmReference
+public static class GemmReference
 {
+    /// <summary>Every (transA, transB, accumulate) combination.</summary>
+    public static TheoryData<bool, bool, bool> Modes()
+    {
+        var data = new TheoryData<bool, bool, bool>();
+        foreach (bool ta in new[] { false, true })
+            foreach (bool tb in new[] { false, true })
+                foreach (bool acc in new[] { false, true })
+                    data.Add(ta, tb, acc);
+        return data;
+    }
+
     /// <summary>A rows×cols matrix with leading dimension ld, values in (−1, 1), the padding columns set to <paramref name="pad"/>.</summary>
-    public static T[] Matrix<T>(Random rnd, int rows, int cols, int ld, T pad) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static T[] Matrix<T>(Random rnd, int rows, int cols, int ld, T pad) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var x = new T[rows * ld];
         for (int i = 0; i < rows; i++)
@@ -19,7 +30,7 @@ internal static class GemmReference
     /// Checks C against C0 (when accumulating) + op(A)·op(B) computed in double, element by element within
     /// <paramref name="tol"/>·(1 + Σ|terms|), and that C's padding still holds <paramref name="sentinel"/>.
     /// </summary>
-    public static void AssertProduct<T>(string what, bool transA, bool transB, int m, int n, int k, T[] a, int lda, T[] b, int ldb,
+    internal static void AssertProduct<T>(string what, bool transA, bool transB, int m, int n, int k, T[] a, int lda, T[] b, int ldb,
         T[] c0, T[] c, int ldc, bool accumulate, T sentinel, double tol) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < m; i++)

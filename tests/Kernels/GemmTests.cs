@@ -15,30 +15,21 @@ public class GemmTests
     private static readonly int[] Sizes = [1, 3, 7, 17, 33, 65, 130];
     private static readonly int[] Depths = [0, 1, 3, 7, 17, 33, 65, 130];
 
-    public static TheoryData<bool, bool, bool> Modes()
-    {
-        var data = new TheoryData<bool, bool, bool>();
-        foreach (bool ta in new[] { false, true })
-            foreach (bool tb in new[] { false, true })
-                foreach (bool acc in new[] { false, true })
-                    data.Add(ta, tb, acc);
-        return data;
-    }
 
     [Theory]
-    [MemberData(nameof(Modes))]
+    [MemberData(nameof(GemmReference.Modes), MemberType = typeof(GemmReference))]
     public void Float_MatchesNaive(bool transA, bool transB, bool accumulate) =>
         CheckAllSizes<float>(Public, transA, transB, accumulate, 1e-5);
 
     [Theory]
-    [MemberData(nameof(Modes))]
+    [MemberData(nameof(GemmReference.Modes), MemberType = typeof(GemmReference))]
     public void Double_MatchesNaive(bool transA, bool transB, bool accumulate) =>
         CheckAllSizes<double>(Public, transA, transB, accumulate, 1e-12);
 
     /// <summary>Every micro-kernel the machine can run, through the blocked driver directly (the public
     /// entry only ever picks the best one, so the fallbacks would otherwise go untested here).</summary>
     [Theory]
-    [MemberData(nameof(Modes))]
+    [MemberData(nameof(GemmReference.Modes), MemberType = typeof(GemmReference))]
     public void AllKernels_MatchNaive(bool transA, bool transB, bool accumulate)
     {
         CheckAllSizes<float>(Driver<float, ScalarKernel<float>>, transA, transB, accumulate, 1e-5);
