@@ -67,7 +67,7 @@ namespace RnnGen.Generator.Emit
             w.Line("},");
             w.Line($"operandStages: new int[] {{ {string.Join(", ", model.Operands.Select(o => o.Stage))} }},");
             w.Line($"stageCount: {model.StageCount},");
-            w.Line($"tapeWidth: {plan.TapeWidth},");
+            w.Line($"tapeWidth: {plan.TapeWidth}, // saved per row and step: {(plan.TapeNames.Count == 0 ? "nothing" : string.Join(", ", plan.TapeNames))}");
             w.Line($"carryWidth: {plan.CarryWidth},");
             w.Line($"elementwiseOps: {plan.ElementwiseOps},");
             w.Line($"hidden: {model.Hidden});");

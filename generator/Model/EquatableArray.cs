@@ -33,8 +33,6 @@ namespace RnnGen.Generator.Model
 
         public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)(_items ?? Array.Empty<T>())).GetEnumerator();
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-
-        public int IndexOf(T item) => Array.IndexOf(_items ?? Array.Empty<T>(), item);
     }
 
     internal static class EquatableArray
