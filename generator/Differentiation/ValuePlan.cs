@@ -113,7 +113,7 @@ namespace RnnGen.Generator.Differentiation
         }
 
         /// <summary>Readable names: the equation's own names, "i_pre" for the argument of i = f(…), "tanh_c_next" for an
-        /// unnamed f(c_next), t{id} otherwise.</summary>
+        /// unnamed f(c_next), "one_minus_z" for short sums and products of named values, t{id} otherwise.</summary>
         private static string[] NameNodes(CellModel model)
         {
             var names = model.Nodes.Select(n => n.Name).ToArray();
@@ -134,6 +134,10 @@ namespace RnnGen.Generator.Differentiation
             foreach (var node in model.Nodes)
                 if (node.Kind == NodeKind.Function && names[node.Id].Length == 0 && names[node.Left].Length > 0)
                     names[node.Id] = Unique(node.Function + "_" + names[node.Left], taken);
+            // Short sums and differences of named values read as what they are: one_minus_z, U_n_h_plus_b_hn.
+            foreach (var node in model.Nodes)
+                if (names[node.Id].Length == 0 && Describe(node, names, model.Nodes) is { Length: <= 24 } description)
+                    names[node.Id] = Unique(description, taken);
             for (var i = 0; i < names.Length; i++)
                 if (names[i].Length == 0) names[i] = Unique("t" + i, taken);
             return names;
@@ -142,7 +146,22 @@ namespace RnnGen.Generator.Differentiation
         /// <summary>Identifiers the emitted element methods declare or use besides the values (CellEmitter, IrRenderer).</summary>
         private static readonly HashSet<string> EmitterNames = new()
         {
-            "H", "V", "zx", "zh", "zs", "tape", "carry", "row", "nint", "CellMath", "ScalarLanes", "VectorLanes",
+            "H", "V", "W", "zx", "zh", "zs", "tape", "carry", "row", "nint", "CellMath", "ScalarLanes", "VectorLanes", "Vector512Lanes",
+        };
+
+        private static string? Describe(CellNode node, string[] names, EquatableArray<CellNode> nodes)
+        {
+            if (node.Kind is not (NodeKind.Add or NodeKind.Subtract or NodeKind.Multiply)) return null;
+            string? Operand(int id) =>
+                names[id].Length > 0 ? names[id] : nodes[id] is { Kind: NodeKind.Constant, Value: 1 } ? "one" : null;
+            return Operand(node.Left) is { } left && Operand(node.Right) is { } right ? $"{left}_{Verb(node.Kind)}_{right}" : null;
+        }
+
+        private static string Verb(NodeKind kind) => kind switch
+        {
+            NodeKind.Add => "plus",
+            NodeKind.Subtract => "minus",
+            _ => "times",
         };
 
         private static string Unique(string name, HashSet<string> taken)
