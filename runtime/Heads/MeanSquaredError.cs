@@ -20,15 +20,8 @@ public static class MeanSquaredError
         ReadOnlySpan<T> mask = default, Reduction reduction = Reduction.Mean)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(features);
-        LossRows.CheckReduction(reduction);
-        LossRows.CheckRows(predictions.Length, features, nameof(predictions), "features");
-        var rows = predictions.Length / features;
-        LossRows.CheckSame(targets.Length, rows, features, nameof(targets), s_shape);
-        LossRows.CheckGradient(gradient.Length, rows, features, s_shape);
-        var unmasked = LossRows.CheckMask(mask, rows);
-
-        var denominator = LossRows.Denominator(reduction, unmasked, features);
+        var rows = LossRows.CheckElementwise(predictions.Length, nameof(predictions), targets.Length, gradient.Length, mask, features,
+            reduction, s_shape, out var denominator);
         var two = T.CreateTruncating(2) * LossRows.Scale<T>(denominator);
         double sum = 0;
         for (var r = 0; r < rows; r++)

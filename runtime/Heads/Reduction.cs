@@ -60,6 +60,23 @@ internal static class LossRows
     }
 
     /// <summary>What the loss sum is divided by: 1 for Sum; the unmasked elements for Mean (0 when all are masked).</summary>
+    /// <summary>
+    /// The checks shared by the elementwise losses (inputs and targets both [N, K]): features, reduction, lengths and
+    /// mask. Returns N and the denominator of the reduction.
+    /// </summary>
+    internal static int CheckElementwise<T>(int inputLength, string inputName, int targetLength, int gradientLength, ReadOnlySpan<T> mask,
+        int features, Reduction reduction, Func<int, int, string> shape, out double denominator) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(features);
+        CheckReduction(reduction);
+        CheckRows(inputLength, features, inputName, "features");
+        var rows = inputLength / features;
+        CheckSame(targetLength, rows, features, "targets", shape);
+        CheckGradient(gradientLength, rows, features, shape);
+        denominator = Denominator(reduction, CheckMask(mask, rows), features);
+        return rows;
+    }
+
     internal static double Denominator(Reduction reduction, int unmaskedRows, int perRow) =>
         reduction == Reduction.Sum ? 1 : (double)unmaskedRows * perRow;
 

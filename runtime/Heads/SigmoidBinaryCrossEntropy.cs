@@ -22,13 +22,8 @@ public static class SigmoidBinaryCrossEntropy
         ReadOnlySpan<T> mask = default, Reduction reduction = Reduction.Mean)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(features);
-        LossRows.CheckReduction(reduction);
-        LossRows.CheckRows(logits.Length, features, nameof(logits), "features");
-        var rows = logits.Length / features;
-        LossRows.CheckSame(targets.Length, rows, features, nameof(targets), s_shape);
-        LossRows.CheckGradient(gradient.Length, rows, features, s_shape);
-        var unmasked = LossRows.CheckMask(mask, rows);
+        var rows = LossRows.CheckElementwise(logits.Length, nameof(logits), targets.Length, gradient.Length, mask, features,
+            reduction, s_shape, out var denominator);
         for (var r = 0; r < rows; r++)
         {
             if (!LossRows.Unmasked(mask, r)) continue;
@@ -39,7 +34,6 @@ public static class SigmoidBinaryCrossEntropy
             }
         }
 
-        var denominator = LossRows.Denominator(reduction, unmasked, features);
         var scale = LossRows.Scale<T>(denominator);
         double sum = 0;
         for (var r = 0; r < rows; r++)
