@@ -60,9 +60,28 @@ public abstract class NaiveCell
         Array.Clear(GradBiasHh);
     }
 
-    /// <summary>Forward keeps a copy of x [B, T, I]: the weight gradient needs it.</summary>
-    protected void SaveInput(ReadOnlySpan<float> x, int batch, int steps) =>
+    /// <summary>The batch and steps of the last Forward.</summary>
+    protected int Batch { get; private set; }
+    protected int Steps { get; private set; }
+
+    /// <summary>Starts a Forward: checks the sizes, remembers them, and keeps a copy of x [B, T, I] (the weight
+    /// gradient needs it).</summary>
+    protected void BeginForward(ReadOnlySpan<float> x, int batch, int steps)
+    {
+        CheckSizes(batch, steps);
+        (Batch, Steps) = (batch, steps);
         x.Slice(0, batch * steps * Input).CopyTo(_savedInput);
+    }
+
+    /// <summary>Storage for one state of every sequence at every step, [B, T+1, H].</summary>
+    protected float[] NewStates() => new float[MaxBatch * (MaxSteps + 1) * Hidden];
+
+    protected Span<float> State(float[] states, int b, int t) => states.AsSpan((b * (MaxSteps + 1) + t) * Hidden, Hidden);
+
+    /// <summary>Storage for <paramref name="width"/> values saved per sequence and step, [B, T, width].</summary>
+    protected float[] NewSaved(int width) => new float[MaxBatch * MaxSteps * width];
+
+    protected Span<float> SavedAt(float[] saved, int width, int b, int t) => saved.AsSpan((b * MaxSteps + t) * width, width);
 
     protected ReadOnlySpan<float> SavedInput(int b, int t, int steps) => _savedInput.AsSpan((b * steps + t) * Input, Input);
 
@@ -121,7 +140,7 @@ public abstract class NaiveCell
 
     protected static float Sigmoid(float v) => 1f / (1f + MathF.Exp(-v));
 
-    protected void CheckSizes(int batch, int steps)
+    private void CheckSizes(int batch, int steps)
     {
         if (batch < 1 || batch > MaxBatch || steps < 1 || steps > MaxSteps)
             throw new ArgumentOutOfRangeException(nameof(batch), $"batch {batch}, steps {steps} outside 1..{MaxBatch}, 1..{MaxSteps}.");

@@ -11,13 +11,12 @@ public sealed class NaiveGru : NaiveCell
     private readonly float[] _saved, _h;
     // Backward scratch: dL/d(input-side and recurrent-side pre-activations) [3H], dL/dh from the next step.
     private readonly float[] _dzIh, _dzHh, _dh;
-    private int _batch, _steps;
 
     public NaiveGru(TorchWeights weights, int maxBatch, int maxSteps) : base(weights, maxBatch, maxSteps)
     {
         var h = Hidden;
-        _saved = new float[maxBatch * maxSteps * 4 * h];
-        _h = new float[maxBatch * (maxSteps + 1) * h];
+        _saved = NewSaved(4 * h);
+        _h = NewStates();
         _dzIh = new float[3 * h];
         _dzHh = new float[3 * h];
         _dh = new float[h];
@@ -25,19 +24,17 @@ public sealed class NaiveGru : NaiveCell
 
     public override void Forward(ReadOnlySpan<float> x, int batch, int steps, Span<float> output)
     {
-        CheckSizes(batch, steps);
-        (_batch, _steps) = (batch, steps);
-        SaveInput(x, batch, steps);
+        BeginForward(x, batch, steps);
         var n = Hidden;
         for (var b = 0; b < batch; b++)
         {
-            State(b, 0).Clear();
+            State(_h, b, 0).Clear();
             for (var t = 0; t < steps; t++)
             {
                 var xt = SavedInput(b, t, steps);
-                var hPrev = State(b, t);
-                var hNext = State(b, t + 1);
-                var saved = SavedAt(b, t);
+                var hPrev = State(_h, b, t);
+                var hNext = State(_h, b, t + 1);
+                var saved = SavedAt(_saved, 4 * Hidden, b, t);
                 for (var j = 0; j < n; j++)
                 {
                     var r = Sigmoid(InputSide(0 * n + j, xt) + RecurrentSide(0 * n + j, hPrev));
@@ -54,14 +51,14 @@ public sealed class NaiveGru : NaiveCell
 
     public override void Backward(ReadOnlySpan<float> dOutput, Span<float> dInput)
     {
-        int n = Hidden, steps = _steps;
-        for (var b = 0; b < _batch; b++)
+        int n = Hidden, steps = Steps;
+        for (var b = 0; b < Batch; b++)
         {
             Array.Clear(_dh);
             for (var t = steps - 1; t >= 0; t--)
             {
-                var hPrev = State(b, t);
-                var saved = SavedAt(b, t);
+                var hPrev = State(_h, b, t);
+                var saved = SavedAt(_saved, 4 * Hidden, b, t);
                 for (var j = 0; j < n; j++)
                 {
                     float r = saved[j], z = saved[n + j], nj = saved[2 * n + j], hn = saved[3 * n + j];
@@ -81,8 +78,4 @@ public sealed class NaiveGru : NaiveCell
     private float InputSide(int row, ReadOnlySpan<float> x) => Dot(WeightIh, row, Input, x) + BiasIh[row];
 
     private float RecurrentSide(int row, ReadOnlySpan<float> h) => Dot(WeightHh, row, Hidden, h) + BiasHh[row];
-
-    private Span<float> State(int b, int t) => _h.AsSpan((b * (MaxSteps + 1) + t) * Hidden, Hidden);
-
-    private Span<float> SavedAt(int b, int t) => _saved.AsSpan((b * MaxSteps + t) * 4 * Hidden, 4 * Hidden);
 }

@@ -11,14 +11,13 @@ public sealed class NaiveLstm : NaiveCell
     private readonly float[] _gates, _c, _h;
     // Backward scratch: dL/d(pre-activations) [4H], and dL/dh, dL/dc flowing back from the next step.
     private readonly float[] _dz, _dh, _dc;
-    private int _batch, _steps;
 
     public NaiveLstm(TorchWeights weights, int maxBatch, int maxSteps) : base(weights, maxBatch, maxSteps)
     {
         var h = Hidden;
-        _gates = new float[maxBatch * maxSteps * 4 * h];
-        _c = new float[maxBatch * (maxSteps + 1) * h];
-        _h = new float[maxBatch * (maxSteps + 1) * h];
+        _gates = NewSaved(4 * h);
+        _c = NewStates();
+        _h = NewStates();
         _dz = new float[4 * h];
         _dh = new float[h];
         _dc = new float[h];
@@ -26,9 +25,7 @@ public sealed class NaiveLstm : NaiveCell
 
     public override void Forward(ReadOnlySpan<float> x, int batch, int steps, Span<float> output)
     {
-        CheckSizes(batch, steps);
-        (_batch, _steps) = (batch, steps);
-        SaveInput(x, batch, steps);
+        BeginForward(x, batch, steps);
         var n = Hidden;
         for (var b = 0; b < batch; b++)
         {
@@ -41,7 +38,7 @@ public sealed class NaiveLstm : NaiveCell
                 var cPrev = State(_c, b, t);
                 var hNext = State(_h, b, t + 1);
                 var cNext = State(_c, b, t + 1);
-                var gates = GatesAt(b, t);
+                var gates = SavedAt(_gates, 4 * Hidden, b, t);
                 for (var j = 0; j < n; j++)
                 {
                     var i = Sigmoid(Preactivation(0 * n + j, xt, hPrev));
@@ -59,8 +56,8 @@ public sealed class NaiveLstm : NaiveCell
 
     public override void Backward(ReadOnlySpan<float> dOutput, Span<float> dInput)
     {
-        int n = Hidden, steps = _steps;
-        for (var b = 0; b < _batch; b++)
+        int n = Hidden, steps = Steps;
+        for (var b = 0; b < Batch; b++)
         {
             Array.Clear(_dh);
             Array.Clear(_dc);
@@ -68,7 +65,7 @@ public sealed class NaiveLstm : NaiveCell
             {
                 var cPrev = State(_c, b, t);
                 var cNext = State(_c, b, t + 1);
-                var gates = GatesAt(b, t);
+                var gates = SavedAt(_gates, 4 * Hidden, b, t);
                 for (var j = 0; j < n; j++)
                 {
                     float i = gates[j], f = gates[n + j], g = gates[2 * n + j], o = gates[3 * n + j];
@@ -89,8 +86,4 @@ public sealed class NaiveLstm : NaiveCell
 
     private float Preactivation(int row, ReadOnlySpan<float> x, ReadOnlySpan<float> h) =>
         Dot(WeightIh, row, Input, x) + BiasIh[row] + Dot(WeightHh, row, Hidden, h) + BiasHh[row];
-
-    private Span<float> State(float[] states, int b, int t) => states.AsSpan((b * (MaxSteps + 1) + t) * Hidden, Hidden);
-
-    private Span<float> GatesAt(int b, int t) => _gates.AsSpan((b * MaxSteps + t) * 4 * Hidden, 4 * Hidden);
 }
