@@ -38,6 +38,9 @@ public sealed class CellInfo(
     /// <summary>Compile-time hidden size, or 0 when any size is accepted.</summary>
     public int Hidden { get; } = hidden;
 
+    /// <summary>Whether a vector parameter is a bias by name (b or b_…): layers built with Bias = false hold these at zero.</summary>
+    public static bool IsBias(string vectorName) => vectorName == "b" || vectorName.StartsWith("b_", StringComparison.Ordinal);
+
     public int InputWidth { get; } = Width(groups, OperandKind.Input);
     public int RecurrentWidth { get; } = Width(groups, OperandKind.State);
     public int StageWidth { get; } = Width(groups, OperandKind.Stage);

@@ -105,11 +105,11 @@ public static class PyTorchStateDict
             for (var direction = 0; direction < layer.Directions; direction++)
             {
                 var p = all[layerIndex * layer.Directions + direction];
-                var suffix = $"l{layerIndex}{(direction == 1 ? "_reverse" : "")}";
+                var suffix = RecurrentLayer<TCell, T>.SlotName(layerIndex, direction);
                 if (biases is null)
                 {
                     foreach (var tensor in p.Tensors())
-                        if (layer.Options.Bias || tensor.Rows != 1 || !IsBias(tensor.Name))
+                        if (!layer.IsFrozen(tensor))
                             result.Add(($"{prefix}{suffix}.{tensor.Name}", tensor.Values.ToArray(),
                                 tensor.Rows == 1 ? [tensor.Columns] : [tensor.Rows, tensor.Columns]));
                     continue;
@@ -148,7 +148,7 @@ public static class PyTorchStateDict
                 if (biases is null)
                 {
                     foreach (var tensor in p.Tensors())
-                        if (layer.Options.Bias || tensor.Rows != 1 || !IsBias(tensor.Name))
+                        if (!layer.IsFrozen(tensor))
                             staged[next++].CopyTo(tensor.Values.Span);
                     continue;
                 }
@@ -166,8 +166,6 @@ public static class PyTorchStateDict
                 }
             }
     }
-
-    private static bool IsBias(string name) => name == "b" || name.StartsWith("b_", StringComparison.Ordinal);
 
     private static int Group<T>(CellParameters<T> p, OperandKind kind) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -63,8 +63,7 @@ public sealed class RecurrentLayer<TCell, T>
                 _gradients[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
                 _sequences[k] = new CellSequence<TCell, T>(_parameters[k], maxBatch, maxSteps);
             }
-        _frozenVectors = Options.Bias ? [] : Enumerable.Range(0, TCell.Info.Vectors.Count)
-            .Where(v => TCell.Info.Vectors[v] == "b" || TCell.Info.Vectors[v].StartsWith("b_", StringComparison.Ordinal)).ToArray();
+        _frozenVectors = Options.Bias ? [] : Enumerable.Range(0, TCell.Info.Vectors.Count).Where(v => CellInfo.IsBias(TCell.Info.Vectors[v])).ToArray();
         ZeroFrozen(_parameters);
 
         var rows = maxBatch * maxSteps;
@@ -99,6 +98,12 @@ public sealed class RecurrentLayer<TCell, T>
     public CellParameters<T> Gradients(int layer, int direction = 0) => _gradients[Slot(layer, direction)];
 
     public IReadOnlyList<CellParameters<T>> AllParameters => _parameters;
+
+    /// <summary>The name of one layer and direction in checkpoints and state dicts: l0, l0_reverse, l1, …</summary>
+    public static string SlotName(int layer, int direction) => $"l{layer}{(direction == 1 ? "_reverse" : "")}";
+
+    /// <summary>A tensor this layer holds at zero and never trains (a bias, when built with Bias = false).</summary>
+    public bool IsFrozen(ParameterTensor<T> tensor) => !Options.Bias && tensor.Rows == 1 && CellInfo.IsBias(tensor.Name);
     public IReadOnlyList<CellParameters<T>> AllGradients => _gradients;
 
     /// <summary>The last call's output: [batch, steps, OutputSize] (batch-first) or [steps, batch, OutputSize],

@@ -8,16 +8,18 @@ public readonly record struct TrainableTensor<T>(string Name, Memory<T> Values, 
 /// <summary>Collects the named (values, gradients) pairs of a model's layers, for optimizers and checkpoints.</summary>
 public static class ModelParameters
 {
+    /// <summary>Every trainable tensor of a recurrent layer as "{prefix}l{k}[_reverse].{name}" (frozen biases left out).</summary>
     public static IEnumerable<TrainableTensor<T>> Of<TCell, T>(string prefix, RecurrentLayer<TCell, T> layer)
         where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (var k = 0; k < layer.AllParameters.Count; k++)
         {
-            var direction = k % layer.Directions == 1 ? "_reverse" : "";
+            var slot = RecurrentLayer<TCell, T>.SlotName(k / layer.Directions, k % layer.Directions);
             var values = layer.AllParameters[k].Tensors().ToList();
             var gradients = layer.AllGradients[k].Tensors().ToList();
             for (var i = 0; i < values.Count; i++)
-                yield return new TrainableTensor<T>($"{prefix}l{k / layer.Directions}{direction}.{values[i].Name}", values[i].Values, gradients[i].Values);
+                if (!layer.IsFrozen(values[i]))
+                    yield return new TrainableTensor<T>($"{prefix}{slot}.{values[i].Name}", values[i].Values, gradients[i].Values);
         }
     }
 

@@ -114,7 +114,7 @@ public static class Initializers
         where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(layer);
-        if (!layer.Options.Bias && IsBias(name))
+        if (!layer.Options.Bias && CellInfo.IsBias(name))
             throw new ArgumentException($"The layer was built with Bias = false: its bias '{name}' is held at zero and cannot be set.", nameof(layer));
         foreach (var p in layer.AllParameters) ForgetGateBias(p, value, name);
     }
@@ -124,9 +124,6 @@ public static class Initializers
         ArgumentNullException.ThrowIfNull(parameters);
         Array.Clear(parameters.Vectors);
     }
-
-    /// <summary>RecurrentLayer's rule for the vectors Bias = false freezes at zero.</summary>
-    internal static bool IsBias(string vector) => vector == "b" || vector.StartsWith("b_", StringComparison.Ordinal);
 
     private static IEnumerable<ParameterTensor<T>> Matrices<T>(CellParameters<T> parameters, bool recurrentOnly)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -150,7 +147,7 @@ public static class Initializers
             initialize(p);
             if (layer.Options.Bias) continue;
             for (var v = 0; v < p.Cell.Vectors.Count; v++)
-                if (IsBias(p.Cell.Vectors[v])) Array.Clear(p.Vectors, v * p.Hidden, p.Hidden);
+                if (CellInfo.IsBias(p.Cell.Vectors[v])) Array.Clear(p.Vectors, v * p.Hidden, p.Hidden);
         }
     }
 

@@ -53,36 +53,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     }
 
     /// <summary>Adds every matrix and vector of one cell as "{prefix}{name}" (e.g. "l0.W_i").</summary>
-    public ParameterSet<T> AddCell(string prefix, CellParameters<T> parameters, CellParameters<T> gradients, bool decay = true) =>
-        AddCell(prefix, parameters, gradients, decay, skipBiases: false);
-
-    /// <summary>Adds every tensor of a model (its <c>Parameters()</c>), under the model's names.</summary>
-    public ParameterSet<T> AddAll(IEnumerable<TrainableTensor<T>> tensors, bool decay = true)
-    {
-        ArgumentNullException.ThrowIfNull(tensors);
-        foreach (var tensor in tensors) Add(tensor.Name, tensor.Values, tensor.Gradients, decay);
-        return this;
-    }
-
-    /// <summary>
-    /// Adds every layer and direction of a recurrent layer under the names PyTorchStateDict uses for custom cells:
-    /// "{prefix}l{k}.{name}", "{prefix}l{k}_reverse.{name}". With Bias = false the bias vectors are held at zero by the
-    /// layer and are not trainable, so they are left out.
-    /// </summary>
-    public ParameterSet<T> AddLayer<TCell>(RecurrentLayer<TCell, T> layer, string prefix = "", bool decay = true)
-        where TCell : IRecurrentCell
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        ArgumentNullException.ThrowIfNull(prefix);
-        for (var k = 0; k < layer.AllParameters.Count; k++)
-        {
-            var name = $"{prefix}l{k / layer.Directions}{(k % layer.Directions == 1 ? "_reverse" : "")}.";
-            AddCell(name, layer.AllParameters[k], layer.AllGradients[k], decay, skipBiases: !layer.Options.Bias);
-        }
-        return this;
-    }
-
-    private ParameterSet<T> AddCell(string prefix, CellParameters<T> parameters, CellParameters<T> gradients, bool decay, bool skipBiases)
+    public ParameterSet<T> AddCell(string prefix, CellParameters<T> parameters, CellParameters<T> gradients, bool decay = true)
     {
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -93,11 +64,28 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
         using var values = parameters.Tensors().GetEnumerator();
         using var grads = gradients.Tensors().GetEnumerator();
         while (values.MoveNext() && grads.MoveNext())
-        {
-            if (skipBiases && parameters.Cell.Vectors.Contains(values.Current.Name) && Initializers.IsBias(values.Current.Name)) continue;
             Add(prefix + values.Current.Name, values.Current.Values, grads.Current.Values, decay);
-        }
         return this;
+    }
+
+    /// <summary>Adds every tensor of a model (its <c>Parameters()</c>), under the model's names.</summary>
+    public ParameterSet<T> AddAll(IEnumerable<TrainableTensor<T>> tensors, bool decay = true)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        foreach (var tensor in tensors) Add(tensor.Name, tensor.Values, tensor.Gradients, decay);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds every layer and direction of a recurrent layer as "{prefix}l{k}.{name}", "{prefix}l{k}_reverse.{name}"
+    /// (<see cref="ModelParameters"/>); the biases a layer built with Bias = false holds at zero are left out.
+    /// </summary>
+    public ParameterSet<T> AddLayer<TCell>(RecurrentLayer<TCell, T> layer, string prefix = "", bool decay = true)
+        where TCell : IRecurrentCell
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(prefix);
+        return AddAll(ModelParameters.Of(prefix, layer), decay);
     }
 
     public void SetDecay(string name, bool decay)
