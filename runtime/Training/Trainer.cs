@@ -68,13 +68,17 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// clip, set the scheduled rate, step the optimizer. Returns the loss, or NaN when the batch was skipped.
     /// Allocation-free when the delegate is.
     /// </summary>
-    public double TrainBatch(Func<(double Loss, int Tokens)> step) => TrainBatch(step, out _, out _);
+    public double TrainBatch(Func<(double Loss, int Tokens)> step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        Optimizer.Parameters.ZeroGradients();
+        return Update(step().Loss, out _);
+    }
 
-    private double TrainBatch(Func<(double Loss, int Tokens)> step, out int tokens, out NonFiniteElement? skipped)
+    /// <summary>After a batch's forward and backward: check loss and gradients, clip, schedule, step.</summary>
+    private double Update(double loss, out NonFiniteElement? skipped)
     {
         var parameters = Optimizer.Parameters;
-        parameters.ZeroGradients();
-        (var loss, tokens) = step();
         skipped = null;
         var bad = double.IsFinite(loss) ? parameters.FindNonFinite() : new NonFiniteElement("loss", 0, loss);
         if (bad is { } element)
@@ -119,7 +123,9 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             var counted = 0;
             for (var batch = 0; batch < batchesPerEpoch; batch++)
             {
-                var loss = TrainBatch(() => step(epoch, batch), out var tokens, out var skipped);
+                Optimizer.Parameters.ZeroGradients();
+                var (batchLoss, tokens) = step(epoch, batch);
+                var loss = Update(batchLoss, out var skipped);
                 done++;
                 tokensSeen += tokens;
                 if (skipped is not null) skippedBatches++;
