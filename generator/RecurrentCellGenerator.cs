@@ -2,15 +2,14 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using RnnGen.Generator.Differentiation;
 using RnnGen.Generator.Emit;
-using RnnGen.Generator.Model;
 using RnnGen.Generator.Parsing;
 
 namespace RnnGen.Generator
 {
     /// <summary>
     /// [RecurrentCell("equations")] on a partial type → forward and backward kernels for that cell.
-    /// Pipeline: parse → model (equatable, cached) → differentiate → emit. Diagnostics travel as data and are
-    /// reported in the output step; nothing here throws.
+    /// Pipeline: parse → model (equatable, location-free, cached) → differentiate and emit; the diagnostics travel
+    /// apart as data (see <see cref="GeneratorPipeline"/>). Nothing here throws.
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class RecurrentCellGenerator : IIncrementalGenerator
@@ -21,39 +20,10 @@ namespace RnnGen.Generator
 
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
-            var models = context.SyntaxProvider
-                .ForAttributeWithMetadataName(AttributeName,
-                    static (node, _) => node is TypeDeclarationSyntax,
-                    static (syntax, token) => CellReader.Read(syntax, token))
-                .WithTrackingName(ModelStep);
-
-            var sources = models
-                .Select(static (result, _) => Generate(result))
-                .WithTrackingName(SourceStep);
-
-            context.RegisterSourceOutput(sources, static (output, cell) =>
-            {
-                foreach (var diagnostic in cell.Diagnostics) output.ReportDiagnostic(diagnostic.ToDiagnostic());
-                if (cell.Source is not null) output.AddSource(cell.HintName, cell.Source);
-            });
+            var reads = context.SyntaxProvider.ForAttributeWithMetadataName(AttributeName,
+                static (node, _) => node is TypeDeclarationSyntax,
+                static (syntax, token) => CellReader.Read(syntax, token));
+            GeneratorPipeline.Register(context, reads, static model => CellEmitter.Emit(model, Differentiator.Plan(model)), ModelStep, SourceStep);
         }
-
-        private static GeneratedCell Generate(CellResult result)
-        {
-            if (result.Model is null) return new GeneratedCell(result.HintName, null, result.Diagnostics);
-            try
-            {
-                var plan = Differentiator.Plan(result.Model);
-                return new GeneratedCell(result.HintName, CellEmitter.Emit(result.Model, plan), result.Diagnostics);
-            }
-            catch (System.Exception exception) when (exception is not System.OperationCanceledException)
-            {
-                var error = new DiagnosticInfo(DiagnosticDescriptors.InternalError, result.TypeLocation,
-                    new[] { result.Model.TypeName, exception.GetType().Name + ": " + exception.Message }.ToEquatableArray());
-                return new GeneratedCell(result.HintName, null, new[] { error }.ToEquatableArray());
-            }
-        }
-
-        private sealed record GeneratedCell(string HintName, string? Source, EquatableArray<DiagnosticInfo> Diagnostics);
     }
 }

@@ -2,9 +2,9 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using RnnGen.Generator.Model;
+using RnnGen.Generator.Parsing;
 
 namespace RnnGen.Generator.Models
 {
@@ -18,24 +18,23 @@ namespace RnnGen.Generator.Models
             ["RnnGen.Dense`1"] = LayerKind.Dense,
         };
 
-        public static ModelResult Read(GeneratorAttributeSyntaxContext context, CancellationToken token)
+        public static ReadResult<ModelSpec> Read(GeneratorAttributeSyntaxContext context, CancellationToken token)
         {
             var type = (TypeDeclarationSyntax)context.TargetNode;
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
-            var hintName = symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "").Replace('<', '_').Replace('>', '_') + ".Model.g.cs";
+            var site = new TypeSite(TargetType.HintName(symbol, ".Model.g.cs"), symbol.Name, LocationInfo.From(type.Identifier.GetLocation()));
             var diagnostics = new List<DiagnosticInfo>();
-            ModelResult Fail() => new(hintName, null, diagnostics.ToEquatableArray());
+            ReadResult<ModelSpec> Fail() => new(site, null, diagnostics.ToEquatableArray());
             void Report(DiagnosticDescriptor descriptor, Location location, params string[] arguments) =>
                 diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(location), arguments.ToEquatableArray()));
 
             try
             {
-                foreach (var declaration in new[] { type }.Concat(type.Ancestors().OfType<TypeDeclarationSyntax>()))
-                    if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                    {
-                        Report(DiagnosticDescriptors.ModelNotPartial, declaration.Identifier.GetLocation(), declaration.Identifier.Text);
-                        return Fail();
-                    }
+                if (TargetType.NotPartial(type) is { } declaration)
+                {
+                    Report(DiagnosticDescriptors.ModelNotPartial, declaration.Identifier.GetLocation(), declaration.Identifier.Text);
+                    return Fail();
+                }
 
                 var layers = new List<(LayerSpec Spec, ITypeSymbol Element, Location Location)>();
                 var members = symbol.GetMembers()
@@ -72,13 +71,10 @@ namespace RnnGen.Generator.Models
                 }
                 if (diagnostics.Count > 0) return Fail();
 
-                var spec = new ModelSpec(
-                    symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(),
-                    type.Ancestors().OfType<TypeDeclarationSyntax>().Reverse().Select(t => new ContainingType(t is StructDeclarationSyntax ? "struct" : "class", t.Identifier.Text)).ToEquatableArray(),
-                    type.Identifier.Text, type is RecordDeclarationSyntax ? "record" : "class",
+                var spec = new ModelSpec(TargetType.Namespace(symbol), TargetType.Containers(type), type.Identifier.Text, TargetType.Keyword(type),
                     layers[0].Element.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
                     layers.Select(l => l.Spec).ToEquatableArray());
-                return new ModelResult(hintName, spec, diagnostics.ToEquatableArray());
+                return new ReadResult<ModelSpec>(site, spec, diagnostics.ToEquatableArray());
             }
             catch (System.Exception exception) when (exception is not System.OperationCanceledException)
             {

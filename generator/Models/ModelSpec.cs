@@ -10,6 +10,4 @@ namespace RnnGen.Generator.Models
     /// <summary>An annotated model class as plain data: its layers in the order data flows through them.</summary>
     internal sealed record ModelSpec(string? Namespace, EquatableArray<ContainingType> Containers, string TypeName, string TypeKeyword,
         string ElementType, EquatableArray<LayerSpec> Layers);
-
-    internal sealed record ModelResult(string HintName, ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
 }

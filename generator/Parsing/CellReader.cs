@@ -2,99 +2,119 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Parsing
 {
-    /// <summary>The outcome of reading one [RecurrentCell] type: a model, or the diagnostics that prevent one.</summary>
-    internal sealed record CellResult(string HintName, CellModel? Model, EquatableArray<DiagnosticInfo> Diagnostics, LocationInfo TypeLocation);
-
     /// <summary>
     /// Syntax → model: checks the attributed type, reads the equation text and options, parses the equations and
-    /// builds the equation graph. Diagnostics found in the text are mapped to their position in the string literal.
+    /// builds the equation graph. Diagnostics found in the text are mapped to their position in the string literal;
+    /// they are kept apart from the model, which holds no location.
     /// </summary>
-    internal static class CellReader
+    internal sealed class CellReader
     {
-        public static CellResult Read(GeneratorAttributeSyntaxContext context, CancellationToken token)
-        {
-            var type = (TypeDeclarationSyntax)context.TargetNode;
-            var symbol = (INamedTypeSymbol)context.TargetSymbol;
-            var typeLocation = LocationInfo.From(type.Identifier.GetLocation());
-            var hintName = symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "").Replace('<', '_').Replace('>', '_') + ".g.cs";
-            var diagnostics = new List<DiagnosticInfo>();
-            CellResult Fail() => new(hintName, null, diagnostics.ToEquatableArray(), typeLocation);
-            void Report(DiagnosticDescriptor descriptor, LocationInfo location, params string[] arguments) =>
-                diagnostics.Add(new DiagnosticInfo(descriptor, location, arguments.ToEquatableArray()));
+        private readonly GeneratorAttributeSyntaxContext _context;
+        private readonly TypeDeclarationSyntax _type;
+        private readonly INamedTypeSymbol _symbol;
+        private readonly AttributeSyntax? _attribute;
+        private readonly List<DiagnosticInfo> _diagnostics = new();
 
+        private CellReader(GeneratorAttributeSyntaxContext context, CancellationToken token)
+        {
+            _context = context;
+            _type = (TypeDeclarationSyntax)context.TargetNode;
+            _symbol = (INamedTypeSymbol)context.TargetSymbol;
+            _attribute = (AttributeSyntax?)context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(token);
+        }
+
+        public static ReadResult<CellModel> Read(GeneratorAttributeSyntaxContext context, CancellationToken token)
+        {
+            var reader = new CellReader(context, token);
+            var site = new TypeSite(TargetType.HintName(reader._symbol, ".g.cs"), reader._symbol.Name, LocationInfo.From(reader._type.Identifier.GetLocation()));
+            CellModel? model = null;
             try
             {
-                var unsupported = UnsupportedReason(type, symbol);
-                if (unsupported is not null)
-                {
-                    Report(DiagnosticDescriptors.UnsupportedType, typeLocation, symbol.Name, unsupported);
-                    return Fail();
-                }
-                foreach (var declaration in new[] { type }.Concat(type.Ancestors().OfType<TypeDeclarationSyntax>()))
-                    if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                    {
-                        Report(DiagnosticDescriptors.NotPartial, LocationInfo.From(declaration.Identifier.GetLocation()), declaration.Identifier.Text);
-                        return Fail();
-                    }
-
-                var attributeSyntax = (AttributeSyntax?)context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(token);
-                var argument = attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals is null);
-                var attributeLocation = LocationInfo.From((argument ?? (SyntaxNode?)attributeSyntax ?? type).GetLocation());
-                // An invalid option is reported on its own named argument (Hidden = …, Output = …) when written.
-                LocationInfo OptionLocation(string name) =>
-                    attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name) is { } option
-                        ? LocationInfo.From(option.GetLocation())
-                        : attributeLocation;
-                var text = argument is null ? null : EquationText.Read(argument.Expression, context.SemanticModel, token);
-                if (text is null)
-                {
-                    Report(DiagnosticDescriptors.NotConstant, attributeLocation);
-                    return Fail();
-                }
-
-                var attribute = context.Attributes[0];
-                var hidden = NamedInt(attribute, "Hidden");
-                var output = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Output").Value.Value as string;
-                if (hidden < 0)
-                {
-                    Report(DiagnosticDescriptors.InvalidOption, OptionLocation("Hidden"), $"Hidden = {hidden} is not a size; use a positive number or leave it out");
-                    return Fail();
-                }
-
-                var cell = new CellDeclaration(
-                    symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(),
-                    type.Ancestors().OfType<TypeDeclarationSyntax>().Reverse().Select(t => new ContainingType(Keyword(t), t.Identifier.Text)).ToEquatableArray(),
-                    type.Identifier.Text, Keyword(type), hidden, output);
-
-                var textDiagnostics = new List<TextDiagnostic>();
-                var syntax = EquationParser.Parse(text.Text, textDiagnostics);
-                var model = textDiagnostics.Count == 0 ? CellModelBuilder.Build(cell, text.Text, syntax, textDiagnostics) : null;
-                var tree = type.SyntaxTree;
-                foreach (var problem in textDiagnostics)
-                {
-                    // Option problems have no place in the text: point at the option (the model only checks Output).
-                    var location = problem.Descriptor == DiagnosticDescriptors.InvalidOption
-                        ? OptionLocation("Output")
-                        : LocationInfo.From(Location.Create(tree, text.Map(problem.Start, problem.End)));
-                    Report(problem.Descriptor, location, problem.Arguments);
-                }
-                return new CellResult(hintName, diagnostics.Count == 0 ? model : null, diagnostics.ToEquatableArray(), typeLocation);
+                model = reader.ReadModel(token);
             }
             catch (System.Exception exception) when (exception is not System.OperationCanceledException)
             {
-                Report(DiagnosticDescriptors.InternalError, typeLocation, symbol.Name, exception.GetType().Name + ": " + exception.Message);
-                return Fail();
+                reader.Report(DiagnosticDescriptors.InternalError, site.Location, site.TypeName, exception.GetType().Name + ": " + exception.Message);
             }
+            return new ReadResult<CellModel>(site, model, reader._diagnostics.ToEquatableArray());
         }
 
-        private static int NamedInt(AttributeData attribute, string name) =>
-            attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value is int value ? value : 0;
+        private void Report(DiagnosticDescriptor descriptor, LocationInfo location, params string[] arguments) =>
+            _diagnostics.Add(new DiagnosticInfo(descriptor, location, arguments.ToEquatableArray()));
+
+        private CellModel? ReadModel(CancellationToken token)
+        {
+            if (!IsSupportedType()) return null;
+            var argument = EquationsArgument;
+            var text = argument is null ? null : EquationText.Read(argument.Expression, _context.SemanticModel, token);
+            if (text is null)
+            {
+                Report(DiagnosticDescriptors.NotConstant, AttributeLocation);
+                return null;
+            }
+            var declaration = ReadDeclaration();
+            return declaration is null ? null : ReadEquations(declaration, text);
+        }
+
+        private bool IsSupportedType()
+        {
+            var unsupported = UnsupportedReason(_type, _symbol);
+            if (unsupported is not null)
+            {
+                Report(DiagnosticDescriptors.UnsupportedType, LocationInfo.From(_type.Identifier.GetLocation()), _symbol.Name, unsupported);
+                return false;
+            }
+            if (TargetType.NotPartial(_type) is { } declaration)
+            {
+                Report(DiagnosticDescriptors.NotPartial, LocationInfo.From(declaration.Identifier.GetLocation()), declaration.Identifier.Text);
+                return false;
+            }
+            return true;
+        }
+
+        private CellDeclaration? ReadDeclaration()
+        {
+            var attribute = _context.Attributes[0];
+            var hidden = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Hidden").Value.Value is int value ? value : 0;
+            if (hidden < 0)
+            {
+                Report(DiagnosticDescriptors.InvalidOption, OptionLocation("Hidden"), $"Hidden = {hidden} is not a size; use a positive number or leave it out");
+                return null;
+            }
+            var output = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Output").Value.Value as string;
+            return new CellDeclaration(TargetType.Namespace(_symbol), TargetType.Containers(_type), _type.Identifier.Text, TargetType.Keyword(_type), hidden, output);
+        }
+
+        private CellModel? ReadEquations(CellDeclaration declaration, EquationText text)
+        {
+            var problems = new List<TextDiagnostic>();
+            var syntax = EquationParser.Parse(text.Text, problems);
+            var model = problems.Count == 0 ? CellModelBuilder.Build(declaration, text.Text, syntax, problems) : null;
+            foreach (var problem in problems)
+            {
+                // Option problems have no place in the text: point at the option (the model only checks Output).
+                var location = problem.Descriptor == DiagnosticDescriptors.InvalidOption
+                    ? OptionLocation("Output")
+                    : LocationInfo.From(Location.Create(_type.SyntaxTree, text.Map(problem.Start, problem.End)));
+                Report(problem.Descriptor, location, problem.Arguments);
+            }
+            return model;
+        }
+
+        private AttributeArgumentSyntax? EquationsArgument => _attribute?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals is null);
+
+        private LocationInfo AttributeLocation => LocationInfo.From((EquationsArgument ?? (SyntaxNode?)_attribute ?? _type).GetLocation());
+
+        /// <summary>An invalid option is reported on its own named argument (Hidden = …, Output = …) when written.</summary>
+        private LocationInfo OptionLocation(string name) =>
+            _attribute?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name) is { } option
+                ? LocationInfo.From(option.GetLocation())
+                : AttributeLocation;
 
         private static string? UnsupportedReason(TypeDeclarationSyntax type, INamedTypeSymbol symbol)
         {
@@ -104,14 +124,5 @@ namespace RnnGen.Generator.Parsing
             if (symbol.IsGenericType || symbol.ContainingType?.IsGenericType == true) return "generic types are not supported; the cell is generic over T through its methods";
             return null;
         }
-
-        private static string Keyword(TypeDeclarationSyntax type) => type switch
-        {
-            StructDeclarationSyntax => "struct",
-            ClassDeclarationSyntax => "class",
-            InterfaceDeclarationSyntax => "interface",
-            RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
-            _ => type.Keyword.Text,
-        };
     }
 }

@@ -29,7 +29,7 @@ internal sealed record GeneratorRun(
 }
 
 /// <summary>
-/// Runs <see cref="RecurrentCellGenerator"/> over C# source text, the way the compiler does, with step tracking on
+/// Runs <see cref="RecurrentCellGenerator"/> (or another generator) over C# source text, the way the compiler does, with step tracking on
 /// so the incremental tests can inspect why each pipeline output was produced.
 /// </summary>
 internal static class GeneratorHarness
@@ -60,9 +60,11 @@ internal static class GeneratorHarness
     public static SyntaxTree Parse(string source, string path) =>
         CSharpSyntaxTree.ParseText(source, ParseOptions, path);
 
-    public static GeneratorDriver CreateDriver() =>
+    public static GeneratorDriver CreateDriver() => CreateDriver(new RecurrentCellGenerator());
+
+    public static GeneratorDriver CreateDriver(IIncrementalGenerator generator) =>
         CSharpGeneratorDriver.Create(
-            new[] { new RecurrentCellGenerator().AsSourceGenerator() },
+            new[] { generator.AsSourceGenerator() },
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 

@@ -42,8 +42,8 @@ public class IncrementalTests
         }
         """;
 
-    /// <summary>Runs the driver over the first compilation, then over the edited one, and returns the second run.</summary>
-    private static GeneratorRun RunTwice(CSharpCompilation first, Func<CSharpCompilation, CSharpCompilation> edit)
+    /// <summary>Runs the driver over the first compilation, then over the edited one, and returns both runs.</summary>
+    private static (GeneratorRun First, GeneratorRun Second) RunBoth(CSharpCompilation first, Func<CSharpCompilation, CSharpCompilation> edit)
     {
         var run1 = GeneratorHarness.Run(GeneratorHarness.CreateDriver(), first);
         run1.AssertGeneratorDidNotThrow();
@@ -51,10 +51,25 @@ public class IncrementalTests
         Assert.Single(run1.GeneratorDiagnostics);
         var run2 = GeneratorHarness.Run(run1.Driver, edit(first));
         run2.AssertGeneratorDidNotThrow();
-        // Cached outputs are replayed: same sources, same diagnostics.
+        // Cached outputs are replayed: same sources.
         Assert.Equal(run1.GeneratedSources.Select(s => s.SourceText.ToString()), run2.GeneratedSources.Select(s => s.SourceText.ToString()));
+        return (run1, run2);
+    }
+
+    /// <summary>As <see cref="RunBoth"/>, for edits that move no diagnostic: they are replayed unchanged.</summary>
+    private static GeneratorRun RunTwice(CSharpCompilation first, Func<CSharpCompilation, CSharpCompilation> edit)
+    {
+        var (run1, run2) = RunBoth(first, edit);
         Assert.Equal(run1.GeneratorDiagnostics.Select(d => d.ToString()), run2.GeneratorDiagnostics.Select(d => d.ToString()));
         return run2;
+    }
+
+    /// <summary>Inserts <paramref name="lines"/> lines at the top of the only tree, above every cell.</summary>
+    private static CSharpCompilation InsertLinesAbove(CSharpCompilation compilation, int lines)
+    {
+        var tree = compilation.SyntaxTrees.Single();
+        var text = string.Concat(Enumerable.Repeat("// a line above the cells\n", lines)) + tree;
+        return compilation.ReplaceSyntaxTree(tree, GeneratorHarness.Parse(text, tree.FilePath));
     }
 
     /// <summary>Every output of the tracked steps, with the reason it was produced.</summary>
@@ -113,6 +128,27 @@ public class IncrementalTests
             return c.ReplaceSyntaxTree(tree, GeneratorHarness.Parse(tree.ToString().Replace("=> 1;", "=> 2;"), tree.FilePath));
         });
         AssertAllCached(run);
+    }
+
+    [Fact]
+    public void EditingAboveTheCellsInTheSameTree_ReEmitsNothing()
+    {
+        // Every cell moves down: the cached models and sources hold no locations, so they compare equal.
+        var (_, run) = RunBoth(GeneratorHarness.CreateCompilation(Cells), c => InsertLinesAbove(c, 3));
+        AssertAllCached(run);
+    }
+
+    [Fact]
+    public void EditingAboveTheCellsInTheSameTree_MovesTheDiagnostics()
+    {
+        var (run1, run2) = RunBoth(GeneratorHarness.CreateCompilation(Cells), c => InsertLinesAbove(c, 3));
+        var before = Assert.Single(run1.GeneratorDiagnostics).Location.GetLineSpan();
+        var after = Assert.Single(run2.GeneratorDiagnostics);
+        Assert.Equal("RNN002", after.Id);
+        Assert.Equal(before.StartLinePosition.Line + 3, after.Location.GetLineSpan().StartLinePosition.Line);
+        Assert.Equal(before.StartLinePosition.Character, after.Location.GetLineSpan().StartLinePosition.Character);
+        var text = run2.Input.SyntaxTrees.Single().ToString();
+        Assert.Equal("sigmod", text.Substring(after.Location.SourceSpan.Start, after.Location.SourceSpan.Length));
     }
 
     [Fact]
