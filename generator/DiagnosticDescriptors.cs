@@ -2,13 +2,14 @@ using Microsoft.CodeAnalysis;
 
 namespace RnnGen.Generator
 {
-    /// <summary>Every diagnostic the cell generator reports. IDs are stable: never renumber.</summary>
+    /// <summary>Every diagnostic the cell and model generators report. IDs are stable: never renumber.</summary>
     internal static class DiagnosticDescriptors
     {
-        private const string Category = "RnnGen.Cell";
+        private const string CellCategory = "RnnGen.Cell";
+        private const string ModelCategory = "RnnGen.Model";
 
-        private static DiagnosticDescriptor Error(string id, string title, string message) =>
-            new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        private static DiagnosticDescriptor Error(string id, string title, string message, string category = CellCategory) =>
+            new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
         public static readonly DiagnosticDescriptor SyntaxError = Error("RNN001",
             "Syntax error in cell equations", "Syntax error in cell equations: {0}");
@@ -65,15 +66,15 @@ namespace RnnGen.Generator
             "Invalid cell option", "{0}");
 
         public static readonly DiagnosticDescriptor ModelNotPartial = Error("RNN019",
-            "Model class is not partial", "Model '{0}' has [RecurrentModel] but is not partial; declare it 'partial' so the generator can add Forward and Backward");
+            "Model class is not partial", "Model '{0}' has [RecurrentModel] but is not partial; declare it 'partial' so the generator can add Forward and Backward", ModelCategory);
 
         public static readonly DiagnosticDescriptor NotALayer = Error("RNN020",
-            "Member is not a layer", "[Layer] member '{0}' has type '{1}'; a layer is an Embedding<T>, a RecurrentLayer<TCell, T> or a Dense<T>");
+            "Member is not a layer", "[Layer] member '{0}' has type '{1}'; a layer is an Embedding<T>, a RecurrentLayer<TCell, T> or a Dense<T>", ModelCategory);
 
         public static readonly DiagnosticDescriptor NoLayers = Error("RNN021",
-            "Model has no layers", "Model '{0}' has no [Layer] members; mark its layers, in the order data flows through them");
+            "Model has no layers", "Model '{0}' has no [Layer] members; mark its layers, in the order data flows through them", ModelCategory);
 
         public static readonly DiagnosticDescriptor LayerOrder = Error("RNN022",
-            "Layers do not connect", "Layer '{0}' cannot follow '{1}': {2}");
+            "Layers do not connect", "Layer '{0}' cannot follow '{1}': {2}", ModelCategory);
     }
 }

@@ -95,6 +95,7 @@ public class AnnotatedModelTests
         var (diagnostics, text) = Generate(source);
         var diagnostic = Assert.Single(diagnostics);
         Assert.Equal(id, diagnostic.Id);
+        Assert.Equal("RnnGen.Model", diagnostic.Descriptor.Category);
         Assert.Equal(text.IndexOf(token, StringComparison.Ordinal), diagnostic.Location.SourceSpan.Start);
         Assert.Equal(token.Length, diagnostic.Location.SourceSpan.Length);
     }
