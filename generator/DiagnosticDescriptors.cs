@@ -76,5 +76,10 @@ namespace RnnGen.Generator
 
         public static readonly DiagnosticDescriptor LayerOrder = Error("RNN022",
             "Layers do not connect", "Layer '{0}' cannot follow '{1}': {2}", ModelCategory);
+
+        public static readonly DiagnosticDescriptor PossibleTypo = new("RNN025",
+            "Possible typo in a parameter name",
+            "'{0}' is written only once, so it becomes a new learnable parameter; did you mean '{1}'? If the name is deliberate, declare it: Parameters = \"{0}\"",
+            CellCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true);
     }
 }

@@ -116,41 +116,14 @@ namespace RnnGen.Generator.Model
                         $"'{target.Name}' is the previous value of state {target.Name}'; give the intermediate another name");
             }
             // States are numbered by first appearance anywhere in the text, so "U h … c" gives (h, c) as PyTorch does.
-            foreach (var name in AllNames(equations).OrderBy(n => n.Start))
+            foreach (var name in EquationNames.All(equations).OrderBy(n => n.Start))
                 if (!_states.Contains(name.Name) && _definitionLine.ContainsKey(name.Name + "'"))
                     _states.Add(name.Name);
         }
 
-        private static IEnumerable<NameExpr> AllNames(IReadOnlyList<Equation> equations)
-        {
-            foreach (var equation in equations)
-            {
-                yield return equation.Target;
-                foreach (var name in NamesIn(equation.Value)) yield return name;
-            }
-        }
-
-        private static IEnumerable<NameExpr> NamesIn(Expr expr)
-        {
-            switch (expr)
-            {
-                case NameExpr name: yield return name; break;
-                case CallExpr call: foreach (var n in NamesIn(call.Argument)) yield return n; break;
-                case ProductExpr product:
-                    yield return product.Matrix;
-                    foreach (var n in NamesIn(product.Operand)) yield return n;
-                    break;
-                case BinaryExpr binary:
-                    foreach (var n in NamesIn(binary.Left)) yield return n;
-                    foreach (var n in NamesIn(binary.Right)) yield return n;
-                    break;
-                case NegateExpr negate: foreach (var n in NamesIn(negate.Operand)) yield return n; break;
-            }
-        }
-
         /// <summary>Names an equation reads that are themselves defined by an equation (intermediates and new states).</summary>
         private IEnumerable<NameExpr> Dependencies(Expr expr) =>
-            NamesIn(expr).Where(n => (n.Primed || !_states.Contains(n.Name)) && _definitionLine.ContainsKey(n.Display));
+            EquationNames.In(expr).Where(n => (n.Primed || !_states.Contains(n.Name)) && _definitionLine.ContainsKey(n.Display));
 
         private bool HasCycle(IReadOnlyList<Equation> equations)
         {

@@ -90,11 +90,19 @@ namespace RnnGen.Generator.Parsing
             return new CellDeclaration(TargetType.Namespace(_symbol), TargetType.Containers(_type), _type.Identifier.Text, TargetType.Keyword(_type), hidden, output);
         }
 
+        /// <summary>The names of the Parameters option ("gaet, k" or "gaet k"): parameters written once on purpose.</summary>
+        private HashSet<string> DeliberateParameters()
+        {
+            var names = _context.Attributes[0].NamedArguments.FirstOrDefault(a => a.Key == "Parameters").Value.Value as string;
+            return new HashSet<string>((names ?? "").Split(new[] { ' ', ',', '\t', '\r', '\n' }, System.StringSplitOptions.RemoveEmptyEntries));
+        }
+
         private CellModel? ReadEquations(CellDeclaration declaration, EquationText text)
         {
             var problems = new List<TextDiagnostic>();
             var syntax = EquationParser.Parse(text.Text, problems);
             var model = problems.Count == 0 ? CellModelBuilder.Build(declaration, text.Text, syntax, problems) : null;
+            if (model is not null) ParameterTypos.Check(model, syntax, DeliberateParameters(), problems);
             foreach (var problem in problems)
             {
                 // Option problems have no place in the text: point at the option (the model only checks Output).

@@ -197,11 +197,12 @@ namespace RnnGen.Generator.Parsing
             _ => token.Text + (token.Primed ? "'" : ""),
         };
 
+        /// <summary>A near function name, else the likely intent: 'U(h)' without a space was meant as a matrix product.</summary>
         private static string Suggest(string name)
         {
             foreach (var function in CellFunctions.All)
                 if (NameDistance.IsClose(name, function.Name)) return $" (did you mean '{function.Name}'?)";
-            return "";
+            return $" (a matrix product is written with a space: '{name} h' or '{name} (h)')";
         }
     }
 }

@@ -21,4 +21,10 @@ public sealed class RecurrentCellAttribute(string equations) : Attribute
 
     /// <summary>The state emitted as the step's output; defaults to <c>h</c>, else the first state.</summary>
     public string? Output { get; set; }
+
+    /// <summary>
+    /// Parameter names written only once on purpose, separated by spaces or commas (<c>Parameters = "gaet"</c>): the
+    /// generator does not warn that they may be typos of a nearby name (RNN025).
+    /// </summary>
+    public string? Parameters { get; set; }
 }

@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
+using RnnGen.Tests.Support;
 
 namespace RnnGen.Tests.Generator;
 
@@ -365,6 +366,88 @@ public class DiagnosticTests
         var diagnostic = ExpectSingle(source, "RNN018", SpanOf(source, "Output = \"q\""));
         Assert.Contains("\"q\"", Message(diagnostic));
         Assert.Contains("h", Message(diagnostic));
+    }
+
+    [Fact]
+    public void CallOfAMatrixWithoutSpace_SaysHowAMatrixProductIsWritten()
+    {
+        var source = Cell("h' = tanh(W x + U(h) + b)");
+        var diagnostic = ExpectSingle(source, "RNN002", new TextSpan(source.IndexOf("U(h)", StringComparison.Ordinal), 1));
+        Assert.StartsWith("Unknown function 'U' (a matrix product is written with a space: 'U h' or 'U (h)'); known functions are: ", Message(diagnostic));
+    }
+
+    // ── RNN025 possible typos: a warning, the cell is still generated ─────────────────────────────────────────
+
+    private const string TypoMessage =
+        "'{0}' is written only once, so it becomes a new learnable parameter; did you mean '{1}'? If the name is deliberate, declare it: Parameters = \"{0}\"";
+
+    [Theory]
+    [InlineData("gaet", "gate", new[] { "gate = sigmoid(W_g x + U_g h + b_g)", "n    = tanh(W_n x + U_n h + b_n)", "h'   = gaet * h + (1 - gate) * n" })]
+    [InlineData("bais", "bias", new[] { "a  = tanh(W_a x + bias)", "z  = sigmoid(W_z x + U_z h + bias)", "h' = z * h + (1 - z) * a + bais" })]
+    [InlineData("cel", "cell", new[] { "cell' = tanh(W x + U h) * cell", "h' = tanh(cel)" })]
+    [InlineData("U_z", "Uz", new[] { "z  = sigmoid(Uz h + U_z x)", "r  = sigmoid(Uz h)", "h' = z * r * h" })]
+    public void ParameterWrittenOnceNearAUsedName_WarnsOnItAndSuggestsTheName(string typo, string intended, string[] equations)
+    {
+        var source = Cell(equations);
+        var run = GeneratorHarness.Run(source);
+        run.AssertGeneratorDidNotThrow();
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RNN025", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Equal(SpanOf(source, typo, after: typo == "cel" ? "tanh(cel" : null), diagnostic.Location.SourceSpan);
+        Assert.Equal(string.Format(TypoMessage, typo, intended), Message(diagnostic));
+        Assert.Single(run.GeneratedSources);
+    }
+
+    /// <summary>Deliberate names that are one edit apart: families (same stem or same part after '_', digits), names each
+    /// written once (W_i, W_f, b_i, …), and one-letter names (every one-letter name is one edit from every other).</summary>
+    [Theory]
+    [InlineData("i  = sigmoid(W_i x + U_i h + p_c * c + b_i)", "f  = sigmoid(W_f x + U_f h + p_c * c + b_f)", "o  = sigmoid(W_o x + p_o * c + b_o)",
+        "c' = f * c + i * tanh(W_c x)", "h' = o * tanh(c')")]
+    [InlineData("gate = sigmoid(W x + U h)", "gate_2 = tanh(V x)", "gate3 = relu(M x)", "h' = gate * h + gate_2 * gate3 + gate_4 + gate5")]
+    [InlineData("a1 = tanh(W x + U h)", "h' = a1 * h + a2")]
+    [InlineData("z  = sigmoid(W_z x)", "r  = sigmoid(W_z x + U_z h)", "h' = z * r * h")]
+    [InlineData("h' = tanh(Wz x + Uz h + bz) + tanh(Wr x + Ur h + br)")]
+    [InlineData("m  = sigmoid(V (h * h) + b)", "h' = tanh(M (m * h) + W x + k)")]
+    public void DeliberateNames_DoNotWarn(params string[] equations)
+    {
+        var run = GeneratorHarness.Run(Cell(equations));
+        run.AssertGeneratorDidNotThrow();
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Single(run.GeneratedSources);
+    }
+
+    [Fact]
+    public void EveryCellOfTheRepository_HasNoDiagnostics()
+    {
+        // The build treats warnings as errors: RNN025 must have no false positive on the cells we ship and test.
+        var folders = new[] { new[] { "runtime" }, new[] { "tests", "Cells" }, new[] { "samples" }, new[] { "bench" } };
+        var files = folders.SelectMany(f => Directory.EnumerateFiles(RepositoryFiles.Folder(f), "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && File.ReadAllText(f).Contains("\n[RecurrentCell(", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(files.Count >= 4, string.Join(", ", files));
+        foreach (var file in files)
+        {
+            var run = GeneratorHarness.Run(File.ReadAllText(file));
+            run.AssertGeneratorDidNotThrow();
+            Assert.True(run.GeneratorDiagnostics.IsEmpty, file + ": " + string.Join("; ", run.GeneratorDiagnostics));
+            Assert.NotEmpty(run.GeneratedSources);
+        }
+    }
+
+    [Theory]
+    [InlineData("gaet")]
+    [InlineData("k, gaet")]
+    [InlineData("gaet n2")]
+    public void ParametersOption_DeclaresADeliberateName(string parameters)
+    {
+        var source = Cell("gate = sigmoid(W_g x + U_g h + b_g)", "n    = tanh(W_n x + U_n h + b_n)", "h'   = gaet * h + (1 - gate) * n")
+            .Replace("\"\"\")]", $"\"\"\", Parameters = \"{parameters}\")]");
+        Assert.Contains("Parameters = ", source);
+        var run = GeneratorHarness.Run(source);
+        run.AssertGeneratorDidNotThrow();
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Single(run.GeneratedSources);
     }
 
     // ── position mapping for every kind of string literal ──────────────────────────────────────────────────
