@@ -79,22 +79,21 @@ namespace RnnGen.Generator.Parsing
 
         private CellDeclaration? ReadDeclaration()
         {
-            var attribute = _context.Attributes[0];
-            var hidden = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Hidden").Value.Value is int value ? value : 0;
+            var hidden = NamedArgument("Hidden") is int value ? value : 0;
             if (hidden < 0)
             {
                 Report(DiagnosticDescriptors.InvalidOption, OptionLocation("Hidden"), $"Hidden = {hidden} is not a size; use a positive number or leave it out");
                 return null;
             }
-            var output = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Output").Value.Value as string;
+            var output = NamedArgument("Output") as string;
             return new CellDeclaration(TargetType.Namespace(_symbol), TargetType.Containers(_type), _type.Identifier.Text, TargetType.Keyword(_type), hidden, output);
         }
 
         /// <summary>The names of the Parameters option ("gaet, k" or "gaet k"): parameters written once on purpose.</summary>
         private HashSet<string> DeliberateParameters()
         {
-            var names = _context.Attributes[0].NamedArguments.FirstOrDefault(a => a.Key == "Parameters").Value.Value as string;
-            return new HashSet<string>((names ?? "").Split(new[] { ' ', ',', '\t', '\r', '\n' }, System.StringSplitOptions.RemoveEmptyEntries));
+            var names = NamedArgument("Parameters") as string ?? "";
+            return new HashSet<string>(names.Split(new[] { ' ', ',', '\t', '\r', '\n' }, System.StringSplitOptions.RemoveEmptyEntries));
         }
 
         private CellModel? ReadEquations(CellDeclaration declaration, EquationText text)
@@ -113,6 +112,8 @@ namespace RnnGen.Generator.Parsing
             }
             return model;
         }
+
+        private object? NamedArgument(string name) => _context.Attributes[0].NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value;
 
         private AttributeArgumentSyntax? EquationsArgument => _attribute?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals is null);
 
