@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install RnnGen as a user would: pack it, create a project outside the solution that references the package from a
+# local folder feed, declare a custom cell in it, build, train, run. Then check that a consumer on a C# version too
+# old for generated cells gets an error that names the cause.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# A version no earlier run used, so NuGet's global cache cannot hand back a stale package.
+version="0.2.0-local.$(date +%s)"
+dotnet pack runtime/RnnGen.csproj -c Release -o "$work/feed" -p:Version="$version" -p:ContinuousIntegrationBuild=true --nologo -v:q
+cp -r tests/Consumer "$work/app"
+cat > "$work/app/nuget.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <add key="rnngen-local" value="$work/feed" />
+  </packageSources>
+</configuration>
+XML
+echo "consumer: building and training against RnnGen $version from $work/feed"
+dotnet run --project "$work/app" -c Release -p:RnnGenVersion="$version"
+
+expect_error() {  # expect_error CODE MSBUILD-ARGS...: the build must fail and say CODE
+    local code=$1; shift
+    local log="$work/expect-$code.log"
+    if dotnet build "$work/app" -c Release -p:RnnGenVersion="$version" "$@" >"$log" 2>&1; then
+        echo "consumer: the build with $* should have failed with $code"; exit 1
+    fi
+    grep -q "$code" "$log" || { cat "$log"; echo "consumer: the build with $* failed without $code"; exit 1; }
+    echo "consumer: $* fails with $code as it should"
+}
+expect_error RNNPKG001 -p:LangVersion=10
+echo "install-like-a-user: OK"
