@@ -1,0 +1,32 @@
+namespace RnnGen;
+
+/// <summary>
+/// Lets Backward run once per Forward: a second pass would add every gradient again. A Backward asked to retain the
+/// graph leaves the gate open (the forward buffers survive a Backward, so running it again is exact).
+/// </summary>
+internal struct BackwardGate
+{
+    private State _state;
+
+    /// <summary>Whether the last Forward completed (its outputs may be read).</summary>
+    public readonly bool Recorded => _state != State.None;
+
+    /// <summary>At the start of a Forward: a Forward that throws leaves nothing to back-propagate.</summary>
+    public void Clear() => _state = State.None;
+
+    /// <summary>At the end of a successful Forward.</summary>
+    public void Record() => _state = State.Open;
+
+    /// <summary>At the start of a Backward, after its arguments are checked.</summary>
+    public void Pass(string owner, bool retainGraph)
+    {
+        if (_state == State.None)
+            throw new InvalidOperationException($"{owner}.Backward needs a successful Forward call first.");
+        if (_state == State.Used)
+            throw new InvalidOperationException($"{owner}.Backward was already called for the last Forward: a second pass would add every gradient again. " +
+                "Call Forward again, or pass retainGraph: true to the earlier Backward to back-propagate the same Forward twice.");
+        _state = retainGraph ? State.Open : State.Used;
+    }
+
+    private enum State : byte { None, Open, Used }
+}

@@ -1,0 +1,44 @@
+namespace RnnGen.Tests.Layers;
+
+/// <summary>One trained layer serves many threads through one inference session per thread, bit for bit.</summary>
+public class ThreadSafetyTests
+{
+    private const int Threads = 8, Calls = 50, Batch = 3, Steps = 6, InputSize = 4, Hidden = 8;
+
+    private static float[] Input(int call)
+    {
+        var random = new Random(call);
+        return Enumerable.Range(0, Batch * Steps * InputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    [Fact]
+    public void SessionsPerThreadMatchSequentialCallsBitForBit()
+    {
+        var layer = new RecurrentLayer<RnnGen.Lstm, float>(InputSize, Hidden, Batch, Steps,
+            new RecurrentOptions { NumLayers = 2, Bidirectional = true, Seed = 5 });
+        var expected = new float[Threads * Calls][];
+        for (var call = 0; call < expected.Length; call++)
+        {
+            layer.Forward(Input(call), Batch, Steps);
+            expected[call] = layer.Output.ToArray().Concat(layer.FinalStates.ToArray()).ToArray();
+        }
+
+        var differing = 0;
+        using var start = new Barrier(Threads);
+        var threads = Enumerable.Range(0, Threads).Select(thread => new Thread(() =>
+        {
+            var session = layer;
+            start.SignalAndWait();
+            for (var i = 0; i < Calls; i++)
+            {
+                var call = thread * Calls + i;
+                session.Forward(Input(call), Batch, Steps);
+                var actual = session.Output.ToArray().Concat(session.FinalStates.ToArray()).ToArray();
+                if (!actual.AsSpan().SequenceEqual(expected[call])) Interlocked.Increment(ref differing);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.Equal(0, differing);
+    }
+}
