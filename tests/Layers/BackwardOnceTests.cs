@@ -61,4 +61,31 @@ public class BackwardOnceTests
         Assert.Throws<InvalidOperationException>(() => model.Loss(tokens));
         model.Loss(tokens, backward: false);
     }
+
+    [Fact]
+    public void RetainGraphBackpropagatesTheSameForwardAgainExactly()
+    {
+        var input = Finite.Random(new Random(2), Batch * Steps * InputSize);
+        var once = Layer();
+        var dOutput = Finite.Random(new Random(3), Batch * Steps * once.OutputSize);
+        var dInputOnce = new double[input.Length];
+        once.Forward(input, Batch, Steps);
+        once.Backward(dOutput, default, dInputOnce, default);
+
+        var twice = Layer();
+        var dInputTwice = new double[input.Length];
+        twice.Forward(input, Batch, Steps);
+        twice.Backward(dOutput, default, dInputTwice, default, retainGraph: true);
+        twice.Backward(dOutput, default, dInputTwice, default);
+        Assert.Throws<InvalidOperationException>(() => twice.Backward(dOutput, default, default, default));
+
+        for (var k = 0; k < once.AllGradients.Count; k++)
+        {
+            var expected = once.AllGradients[k].Groups.Append(once.AllGradients[k].Vectors).SelectMany(a => a).ToArray();
+            var actual = twice.AllGradients[k].Groups.Append(twice.AllGradients[k].Vectors).SelectMany(a => a).ToArray();
+            // 2·g up to the rounding of adding the second pass onto the first.
+            for (var i = 0; i < expected.Length; i++) Assert.Equal(2 * expected[i], actual[i], 1e-13 * Math.Max(1, Math.Abs(expected[i])));
+        }
+        Assert.Equal(dInputOnce, dInputTwice);   // overwritten, not accumulated: the same input gradient
+    }
 }

@@ -27,7 +27,7 @@ public class ThreadSafetyTests
         using var start = new Barrier(Threads);
         var threads = Enumerable.Range(0, Threads).Select(thread => new Thread(() =>
         {
-            var session = layer;
+            var session = layer.CreateInferenceSession();
             start.SignalAndWait();
             for (var i = 0; i < Calls; i++)
             {
@@ -40,5 +40,43 @@ public class ThreadSafetyTests
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
         Assert.Equal(0, differing);
+    }
+
+    [Fact]
+    public void ALayerSharedByThreadsReportsTheMisuse()
+    {
+        var layer = new RecurrentLayer<RnnGen.Lstm, float>(InputSize, 64, Batch, 40);
+        var input = new float[Batch * 40 * InputSize];
+        var refused = 0;
+        using var start = new Barrier(Threads);
+        var threads = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < Calls; i++)
+            {
+                try { layer.Forward(input, Batch, 40); }
+                catch (InvalidOperationException error) when (error.Message.Contains("CreateInferenceSession"))
+                {
+                    Interlocked.Increment(ref refused);
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.True(refused > 0, "overlapping calls on one layer must throw rather than mix their buffers");
+    }
+
+    [Fact]
+    public void AnInferenceSessionReadsTheLayersCurrentWeightsAndCannotTrain()
+    {
+        var layer = new RecurrentLayer<RnnGen.Gru, float>(InputSize, Hidden, Batch, Steps, new RecurrentOptions { Seed = 2 });
+        var session = layer.CreateInferenceSession();
+        layer.Parameters(0).Groups[0][0] += 1;   // a training step on the layer shows in its sessions: no copy
+        layer.Forward(Input(1), Batch, Steps);
+        session.Forward(Input(1), Batch, Steps);
+        Assert.True(layer.Output.SequenceEqual(session.Output));
+        Assert.True(session.IsInferenceSession);
+        Assert.Throws<InvalidOperationException>(() => session.Backward(default, default, default, default));
+        Assert.Throws<InvalidOperationException>(() => session.AllGradients);
     }
 }

@@ -33,4 +33,16 @@ public class WorkspaceLimitTests
             new RecurrentLayer<RnnGen.Lstm, double>(int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue));
         Assert.Contains("bytes", error.Message);
     }
+
+    [Fact]
+    public void TheLayersOwnCeilingOverridesTheProcessDefault()
+    {
+        var options = new RecurrentOptions { MaxWorkspaceBytes = 1 << 20 };
+        var estimate = RecurrentLayer<RnnGen.Gru, float>.WorkspaceBytes(8, 64, 32, 100, options);
+        var error = Assert.Throws<InsufficientMemoryException>(() => new RecurrentLayer<RnnGen.Gru, float>(8, 64, 32, 100, options));
+        Assert.Contains($"{estimate:N0} bytes", error.Message);
+        Assert.Contains($"{1 << 20:N0} bytes", error.Message);
+        Console.WriteLine(error.Message);
+        Assert.Equal(32, new RecurrentLayer<RnnGen.Gru, float>(8, 64, 32, 100, options with { MaxWorkspaceBytes = estimate }).MaxBatch);
+    }
 }
