@@ -48,6 +48,7 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
         Activation = activation;
         HasBias = bias;
         IsInferenceSession = shared is not null;
+        _gate = new BackwardGate(forwardOnly: IsInferenceSession);
         Weight = shared?.Weight ?? Workspace.Allocate<T>((long)outputSize * inputSize);
         Bias = shared?.Bias ?? (bias ? new T[outputSize] : []);
         WeightGradient = shared is null ? new T[Weight.Length] : [];
@@ -98,7 +99,7 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         get
         {
-            RequireForward();
+            _gate.RequireRecorded();
             return _output.AsSpan(0, _rows * OutputSize);
         }
     }
@@ -166,8 +167,7 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Backward(ReadOnlySpan<T> dY, Span<T> dX, bool retainGraph = false)
     {
         using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
-        if (IsInferenceSession) throw new InvalidOperationException("An inference session runs Forward only; train the layer it was created from.");
-        RequireForward();
+        _gate.RequireRecorded();
         int rows = _rows, n = OutputSize, k = InputSize;
         if (dY.Length != rows * n)
             throw new ArgumentException($"dY must hold {rows * n} elements [rows {rows}, out {n}], but holds {dY.Length}.", nameof(dY));
@@ -214,10 +214,5 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         yield return new ParameterTensor<T>("weight", weight, OutputSize, InputSize);
         if (HasBias) yield return new ParameterTensor<T>("bias", bias, 1, OutputSize);
-    }
-
-    private void RequireForward()
-    {
-        if (!_gate.Recorded) throw new InvalidOperationException("Call Forward first.");
     }
 }

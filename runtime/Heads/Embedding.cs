@@ -44,6 +44,7 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
         MaxRows = maxRows;
         PaddingIndex = paddingIndex is { } index && index < 0 ? index + vocabularySize : paddingIndex;
         IsInferenceSession = shared is not null;
+        _gate = new BackwardGate(forwardOnly: IsInferenceSession);
         Weight = shared?.Weight ?? Workspace.Allocate<T>((long)vocabularySize * dimension);
         WeightGradient = shared is null ? new T[Weight.Length] : [];
         _ids = new int[maxRows];
@@ -84,7 +85,7 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         get
         {
-            RequireForward();
+            _gate.RequireRecorded();
             return _output.AsSpan(0, _rows * Dimension);
         }
     }
@@ -143,8 +144,7 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Backward(ReadOnlySpan<T> dY, bool retainGraph = false)
     {
         using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
-        if (IsInferenceSession) throw new InvalidOperationException("An inference session runs Forward only; train the layer it was created from.");
-        RequireForward();
+        _gate.RequireRecorded();
         var d = Dimension;
         if (dY.Length != _rows * d)
             throw new ArgumentException($"dY must hold {_rows * d} elements [rows {_rows}, dim {d}], but holds {dY.Length}.", nameof(dY));
@@ -157,10 +157,5 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
             var row = WeightGradient.AsSpan(id * d, d);
             TensorPrimitives.Add(row, dY.Slice(r * d, d), row);
         }
-    }
-
-    private void RequireForward()
-    {
-        if (!_gate.Recorded) throw new InvalidOperationException("Call Forward first.");
     }
 }

@@ -32,7 +32,6 @@ public sealed class CellSequence<TCell, T>
     private readonly T[] _stateGradientNorms;
     // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate].
     private readonly PackedMatrix<T>[][] _packs;
-    private readonly bool _backward;
     private bool _packed;
     private SequenceShape _inputShape, _outputShape;
     private bool _reverse, _ragged;
@@ -60,7 +59,7 @@ public sealed class CellSequence<TCell, T>
         _parameters = parameters;
         MaxBatch = maxBatch;
         MaxSteps = maxSteps;
-        _backward = backward;
+        _gate = new BackwardGate(forwardOnly: !backward);
         _hidden = parameters.Hidden;
         _inputSize = parameters.InputSize;
         _stateCount = _cell.States.Count;
@@ -270,8 +269,7 @@ public sealed class CellSequence<TCell, T>
         Span<T> dInput, Span<T> dInitialStates, bool accumulateInput = false, bool retainGraph = false)
     {
         using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
-        if (!_backward) throw new InvalidOperationException("This sequence runs Forward only (an inference session): it has no backward buffers.");
-        if (!_gate.Recorded) throw new InvalidOperationException("Backward needs a successful Forward call first.");
+        _gate.RequireRecorded();
         ArgumentNullException.ThrowIfNull(gradients);
         if (gradients.Cell != _cell || gradients.InputSize != _inputSize || gradients.Hidden != _hidden)
             throw new ArgumentException($"gradients must have the layout of the parameters ({_cell.Name}, input {_inputSize}, hidden {_hidden}).", nameof(gradients));

@@ -55,6 +55,7 @@ public sealed class RecurrentLayer<TCell, T>
         MaxBatch = maxBatch;
         MaxSteps = maxSteps;
         IsInferenceSession = session;
+        _gate = new BackwardGate(forwardOnly: IsInferenceSession);
         _directions = Options.Bidirectional ? 2 : 1;
         _stateCount = TCell.Info.States.Count;
         _random = new Random(Options.Seed);
@@ -200,7 +201,7 @@ public sealed class RecurrentLayer<TCell, T>
     {
         get
         {
-            RequireForward();
+            _gate.RequireRecorded();
             if (!Options.ReturnSequences) return _merged.AsSpan(0, _batch * OutputSize);
             var length = _batch * _steps * OutputSize;
             return Options.Merge == BidirectionalMerge.Concat ? _outputs[^1].AsSpan(0, length) : _merged.AsSpan(0, length);
@@ -213,7 +214,7 @@ public sealed class RecurrentLayer<TCell, T>
     {
         get
         {
-            RequireForward();
+            _gate.RequireRecorded();
             return Options.ReturnState ? _finalStates.AsSpan(0, StatesLength(_batch)) : default;
         }
     }
@@ -289,8 +290,7 @@ public sealed class RecurrentLayer<TCell, T>
     public void Backward(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalStates, Span<T> dInput, Span<T> dInitialStates, bool retainGraph = false)
     {
         using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
-        if (IsInferenceSession) throw new InvalidOperationException("An inference session runs Forward only; train the layer it was created from.");
-        RequireForward();
+        _gate.RequireRecorded();
         int batch = _batch, steps = _steps, h = HiddenSize, concat = _directions * h;
         var outputLength = Options.ReturnSequences ? batch * steps * OutputSize : batch * OutputSize;
         Check(dOutput.Length, outputLength, nameof(dOutput));
@@ -348,11 +348,6 @@ public sealed class RecurrentLayer<TCell, T>
         if (layer < 0 || layer >= Options.NumLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The layer has {Options.NumLayers} layer(s).");
         if (direction < 0 || direction >= _directions) throw new ArgumentOutOfRangeException(nameof(direction), direction, $"The layer has {_directions} direction(s).");
         return layer * _directions + direction;
-    }
-
-    private void RequireForward()
-    {
-        if (!_gate.Recorded) throw new InvalidOperationException("Call Forward first.");
     }
 
     private static void Check(int actual, int expected, string name)

@@ -79,4 +79,32 @@ public class ThreadSafetyTests
         Assert.Throws<InvalidOperationException>(() => session.Backward(default, default, default, default));
         Assert.Throws<InvalidOperationException>(() => session.AllGradients);
     }
+
+    [Fact]
+    public void ModelSessionsPerThreadMatchSequentialCallsBitForBit()
+    {
+        const int vocabulary = 20;
+        var model = new SequenceTagger<RnnGen.Gru, float>(vocabulary, 6, Hidden, vocabulary, Batch, Steps, seed: 4);
+        int[] Tokens(int call) => Enumerable.Range(0, Batch * Steps).Select(i => (call * 7 + i * 3) % vocabulary).ToArray();
+        var expected = Enumerable.Range(0, Threads * Calls).Select(call =>
+        {
+            model.Forward(Tokens(call), Batch, Steps);
+            return model.Logits.ToArray();
+        }).ToArray();
+
+        var differing = 0;
+        var threads = Enumerable.Range(0, Threads).Select(thread => new Thread(() =>
+        {
+            var session = model.CreateInferenceSession();
+            for (var i = 0; i < Calls; i++)
+            {
+                var call = thread * Calls + i;
+                session.Forward(Tokens(call), Batch, Steps);
+                if (!session.Logits.SequenceEqual(expected[call])) Interlocked.Increment(ref differing);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.Equal(0, differing);
+    }
 }
