@@ -28,8 +28,9 @@ internal static class Workspace
         catch (OverflowException) { return long.MaxValue; }
     }
 
+    /// <summary>A buffer of <paramref name="length"/> elements; the shared empty array for buffers a layout does not use.</summary>
     public static T[] Allocate<T>(long length) =>
-        length <= Array.MaxLength ? new T[length] : throw new InsufficientMemoryException($"A workspace buffer would need {length:N0} elements, more than one .NET array holds ({Array.MaxLength:N0}); lower maxBatch or maxSteps.");
+        length == 0 ? [] : length <= Array.MaxLength ? new T[length] : throw new InsufficientMemoryException($"A workspace buffer would need {length:N0} elements, more than one .NET array holds ({Array.MaxLength:N0}); lower maxBatch or maxSteps.");
 
     private static string Format(long bytes) => bytes switch
     {
