@@ -160,6 +160,8 @@ public sealed class RecurrentLayer<TCell, T>
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
         if (options.NumLayers < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.NumLayers, "NumLayers must be at least 1.");
+        if (options.MaxWorkspaceBytes <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxWorkspaceBytes, "MaxWorkspaceBytes must be positive (or null for RnnGenLimits.MaxWorkspaceBytes).");
         if (!(options.Dropout >= 0 && options.Dropout < 1))
             throw new ArgumentOutOfRangeException(nameof(options), options.Dropout, "Dropout must be in [0, 1).");
         if (options.GoBackwards && options.Bidirectional)
