@@ -4,18 +4,21 @@ namespace RnnGen;
 // so the input and recurrent blocks match PyTorch's weight_ih / weight_hh layouts.
 
 /// <summary>Elman RNN (seed 000): s_t = tanh(U x_t + W s_{t-1} + b); PyTorch nn.RNN(nonlinearity='tanh').</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
 [RecurrentCell("""
     h' = tanh(W x + U h + b)
     """)]
 public partial struct SimpleRnnTanh;
 
 /// <summary>Elman RNN with relu; PyTorch nn.RNN(nonlinearity='relu').</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
 [RecurrentCell("""
     h' = relu(W x + U h + b)
     """)]
 public partial struct SimpleRnnRelu;
 
 /// <summary>LSTM with PyTorch's gate order i, f, g, o; states (h, c).</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
 [RecurrentCell("""
     i  = sigmoid(W_i x + U_i h + b_i)
     f  = sigmoid(W_f x + U_f h + b_f)
@@ -27,6 +30,7 @@ public partial struct SimpleRnnRelu;
 public partial struct Lstm;
 
 /// <summary>GRU as in PyTorch and Keras reset_after=True: gates r, z, n; h' = (1 − z) n + z h.</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
 [RecurrentCell("""
     r  = sigmoid(W_r x + U_r h + b_r)
     z  = sigmoid(W_z x + U_z h + b_z)
@@ -37,6 +41,7 @@ public partial struct Gru;
 
 /// <summary>The seed's GRU (seed 001), reset before the product: n = tanh(W x + U (r ⊙ h) + b), h' = (1 − z) h + z n.
 /// U (r ⊙ h) depends on the same step, so this cell runs in two stages.</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
 [RecurrentCell("""
     z  = sigmoid(W_z x + U_z h + b_z)
     r  = sigmoid(W_r x + U_r h + b_r)

@@ -4,6 +4,7 @@ namespace RnnGen;
 /// The buffers of one forward step. Row-major; "block" means H columns. States live at <c>s·StateStride</c>,
 /// each as [Batch, H]; stage operands likewise at <c>o·OperandStride</c>.
 /// </summary>
+/// <remarks>Thread safety: a stack-only view for one kernel call on one thread.</remarks>
 public readonly ref struct CellForwardStep<T>(
     int batch, int hidden,
     ReadOnlySpan<T> zx, ReadOnlySpan<T> zh, ReadOnlySpan<T> zs, ReadOnlySpan<T> vectors,
@@ -48,6 +49,7 @@ public readonly ref struct CellForwardStep<T>(
 /// The buffers of one backward step. Gradient buffers of states and operands are compact: [count, Batch, H]
 /// (stride <see cref="GradientStride"/>). dZ buffers are written, DVectors is accumulated over the batch.
 /// </summary>
+/// <remarks>Thread safety: a stack-only view for one kernel call on one thread.</remarks>
 public readonly ref struct CellBackwardStep<T>(
     int batch, int hidden, ReadOnlySpan<T> vectors,
     ReadOnlySpan<T> prev, ReadOnlySpan<T> next, int stateStride,

@@ -1,6 +1,7 @@
 namespace RnnGen;
 
 /// <summary>What a matrix multiplies: the step input x, a previous state, or a value computed within the step.</summary>
+/// <remarks>Thread safety: a value; safe to share between threads.</remarks>
 public enum OperandKind { Input, State, Stage }
 
 /// <summary>
@@ -12,9 +13,11 @@ public enum OperandKind { Input, State, Stage }
 /// <param name="Stage">For Stage groups, the forward stage that reads the product.</param>
 /// <param name="FusedCount">For State groups: how many leading matrices are accumulated straight into Zx
 /// (their products only appear as W x + U h), at Zx block <paramref name="FusedOffset"/>; the rest go to Zh.</param>
+/// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
 public sealed record MatrixGroupInfo(OperandKind Kind, int Operand, string[] Matrices, int Offset, int Stage, int FusedCount = 0, int FusedOffset = 0);
 
 /// <summary>The metadata the generator derives from a cell's equations.</summary>
+/// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
 public sealed class CellInfo(
     string name, string equations, string[] states, int outputState, string[] vectors, MatrixGroupInfo[] groups,
     int[] operandStages, int stageCount, int tapeWidth, int carryWidth, int elementwiseOps, int hidden)

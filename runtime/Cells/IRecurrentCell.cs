@@ -6,6 +6,7 @@ namespace RnnGen;
 /// A cell whose kernels the generator emitted. Static abstract members let every layer be specialized by the JIT
 /// for its cell: no virtual calls or delegates in the time loop.
 /// </summary>
+/// <remarks>Thread safety: implementations are stateless; the generated kernels may run on any number of threads at once.</remarks>
 public interface IRecurrentCell
 {
     static abstract CellInfo Info { get; }

@@ -11,6 +11,7 @@ namespace RnnGen;
 /// <c>x</c> is the input; a primed name (<c>h'</c>) is a state's new value; other names on the left are intermediates;
 /// undeclared names are parameters: <c>A v</c> makes A a matrix, elementwise use makes a vector.
 /// </summary>
+/// <remarks>Thread safety: immutable metadata; safe everywhere.</remarks>
 [AttributeUsage(AttributeTargets.Struct | AttributeTargets.Class | AttributeTargets.Interface, Inherited = false)]
 public sealed class RecurrentCellAttribute(string equations) : Attribute
 {

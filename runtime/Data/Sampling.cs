@@ -4,9 +4,11 @@ using System.Numerics;
 namespace RnnGen.Data;
 
 /// <summary>The model side of generation: given the previous token id, returns the logits of the next token.</summary>
-/// <remarks>The span only needs to stay valid until the next call, so a model may return its own output buffer.</remarks>
+/// <remarks>The span only needs to stay valid until the next call, so a model may return its own output buffer.
+/// Thread safety: called on the thread that runs the sampling, one call at a time.</remarks>
 public delegate ReadOnlySpan<T> NextTokenLogits<T>(int previousToken);
 
+/// <remarks>Thread safety: a value; safe to share between threads.</remarks>
 public enum SamplingKind
 {
     Greedy,
@@ -15,6 +17,7 @@ public enum SamplingKind
 }
 
 /// <summary>How to pick a token from logits. <c>default</c> is greedy.</summary>
+/// <remarks>Thread safety: a value; safe to share between threads.</remarks>
 public readonly record struct SamplingStrategy
 {
     private SamplingStrategy(SamplingKind kind, double temperature, int k) => (Kind, Temperature, K) = (kind, temperature, k);
@@ -53,6 +56,7 @@ public readonly record struct SamplingStrategy
 /// the maximum logit, and nothing is allocated per token. −∞ logits are allowed (probability 0, e.g. masked tokens);
 /// +∞ logits share all the probability; NaN is an error.
 /// </summary>
+/// <remarks>Thread safety: stateless; the Random passed in must not be shared between threads.</remarks>
 public static class Sampling
 {
     // Top-k keeps its candidates on the stack up to this many; beyond, it rents (and returns) a pooled array.

@@ -3,6 +3,7 @@ using System.Numerics;
 namespace RnnGen.Data;
 
 /// <summary>How a <see cref="SequenceBatcher"/> cuts a dataset into minibatches.</summary>
+/// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
 public sealed class SequenceBatcherOptions
 {
     /// <summary>Sequences per batch; the last batch of an epoch may be smaller unless <see cref="DropLast"/>.</summary>
@@ -39,6 +40,7 @@ public sealed class SequenceBatcherOptions
 /// One minibatch, batch-first. Owned by its <see cref="SequenceBatcher"/> and refilled in place by the next
 /// <see cref="SequenceBatcher.GetBatch"/>: copy anything that must outlive it.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe; refilled in place by the next GetBatch.</remarks>
 public sealed class SequenceBatch
 {
     private readonly int[] _inputs, _targets, _lengths, _indices;
@@ -138,6 +140,7 @@ public sealed class SequenceBatch
 /// training work, and later changes to the caller's arrays do not leak in. Batches reuse one set of buffers:
 /// <see cref="StartEpoch"/> and <see cref="GetBatch"/> allocate nothing.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe; one epoch loop at a time (StartEpoch and GetBatch reuse one batch).</remarks>
 public sealed class SequenceBatcher
 {
     private readonly int[] _tokens, _offsets, _steps;

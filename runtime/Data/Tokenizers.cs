@@ -3,6 +3,7 @@ using System.Globalization;
 namespace RnnGen.Data;
 
 /// <summary>Splits text into tokens for a <see cref="Vocabulary"/>, and joins tokens back into text.</summary>
+/// <remarks>Thread safety: the tokenizers here are stateless; safe from any thread.</remarks>
 public interface ITokenizer
 {
     IReadOnlyList<string> Tokenize(string text);
@@ -11,6 +12,7 @@ public interface ITokenizer
 }
 
 /// <summary>What a <see cref="CharacterTokenizer"/> calls one character.</summary>
+/// <remarks>Thread safety: a value; safe to share between threads.</remarks>
 public enum CharacterUnit
 {
     /// <summary>A user-perceived character (extended grapheme cluster): 👍🏽, 👨‍👩‍👧 or é written as e + U+0301 is one token.</summary>
@@ -24,6 +26,7 @@ public enum CharacterUnit
 /// Character-level tokens. Never splits a surrogate pair, so 中文 and emoji stay whole; whitespace is kept as tokens so
 /// that <see cref="Detokenize"/> gives back the exact text.
 /// </summary>
+/// <remarks>Thread safety: stateless; safe from any thread.</remarks>
 public sealed class CharacterTokenizer(CharacterUnit unit = CharacterUnit.TextElement) : ITokenizer
 {
     public CharacterUnit Unit { get; } = unit is CharacterUnit.TextElement or CharacterUnit.Rune
@@ -58,6 +61,7 @@ public sealed class CharacterTokenizer(CharacterUnit unit = CharacterUnit.TextEl
 /// Word tokens separated by any run of Unicode whitespace (spaces, tabs, newlines, U+3000 ideographic space), for text
 /// already segmented into words, such as the seed's Chinese sentence "我 昨天 上学 迟到 了".
 /// </summary>
+/// <remarks>Thread safety: stateless; safe from any thread.</remarks>
 public sealed class WhitespaceTokenizer : ITokenizer
 {
     public IReadOnlyList<string> Tokenize(string text)

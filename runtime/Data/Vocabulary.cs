@@ -10,6 +10,7 @@ namespace RnnGen.Data;
 /// every word a one-hot vector over it). Ids 0–3 are always &lt;pad&gt;, &lt;unk&gt;, &lt;s&gt;, &lt;/s&gt;, so a
 /// model, a batcher and a saved file agree on them without looking them up. Immutable once built.
 /// </summary>
+/// <remarks>Thread safety: immutable once built; safe to share between threads.</remarks>
 public sealed class Vocabulary
 {
     public const int PadId = 0, UnknownId = 1, StartId = 2, EndId = 3;

@@ -5,41 +5,77 @@ using RnnGen.Kernels;
 namespace RnnGen;
 
 /// <summary>The elementwise function a <see cref="Dense{T}"/> layer applies after its affine map.</summary>
+/// <remarks>Thread safety: a value; safe everywhere.</remarks>
 public enum Activation { None, Tanh, Sigmoid, Relu }
 
 /// <summary>
 /// A fully connected layer over rows: y[N, out] = act(x[N, in]·Wᵀ + b), with W [out, in] row-major and b [out]
 /// (PyTorch nn.Linear: "weight", "bias"). A sequence [batch, steps, F] or [steps, batch, F] is just N = batch·steps
-/// rows. Every buffer is sized for <see cref="MaxRows"/> at construction; Forward and Backward allocate nothing.
+/// rows. Every buffer is sized for <see cref="MaxRows"/> at construction (<see cref="WorkspaceBytes"/>); Forward and
+/// Backward allocate nothing.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe (a second thread inside Forward/Backward throws); for many threads, give each
+/// its own <see cref="CreateInferenceSession"/>, which shares the weights read-only.</remarks>
 public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private const string NotShared = "Dense is not thread-safe and another thread is inside it; use CreateInferenceSession() per thread.";
     private readonly T[] _input, _output, _dPre;
     private int _rows;
-    private bool _forwardDone;
+    private BackwardGate _gate;
+    private int _inUse;
 
+    /// <exception cref="InsufficientMemoryException">The layer (<see cref="WorkspaceBytes"/>) exceeds
+    /// <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before anything is allocated.</exception>
     public Dense(int inputSize, int outputSize, int maxRows, Activation activation = Activation.None, bool bias = true, int seed = 0)
+        : this(inputSize, outputSize, maxRows, activation, bias, shared: null)
+    {
+        InitializeUniform(new Random(seed));
+    }
+
+    /// <param name="shared">The layer this is an inference session of (its weight and bias are read, not copied), or null.</param>
+    private Dense(int inputSize, int outputSize, int maxRows, Activation activation, bool bias, Dense<T>? shared)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
         if (!Enum.IsDefined(activation))
             throw new ArgumentOutOfRangeException(nameof(activation), activation, $"Expected one of: {string.Join(", ", Enum.GetNames<Activation>())}.");
+        Workspace.Check(WorkspaceBytes(inputSize, outputSize, maxRows, activation, bias, inferenceSession: shared is not null),
+            RnnGenLimits.MaxWorkspaceBytes, $"Dense<{typeof(T).Name}>", $"maxRows {maxRows}, input {inputSize}, output {outputSize}");
         InputSize = inputSize;
         OutputSize = outputSize;
         MaxRows = maxRows;
         Activation = activation;
         HasBias = bias;
-        Weight = new T[outputSize * inputSize];
-        Bias = bias ? new T[outputSize] : [];
-        WeightGradient = new T[Weight.Length];
-        BiasGradient = new T[Bias.Length];
-        _input = new T[maxRows * inputSize];
-        _output = new T[maxRows * outputSize];
+        IsInferenceSession = shared is not null;
+        _gate = new BackwardGate(forwardOnly: IsInferenceSession);
+        Weight = shared?.Weight ?? Workspace.Allocate<T>((long)outputSize * inputSize);
+        Bias = shared?.Bias ?? (bias ? new T[outputSize] : []);
+        WeightGradient = shared is null ? new T[Weight.Length] : [];
+        BiasGradient = shared is null ? new T[Bias.Length] : [];
+        _input = Workspace.Allocate<T>((long)maxRows * inputSize);
+        _output = Workspace.Allocate<T>((long)maxRows * outputSize);
         // Without an activation the pre-activation gradient is dY itself: no buffer needed.
-        _dPre = activation == Activation.None ? [] : new T[maxRows * outputSize];
-        InitializeUniform(new Random(seed));
+        _dPre = activation == Activation.None || shared is not null ? [] : Workspace.Allocate<T>((long)maxRows * outputSize);
     }
+
+    /// <summary>
+    /// The bytes a Dense layer built with these arguments allocates, with N = maxRows, I in, O out:
+    /// sizeof(T)·[2·(O·I + O with a bias) (weights and gradients) + N·(I + O) + N·O with an activation].
+    /// An inference session shares the weights and has no gradient buffers: sizeof(T)·N·(I + O).
+    /// Returns long.MaxValue when the sizes overflow.
+    /// </summary>
+    public static long WorkspaceBytes(int inputSize, int outputSize, int maxRows, Activation activation = Activation.None, bool bias = true,
+        bool inferenceSession = false) => Workspace.Saturating(() => checked(
+            Workspace.Bytes<T>((long)maxRows * (inputSize + (long)outputSize) + (inferenceSession ? 0 :
+                2 * ((long)outputSize * inputSize + (bias ? outputSize : 0)) + (activation == Activation.None ? 0 : (long)maxRows * outputSize)))));
+
+    /// <summary>A forward-only copy for one thread: it reads this layer's weight and bias (no copy; they must not change
+    /// while sessions run) and owns its buffers. Backward is not available on a session.</summary>
+    public Dense<T> CreateInferenceSession() => new(InputSize, OutputSize, MaxRows, Activation, HasBias, this);
+
+    /// <summary>Whether this is a forward-only session made by <see cref="CreateInferenceSession"/>.</summary>
+    public bool IsInferenceSession { get; }
 
     public int InputSize { get; }
     public int OutputSize { get; }
@@ -63,7 +99,7 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         get
         {
-            RequireForward();
+            _gate.RequireRecorded();
             return _output.AsSpan(0, _rows * OutputSize);
         }
     }
@@ -93,11 +129,12 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>y = act(x·Wᵀ + b) for <paramref name="rows"/> rows of <paramref name="x"/> ([rows, in]); read it from <see cref="Output"/>.</summary>
     public void Forward(ReadOnlySpan<T> x, int rows)
     {
+        using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
         if (rows < 1 || rows > MaxRows)
             throw new ArgumentOutOfRangeException(nameof(rows), rows, $"The number of rows must be between 1 and {MaxRows}.");
         if (x.Length != rows * InputSize)
             throw new ArgumentException($"x must hold {rows * InputSize} elements [rows {rows}, in {InputSize}], but holds {x.Length}.", nameof(x));
-        _forwardDone = false;
+        _gate.Clear();
         int n = OutputSize, k = InputSize;
         // Backward needs x after the caller's span is gone; multiplying the copy also lets x be this layer's own Output.
         var input = _input.AsSpan(0, rows * k);
@@ -116,21 +153,27 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
             case Activation.Sigmoid: TensorPrimitives.Sigmoid(y, y); break;
             case Activation.Relu: TensorPrimitives.Max(y, T.Zero, y); break;
         }
-        (_rows, _forwardDone) = (rows, true);
+        _rows = rows;
+        _gate.Record();
     }
 
     /// <summary>
     /// Back-propagates the last Forward: <paramref name="dY"/> is [rows, out]. Adds to <see cref="WeightGradient"/>
     /// and <see cref="BiasGradient"/>; overwrites <paramref name="dX"/> ([rows, in]) or skips it when empty.
     /// </summary>
-    public void Backward(ReadOnlySpan<T> dY, Span<T> dX)
+    /// <param name="retainGraph">Allow another Backward of the same Forward (PyTorch's retain_graph).</param>
+    /// <exception cref="InvalidOperationException">No Forward yet, a Backward of this Forward already ran without
+    /// <paramref name="retainGraph"/>, or this is an inference session.</exception>
+    public void Backward(ReadOnlySpan<T> dY, Span<T> dX, bool retainGraph = false)
     {
-        RequireForward();
+        using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
+        _gate.RequireRecorded();
         int rows = _rows, n = OutputSize, k = InputSize;
         if (dY.Length != rows * n)
             throw new ArgumentException($"dY must hold {rows * n} elements [rows {rows}, out {n}], but holds {dY.Length}.", nameof(dY));
         if (!dX.IsEmpty && dX.Length != rows * k)
             throw new ArgumentException($"dX must be empty or hold {rows * k} elements [rows {rows}, in {k}], but holds {dX.Length}.", nameof(dX));
+        _gate.Pass("Dense", retainGraph);
 
         // The activations' derivatives in terms of their output y: tanh' = 1 − y², σ' = y(1 − y), relu' = [y > 0].
         var dPre = dY;
@@ -171,10 +214,5 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         yield return new ParameterTensor<T>("weight", weight, OutputSize, InputSize);
         if (HasBias) yield return new ParameterTensor<T>("bias", bias, 1, OutputSize);
-    }
-
-    private void RequireForward()
-    {
-        if (!_forwardDone) throw new InvalidOperationException("Call Forward first.");
     }
 }

@@ -7,33 +7,65 @@ namespace RnnGen;
 /// A lookup table [vocab, dim] (PyTorch nn.Embedding: "weight"): row i of the output is the table row of token i.
 /// Equivalent to a one-hot row × the table (<see cref="OneHot"/>), without the product. With a padding index
 /// (PyTorch padding_idx) that row starts at zero and never receives gradient. Buffers are sized for
-/// <see cref="MaxRows"/> at construction; Forward and Backward allocate nothing.
+/// <see cref="MaxRows"/> at construction (<see cref="WorkspaceBytes"/>); Forward and Backward allocate nothing.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe (a second thread inside Forward/Backward throws); for many threads, give each
+/// its own <see cref="CreateInferenceSession"/>, which shares the table read-only.</remarks>
 public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private const string NotShared = "Embedding is not thread-safe and another thread is inside it; use CreateInferenceSession() per thread.";
     private readonly int[] _ids;
     private readonly T[] _output;
     private int _rows;
-    private bool _forwardDone;
+    private BackwardGate _gate;
+    private int _inUse;
 
     /// <param name="paddingIndex">A token whose row gets no gradient; negative counts from the end, as in PyTorch.</param>
+    /// <exception cref="InsufficientMemoryException">The layer (<see cref="WorkspaceBytes"/>) exceeds
+    /// <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before anything is allocated.</exception>
     public Embedding(int vocabularySize, int dimension, int maxRows, int? paddingIndex = null, int seed = 0)
+        : this(vocabularySize, dimension, maxRows, paddingIndex, shared: null)
+    {
+        InitializeNormal(new Random(seed));
+    }
+
+    /// <param name="shared">The layer this is an inference session of (its table is read, not copied), or null.</param>
+    private Embedding(int vocabularySize, int dimension, int maxRows, int? paddingIndex, Embedding<T>? shared)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabularySize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
         if (paddingIndex is { } p && (p < -vocabularySize || p >= vocabularySize))
             throw new ArgumentOutOfRangeException(nameof(paddingIndex), p, $"The padding index must be in [{-vocabularySize}, {vocabularySize}) for a vocabulary of {vocabularySize}.");
+        Workspace.Check(WorkspaceBytes(vocabularySize, dimension, maxRows, inferenceSession: shared is not null), RnnGenLimits.MaxWorkspaceBytes,
+            $"Embedding<{typeof(T).Name}>", $"maxRows {maxRows}, vocabulary {vocabularySize}, dimension {dimension}");
         VocabularySize = vocabularySize;
         Dimension = dimension;
         MaxRows = maxRows;
         PaddingIndex = paddingIndex is { } index && index < 0 ? index + vocabularySize : paddingIndex;
-        Weight = new T[vocabularySize * dimension];
-        WeightGradient = new T[Weight.Length];
+        IsInferenceSession = shared is not null;
+        _gate = new BackwardGate(forwardOnly: IsInferenceSession);
+        Weight = shared?.Weight ?? Workspace.Allocate<T>((long)vocabularySize * dimension);
+        WeightGradient = shared is null ? new T[Weight.Length] : [];
         _ids = new int[maxRows];
-        _output = new T[maxRows * dimension];
-        InitializeNormal(new Random(seed));
+        _output = Workspace.Allocate<T>((long)maxRows * dimension);
     }
+
+    /// <summary>
+    /// The bytes an Embedding built with these arguments allocates, with N = maxRows, V vocabulary, D dimension:
+    /// sizeof(T)·[2·V·D (table and gradient) + N·D] + 4·N. An inference session shares the table and has no gradient:
+    /// sizeof(T)·N·D + 4·N. Returns long.MaxValue when the sizes overflow.
+    /// </summary>
+    public static long WorkspaceBytes(int vocabularySize, int dimension, int maxRows, bool inferenceSession = false) =>
+        Workspace.Saturating(() => checked(Workspace.Bytes<T>((long)maxRows * dimension + (inferenceSession ? 0 : 2L * vocabularySize * dimension))
+            + (long)maxRows * sizeof(int)));
+
+    /// <summary>A forward-only copy for one thread: it reads this table (no copy; it must not change while sessions run)
+    /// and owns its buffers. Backward is not available on a session.</summary>
+    public Embedding<T> CreateInferenceSession() => new(VocabularySize, Dimension, MaxRows, PaddingIndex, this);
+
+    /// <summary>Whether this is a forward-only session made by <see cref="CreateInferenceSession"/>.</summary>
+    public bool IsInferenceSession { get; }
 
     public int VocabularySize { get; }
     public int Dimension { get; }
@@ -53,7 +85,7 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         get
         {
-            RequireForward();
+            _gate.RequireRecorded();
             return _output.AsSpan(0, _rows * Dimension);
         }
     }
@@ -89,27 +121,34 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, vocab); nothing is written.</exception>
     public void Forward(ReadOnlySpan<int> ids, int rows)
     {
+        using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
         if (rows < 1 || rows > MaxRows)
             throw new ArgumentOutOfRangeException(nameof(rows), rows, $"The number of rows must be between 1 and {MaxRows}.");
         if (ids.Length != rows)
             throw new ArgumentException($"ids must hold one token id per row ({rows}), but holds {ids.Length}.", nameof(ids));
         OneHot.CheckIds(ids, VocabularySize, nameof(ids));
-        _forwardDone = false;
+        _gate.Clear();
         var d = Dimension;
         for (var r = 0; r < rows; r++)
             Weight.AsSpan(ids[r] * d, d).CopyTo(_output.AsSpan(r * d, d));
         // Backward scatters into the rows these ids named.
         ids.CopyTo(_ids);
-        (_rows, _forwardDone) = (rows, true);
+        _rows = rows;
+        _gate.Record();
     }
 
     /// <summary>Scatter-adds <paramref name="dY"/> ([rows, dim]) into the gradient rows of the last Forward's ids, skipping the padding index.</summary>
-    public void Backward(ReadOnlySpan<T> dY)
+    /// <param name="retainGraph">Allow another Backward of the same Forward (PyTorch's retain_graph).</param>
+    /// <exception cref="InvalidOperationException">No Forward yet, a Backward of this Forward already ran without
+    /// <paramref name="retainGraph"/>, or this is an inference session.</exception>
+    public void Backward(ReadOnlySpan<T> dY, bool retainGraph = false)
     {
-        RequireForward();
+        using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
+        _gate.RequireRecorded();
         var d = Dimension;
         if (dY.Length != _rows * d)
             throw new ArgumentException($"dY must hold {_rows * d} elements [rows {_rows}, dim {d}], but holds {dY.Length}.", nameof(dY));
+        _gate.Pass("Embedding", retainGraph);
         var padding = PaddingIndex ?? -1;
         for (var r = 0; r < _rows; r++)
         {
@@ -118,10 +157,5 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
             var row = WeightGradient.AsSpan(id * d, d);
             TensorPrimitives.Add(row, dY.Slice(r * d, d), row);
         }
-    }
-
-    private void RequireForward()
-    {
-        if (!_forwardDone) throw new InvalidOperationException("Call Forward first.");
     }
 }

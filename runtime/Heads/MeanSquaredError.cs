@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 namespace RnnGen;
 
 /// <summary>Squared error over rows of predictions [N, K] and targets [N, K] (PyTorch nn.MSELoss): ℓ = Σ (p − y)², gradient 2(p − y).</summary>
+/// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
 public static class MeanSquaredError
 {
     // Formatted only when an exception is thrown (a per-call string would allocate).

@@ -3,6 +3,7 @@ using System.Numerics;
 namespace RnnGen;
 
 /// <summary>Words as one-hot vectors (seed 000): row i is all zeros but a one at column ids[i].</summary>
+/// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
 public static class OneHot
 {
     /// <summary>Writes one one-hot row of <paramref name="vocabularySize"/> per id into <paramref name="destination"/> ([ids, vocab]).</summary>

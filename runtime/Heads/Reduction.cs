@@ -7,6 +7,7 @@ namespace RnnGen;
 /// the step losses. Mean: that sum divided by the number of unmasked rows (times the features per row for the
 /// elementwise losses, like PyTorch's mean over elements); masked rows count in neither.
 /// </summary>
+/// <remarks>Thread safety: a value; safe to share between threads.</remarks>
 public enum Reduction { Sum, Mean }
 
 /// <summary>Checks and scaling shared by the losses.</summary>

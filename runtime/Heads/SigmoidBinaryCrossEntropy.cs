@@ -6,6 +6,7 @@ namespace RnnGen;
 /// Sigmoid + binary cross-entropy over rows of logits [N, K] with targets in [0, 1] (PyTorch nn.BCEWithLogitsLoss),
 /// fused and stable: each element's loss is max(z, 0) − z·y + log(1 + e^−|z|), its gradient σ(z) − y.
 /// </summary>
+/// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
 public static class SigmoidBinaryCrossEntropy
 {
     // Formatted only when an exception is thrown (a per-call string would allocate).

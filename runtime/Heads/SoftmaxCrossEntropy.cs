@@ -8,6 +8,7 @@ namespace RnnGen;
 /// one call returns the loss and writes its gradient, softmax − onehot, scaled by the row weight and the reduction.
 /// Stable for any finite logits: each row is shifted by its maximum before exponentiating.
 /// </summary>
+/// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
 public static class SoftmaxCrossEntropy
 {
     // Shapes for error messages, formatted only when one is thrown (a per-call string would allocate).

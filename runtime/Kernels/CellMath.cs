@@ -7,6 +7,7 @@ namespace RnnGen.Kernels;
 /// The elementwise functions of the cell language, each for one value and for a Vector&lt;T&gt;, with derivatives
 /// written in terms of the output y = f(x) (what the forward pass saves).
 /// </summary>
+/// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
 public static partial class CellMath
 {
     // ---- exp (the building block) ----

@@ -14,6 +14,7 @@ namespace RnnGen.Kernels;
 /// A right-hand operand used for many products (a recurrent weight matrix) can be packed once with
 /// <see cref="Pack{T}"/> and multiplied with <see cref="Multiply{T}(bool, int, ReadOnlySpan{T}, int, PackedMatrix{T}, Span{T}, int, bool)"/>.
 /// </summary>
+/// <remarks>Thread safety: safe from any number of threads at once (packing buffers are per thread; a busy worker pool makes a concurrent call run on its own thread).</remarks>
 public static class Gemm
 {
     // Products below this many multiply-adds (m·n·k) are not worth waking a worker thread for.
@@ -319,7 +320,8 @@ public static class Gemm
 /// </summary>
 /// <remarks>Layout (internal, kernel-specific): for each depth block of <c>Kc</c> rows, the ceil(n/NR)
 /// micro-panels (kc × NR, k-major, zero-padded past n) the micro-kernel reads, so a product skips the B
-/// packing step entirely. The buffer is pinned and 64-byte aligned.</remarks>
+/// packing step entirely. The buffer is pinned and 64-byte aligned.
+/// Thread safety: packing writes it; once packed, any number of threads may multiply by it.</remarks>
 public sealed class PackedMatrix<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int Align = 64;

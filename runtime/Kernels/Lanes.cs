@@ -6,6 +6,7 @@ using System.Runtime.Intrinsics;
 namespace RnnGen.Kernels;
 
 /// <summary>Unchecked vector loads and stores for generated kernels; the step's Validate has checked the lengths.</summary>
+/// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
 public static class VectorLanes
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -22,6 +23,7 @@ public static class VectorLanes
 }
 
 /// <summary>The scalar counterpart of <see cref="VectorLanes"/>, for the tail of each row.</summary>
+/// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
 public static class ScalarLanes
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -35,6 +37,7 @@ public static class ScalarLanes
 }
 
 /// <summary>The 512-bit counterpart of <see cref="VectorLanes"/>, used where AVX-512 is accelerated.</summary>
+/// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
 public static class Vector512Lanes
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

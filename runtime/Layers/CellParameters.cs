@@ -3,12 +3,15 @@ using System.Numerics;
 namespace RnnGen;
 
 /// <summary>One named parameter tensor: a matrix [H, operand size] (a row block of its group) or a vector [H].</summary>
+/// <remarks>Thread safety: an immutable view; the values it points to follow the rules of their owner.</remarks>
 public readonly record struct ParameterTensor<T>(string Name, Memory<T> Values, int Rows, int Columns);
 
 /// <summary>
 /// The parameters of a cell (or their gradients, same layout): one stacked block per matrix group,
 /// [matrices·H, operand size] row-major, and the vectors as [vectors, H].
 /// </summary>
+/// <remarks>Thread safety: plain arrays; any number of threads may read them while none writes (an optimizer step or
+/// a load must not run during inference).</remarks>
 public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public CellParameters(CellInfo cell, int inputSize, int hidden)
@@ -34,6 +37,11 @@ public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754
     public int OperandSize(MatrixGroupInfo group) => group.Kind == OperandKind.Input ? InputSize : Hidden;
 
     public int Count => Groups.Sum(g => g.Length) + Vectors.Length;
+
+    /// <summary>The elements of the parameters of <paramref name="cell"/> at these sizes, in checked arithmetic:
+    /// Σ over groups of matrices·H·(I for input groups, else H), plus vectors·H.</summary>
+    internal static long Elements(CellInfo cell, int inputSize, int hidden) => checked(
+        cell.Groups.Sum(g => (long)g.Matrices.Length * hidden * (g.Kind == OperandKind.Input ? inputSize : hidden)) + (long)cell.Vectors.Count * hidden);
 
     /// <summary>Every matrix and vector by its name in the equations.</summary>
     public IEnumerable<ParameterTensor<T>> Tensors()

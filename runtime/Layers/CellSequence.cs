@@ -9,13 +9,16 @@ namespace RnnGen;
 /// all input products in one GEMM, per step a small GEMM per recurrent group and the fused generated passes,
 /// and after the backward loop the weight gradients as large GEMMs over all steps.
 /// Sequences may have their own lengths (steps past a sequence's end leave its state unchanged and output zero)
-/// and may be run in reverse, each from its own last step. The workspace is sized once: after the first call
-/// Forward and Backward allocate nothing.
+/// and may be run in reverse, each from its own last step. The workspace is sized once (<see cref="WorkspaceBytes"/>):
+/// after the first call Forward and Backward allocate nothing.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe (a second thread inside Forward/Backward throws); for many threads, give each
+/// its own CellSequence over the same <see cref="CellParameters{T}"/> — they only read the weights.</remarks>
 public sealed class CellSequence<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private const string NotShared = "CellSequence is not thread-safe and another thread is inside it; give each thread its own CellSequence over the same CellParameters.";
     private readonly CellInfo _cell = TCell.Info;
     private readonly CellParameters<T> _parameters;
     private readonly int _hidden, _inputSize, _stateCount, _operandCount;
@@ -23,7 +26,7 @@ public sealed class CellSequence<TCell, T>
     // Forward: time-major input, input products of every step, every state of every step ([S][T+1][B][H]),
     // stage operands ([O][T][B][H]), the tape of every step, and per-step Zh/Zs.
     private readonly T[] _inputs, _zx, _states, _operands, _tape, _zh, _zs;
-    // Backward: d(products) of every step (for the weight GEMMs), per-step state/operand adjoints.
+    // Backward (empty in a forward-only sequence): d(products) of every step (for the weight GEMMs), per-step state/operand adjoints.
     private readonly T[] _dzx, _dzh, _dzs, _dInputs, _dStatesA, _dStatesB, _dOperands, _carry, _heldGradients;
     private readonly int[] _lengths;
     private readonly T[] _stateGradientNorms;
@@ -31,51 +34,92 @@ public sealed class CellSequence<TCell, T>
     private readonly PackedMatrix<T>[][] _packs;
     private bool _packed;
     private SequenceShape _inputShape, _outputShape;
-    private bool _reverse, _ragged, _forwardDone;
+    private bool _reverse, _ragged;
+    private BackwardGate _gate;
+    private int _inUse;
 
+    /// <exception cref="InsufficientMemoryException">The workspace (<see cref="WorkspaceBytes"/>) exceeds
+    /// <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before anything is allocated.</exception>
     public CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps)
+        : this(parameters, maxBatch, maxSteps, backward: true, RnnGenLimits.MaxWorkspaceBytes)
+    {
+    }
+
+    /// <param name="backward">False for a forward-only sequence (an inference session): no backward buffers.</param>
+    /// <param name="maxWorkspaceBytes">The ceiling; a layer that checked its whole size already passes long.MaxValue.</param>
+    internal CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps, bool backward, long maxWorkspaceBytes)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Cell != _cell)
             throw new ArgumentException($"The parameters belong to cell {parameters.Cell.Name}, not {_cell.Name}.", nameof(parameters));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
+        Workspace.Check(WorkspaceBytes(parameters.InputSize, parameters.Hidden, maxBatch, maxSteps, backward), maxWorkspaceBytes, $"CellSequence<{_cell.Name}, {typeof(T).Name}>",
+            $"maxBatch {maxBatch}, maxSteps {maxSteps}, input {parameters.InputSize}, hidden {parameters.Hidden}");
         _parameters = parameters;
         MaxBatch = maxBatch;
         MaxSteps = maxSteps;
+        _gate = new BackwardGate(forwardOnly: !backward);
         _hidden = parameters.Hidden;
         _inputSize = parameters.InputSize;
         _stateCount = _cell.States.Count;
         _operandCount = _cell.OperandStages.Count;
         (_zxWidth, _zhWidth, _zsWidth) = (_cell.InputWidth * _hidden, _cell.RecurrentWidth * _hidden, _cell.StageWidth * _hidden);
 
-        long rows = (long)maxBatch * maxSteps, stateBlock = (long)maxBatch * _hidden;
-        _inputs = Allocate(rows * _inputSize);
-        _zx = Allocate(rows * _zxWidth);
-        _states = Allocate(_stateCount * (maxSteps + 1) * stateBlock);
-        _operands = Allocate(_operandCount * rows * _hidden);
-        _tape = Allocate(rows * _cell.TapeWidth * _hidden);
-        _zh = Allocate(maxBatch * (long)_zhWidth);
-        _zs = Allocate(maxBatch * (long)_zsWidth);
-        _dzx = Allocate(rows * _zxWidth);
-        _dzh = Allocate(rows * _zhWidth);
-        _dzs = Allocate(rows * _zsWidth);
-        _dInputs = Allocate(rows * _inputSize);
-        _dStatesA = Allocate(_stateCount * stateBlock);
-        _dStatesB = Allocate(_stateCount * stateBlock);
-        _heldGradients = Allocate(_stateCount * stateBlock);
-        _dOperands = Allocate(_operandCount * stateBlock);
-        _carry = Allocate(maxBatch * (long)_cell.CarryWidth * _hidden);
+        var size = new Sizes(_cell, _inputSize, _hidden, maxBatch, maxSteps, backward);
+        (_inputs, _zx, _states, _operands, _tape) = (Workspace.Allocate<T>(size.Inputs), Workspace.Allocate<T>(size.Zx),
+            Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.Operands), Workspace.Allocate<T>(size.Tape));
+        (_zh, _zs, _stateGradientNorms) = (Workspace.Allocate<T>(size.Zh), Workspace.Allocate<T>(size.Zs), Workspace.Allocate<T>(size.Norms));
+        (_dzx, _dzh, _dzs, _dInputs) = (Workspace.Allocate<T>(size.Dzx), Workspace.Allocate<T>(size.Dzh),
+            Workspace.Allocate<T>(size.Dzs), Workspace.Allocate<T>(size.DInputs));
+        (_dStatesA, _dStatesB, _heldGradients) = (Workspace.Allocate<T>(size.DStates), Workspace.Allocate<T>(size.DStates), Workspace.Allocate<T>(size.DStates));
+        (_dOperands, _carry) = (Workspace.Allocate<T>(size.DOperands), Workspace.Allocate<T>(size.Carry));
         _lengths = new int[maxBatch];
-        _stateGradientNorms = new T[maxSteps];
         _packs = _cell.Groups.Select(_ => Enumerable.Range(0, 4).Select(_ => new PackedMatrix<T>()).ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// The bytes a sequence built with these sizes allocates for its workspace (the parameters are the caller's):
+    /// with R = maxBatch·maxSteps rows, B = maxBatch, T = maxSteps, H hidden, I input, S states, O stage operands and the
+    /// cell's widths X (input products), Y (recurrent products), Z (stage products), W (tape), C (carry) in units of H,
+    /// sizeof(T)·[R·(2I + (2X + Y + Z + O + W)·H) + S·(T + 1)·B·H + B·(Y + Z + 3S + O + C)·H + T] + 4·B.
+    /// Not counted: a packed copy of the recurrent weights for forward and one for backward, made on the first call of
+    /// three or more steps (about twice the recurrent weights). Returns long.MaxValue when the sizes overflow.
+    /// </summary>
+    public static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps) =>
+        WorkspaceBytes(inputSize, hidden, maxBatch, maxSteps, backward: true);
+
+    /// <summary>As the public overload; a forward-only sequence has no backward buffers (Y, Z, 3S, O, C and the second
+    /// R·I and R·X·H terms drop out).</summary>
+    internal static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps, bool backward) =>
+        Workspace.Saturating(() => new Sizes(TCell.Info, inputSize, hidden, maxBatch, maxSteps, backward).Bytes);
+
+    /// <summary>Element counts of the workspace buffers: one formula for the allocation and for <see cref="WorkspaceBytes"/>.
+    /// Checked arithmetic: sizes whose products overflow throw OverflowException.</summary>
+    private readonly struct Sizes
+    {
+        public readonly long Inputs, Zx, States, Operands, Tape, Zh, Zs, Norms, Dzx, Dzh, Dzs, DInputs, DStates, DOperands, Carry, Lengths;
+
+        public Sizes(CellInfo cell, int inputSize, int hidden, int maxBatch, int maxSteps, bool backward)
+        {
+            checked
+            {
+                long rows = (long)maxBatch * maxSteps, block = (long)maxBatch * hidden, s = cell.States.Count, o = cell.OperandStages.Count;
+                (Inputs, Zx, Tape) = (rows * inputSize, rows * cell.InputWidth * hidden, rows * cell.TapeWidth * hidden);
+                (States, Operands) = (s * (maxSteps + 1) * block, o * rows * hidden);
+                (Zh, Zs, Norms, Lengths) = (cell.RecurrentWidth * block, cell.StageWidth * block, maxSteps, maxBatch);
+                if (!backward) return;
+                (Dzx, Dzh, Dzs, DInputs) = (Zx, rows * cell.RecurrentWidth * hidden, rows * cell.StageWidth * hidden, Inputs);
+                (DStates, DOperands, Carry) = (s * block, o * block, cell.CarryWidth * block);
+            }
+        }
+
+        public long Bytes => checked(Workspace.Bytes<T>(Inputs + Zx + States + Operands + Tape + Zh + Zs + Norms
+            + Dzx + Dzh + Dzs + DInputs + 3 * DStates + DOperands + Carry) + Lengths * sizeof(int));
     }
 
     /// <summary>Packing a matrix costs about one or two of its products; it pays from a few steps on.</summary>
     private const int PackFromSteps = 3;
-
-    private static T[] Allocate(long length) =>
-        length <= Array.MaxLength ? new T[length] : throw new ArgumentException($"The workspace would need {length} elements, more than one array holds; lower maxBatch or maxSteps.");
 
     public int MaxBatch { get; }
     public int MaxSteps { get; }
@@ -86,7 +130,7 @@ public sealed class CellSequence<TCell, T>
     /// ‖∂L/∂h_t‖₂ over the batch for every processing step t of the last Backward (h = the output state): how much
     /// each step's output still matters to the loss — the vanishing/exploding-gradient picture of the seeds.
     /// </summary>
-    public ReadOnlySpan<T> StateGradientNorms => _stateGradientNorms.AsSpan(0, _forwardDone ? _inputShape.Steps : 0);
+    public ReadOnlySpan<T> StateGradientNorms => _stateGradientNorms.AsSpan(0, _gate.Recorded ? _inputShape.Steps : 0);
 
     /// <summary>
     /// Runs batch-first sequences: <paramref name="input"/> is [batch, steps, input], <paramref name="output"/>
@@ -106,8 +150,9 @@ public sealed class CellSequence<TCell, T>
     public void Forward(ReadOnlySpan<T> input, SequenceShape inputShape, ReadOnlySpan<T> initialStates, Span<T> output,
         SequenceShape outputShape, Span<T> finalStates, ReadOnlySpan<int> lengths = default, bool reverse = false)
     {
+        using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
         int batch = inputShape.Batch, steps = inputShape.Steps;
-        CheckSizes(batch, steps);
+        SequenceChecks.Sizes(batch, steps, MaxBatch, MaxSteps);
         int h = _hidden, rows = batch * steps, stateBlock = batch * h;
         if (inputShape.Features != _inputSize)
             throw new ArgumentException($"The input has {inputShape.Features} features per step but the cell was built for input size {_inputSize}.", nameof(inputShape));
@@ -119,11 +164,10 @@ public sealed class CellSequence<TCell, T>
         CheckStates(finalStates.Length, (long)_stateCount * stateBlock, nameof(finalStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
         SetLengths(lengths, batch, steps);
         (_inputShape, _outputShape, _reverse) = (inputShape, outputShape, reverse);
-        _forwardDone = false;
+        _gate.Clear();
 
         Gather(input, inputShape, _inputs, _inputSize);
         var stateStride = (steps + 1) * stateBlock;
-        var operandStride = rows * h;
         for (var s = 0; s < _stateCount; s++)
         {
             var first = _states.AsSpan(s * stateStride, stateBlock);
@@ -142,50 +186,60 @@ public sealed class CellSequence<TCell, T>
                 Gemm.Multiply<T>(false, true, rows, group.Matrices.Length * h, _inputSize, _inputs, _inputSize,
                     _parameters.Groups[g], _inputSize, _zx.AsSpan(group.Offset * h), _zxWidth, false);
         }
+        for (var t = 0; t < steps; t++) ForwardStep(t, batch, steps);
+        WriteOutputs(output, outputShape, finalStates);
+        _gate.Record();
+    }
 
-        for (var t = 0; t < steps; t++)
+    /// <summary>One step: recurrent products, the fused passes with same-step products between, and the ended sequences held.</summary>
+    private void ForwardStep(int t, int batch, int steps)
+    {
+        int h = _hidden, stateBlock = batch * h, stateStride = (steps + 1) * stateBlock, operandStride = batch * steps * h;
+        // 2. Recurrent products of the previous states (added straight into Zx where the cell allows), then the
+        //    fused passes, with the products of same-step operands in between.
+        var zx = _zx.AsSpan(t * batch * _zxWidth, batch * _zxWidth);
+        for (var g = 0; g < _cell.Groups.Count; g++)
         {
-            // 2. Recurrent products of the previous states (added straight into Zx where the cell allows), then the
-            //    fused passes, with the products of same-step operands in between.
-            var zx = _zx.AsSpan(t * batch * _zxWidth, batch * _zxWidth);
+            var group = _cell.Groups[g];
+            if (group.Kind != OperandKind.State) continue;
+            var state = _states.AsSpan(group.Operand * stateStride + t * stateBlock, stateBlock);
+            var (fused, separate) = Split(group);
+            var weights = _parameters.Groups[g].AsSpan();
+            if (fused > 0)
+                Product(_packs[g][0], batch, fused * h, h, state, true, weights, zx.Slice(group.FusedOffset * h), _zxWidth, true);
+            if (separate > 0)
+                Product(_packs[g][1], batch, separate * h, h, state, true, weights.Slice(fused * h * h), _zh.AsSpan(group.Offset * h), _zhWidth, false);
+        }
+        for (var stage = 0; stage < _cell.StageCount; stage++)
+        {
             for (var g = 0; g < _cell.Groups.Count; g++)
             {
                 var group = _cell.Groups[g];
-                if (group.Kind != OperandKind.State) continue;
-                var state = _states.AsSpan(group.Operand * stateStride + t * stateBlock, stateBlock);
-                var (fused, separate) = Split(group);
-                var weights = _parameters.Groups[g].AsSpan();
-                if (fused > 0)
-                    Product(_packs[g][0], batch, fused * h, h, state, true, weights, zx.Slice(group.FusedOffset * h), _zxWidth, true);
-                if (separate > 0)
-                    Product(_packs[g][1], batch, separate * h, h, state, true, weights.Slice(fused * h * h), _zh.AsSpan(group.Offset * h), _zhWidth, false);
+                if (group.Kind == OperandKind.Stage && group.Stage == stage)
+                    Product(_packs[g][1], batch, group.Matrices.Length * h, h,
+                        _operands.AsSpan(group.Operand * operandStride + t * stateBlock, stateBlock), true,
+                        _parameters.Groups[g], _zs.AsSpan(group.Offset * h), _zsWidth, false);
             }
-            for (var stage = 0; stage < _cell.StageCount; stage++)
-            {
-                for (var g = 0; g < _cell.Groups.Count; g++)
-                {
-                    var group = _cell.Groups[g];
-                    if (group.Kind == OperandKind.Stage && group.Stage == stage)
-                        Product(_packs[g][1], batch, group.Matrices.Length * h, h,
-                            _operands.AsSpan(group.Operand * operandStride + t * stateBlock, stateBlock), true,
-                            _parameters.Groups[g], _zs.AsSpan(group.Offset * h), _zsWidth, false);
-                }
-                TCell.Forward(stage, new CellForwardStep<T>(batch, h, zx, _zh, _zs, _parameters.Vectors,
-                    _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
-                    From(_operands, t * stateBlock), operandStride,
-                    _tape.AsSpan(t * batch * _cell.TapeWidth * h, batch * _cell.TapeWidth * h)));
-            }
-            // 3. Sequences that have ended keep their state.
-            if (_ragged)
-                for (var b = 0; b < batch; b++)
-                    if (t >= _lengths[b])
-                        for (var s = 0; s < _stateCount; s++)
-                        {
-                            var at = s * stateStride + t * stateBlock + b * h;
-                            _states.AsSpan(at, h).CopyTo(_states.AsSpan(at + stateBlock, h));
-                        }
+            TCell.Forward(stage, new CellForwardStep<T>(batch, h, zx, _zh, _zs, _parameters.Vectors,
+                _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
+                From(_operands, t * stateBlock), operandStride,
+                _tape.AsSpan(t * batch * _cell.TapeWidth * h, batch * _cell.TapeWidth * h)));
         }
+        // 3. Sequences that have ended keep their state.
+        if (_ragged)
+            for (var b = 0; b < batch; b++)
+                if (t >= _lengths[b])
+                    for (var s = 0; s < _stateCount; s++)
+                    {
+                        var at = s * stateStride + t * stateBlock + b * h;
+                        _states.AsSpan(at, h).CopyTo(_states.AsSpan(at + stateBlock, h));
+                    }
+    }
 
+    /// <summary>Copies each position's output state (zero past a sequence's end) and the final states to the caller.</summary>
+    private void WriteOutputs(Span<T> output, SequenceShape outputShape, Span<T> finalStates)
+    {
+        int batch = outputShape.Batch, steps = outputShape.Steps, h = _hidden, stateBlock = batch * h, stateStride = (steps + 1) * stateBlock;
         var outputStates = _states.AsSpan(_cell.OutputState * stateStride);
         for (var b = 0; b < batch; b++)
             for (var position = 0; position < steps; position++)
@@ -198,7 +252,6 @@ public sealed class CellSequence<TCell, T>
         if (!finalStates.IsEmpty)
             for (var s = 0; s < _stateCount; s++)
                 _states.AsSpan(s * stateStride + steps * stateBlock, stateBlock).CopyTo(finalStates.Slice(s * stateBlock, stateBlock));
-        _forwardDone = true;
     }
 
     /// <summary>
@@ -208,83 +261,105 @@ public sealed class CellSequence<TCell, T>
     /// <paramref name="dInput"/> (laid out like the input) is overwritten, or added to with
     /// <paramref name="accumulateInput"/>, or skipped when empty; <paramref name="dInitialStates"/> is overwritten or skipped.
     /// </summary>
+    /// <param name="retainGraph">Allow another Backward of the same Forward (PyTorch's retain_graph): the forward buffers
+    /// survive a Backward, so a second pass adds exactly the same gradients again.</param>
+    /// <exception cref="InvalidOperationException">No Forward yet, a Backward of this Forward already ran without
+    /// <paramref name="retainGraph"/>, or this sequence is forward-only.</exception>
     public void Backward(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalStates, CellParameters<T> gradients,
-        Span<T> dInput, Span<T> dInitialStates, bool accumulateInput = false)
+        Span<T> dInput, Span<T> dInitialStates, bool accumulateInput = false, bool retainGraph = false)
     {
-        if (!_forwardDone) throw new InvalidOperationException("Backward needs a successful Forward call first.");
+        using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
+        _gate.RequireRecorded();
         ArgumentNullException.ThrowIfNull(gradients);
         if (gradients.Cell != _cell || gradients.InputSize != _inputSize || gradients.Hidden != _hidden)
             throw new ArgumentException($"gradients must have the layout of the parameters ({_cell.Name}, input {_inputSize}, hidden {_hidden}).", nameof(gradients));
-        int batch = _inputShape.Batch, steps = _inputShape.Steps, h = _hidden, rows = batch * steps, stateBlock = batch * h;
+        int batch = _inputShape.Batch, steps = _inputShape.Steps, h = _hidden, stateBlock = batch * h;
         CheckOptional(dOutput.Length, _outputShape.RequiredLength, nameof(dOutput), _outputShape);
         CheckStates(dFinalStates.Length, (long)_stateCount * stateBlock, nameof(dFinalStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
         CheckOptional(dInput.Length, _inputShape.RequiredLength, nameof(dInput), _inputShape);
         CheckStates(dInitialStates.Length, (long)_stateCount * stateBlock, nameof(dInitialStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
+        _gate.Pass("CellSequence", retainGraph);
 
-        var stateStride = (steps + 1) * stateBlock;
-        var operandStride = rows * h;
-        var tapeBlock = batch * _cell.TapeWidth * h;
         var dNext = _dStatesA.AsSpan(0, _stateCount * stateBlock);
         var dPrev = _dStatesB.AsSpan(0, _stateCount * stateBlock);
-        var held = _heldGradients.AsSpan(0, _stateCount * stateBlock);
         if (dFinalStates.IsEmpty) dNext.Clear();
         else dFinalStates.CopyTo(dNext);
         if (_packed) PackWeights(forward: false);
 
         for (var t = steps - 1; t >= 0; t--)
         {
-            if (!dOutput.IsEmpty)
-            {
-                var dOut = dNext.Slice(_cell.OutputState * stateBlock, stateBlock);
-                for (var b = 0; b < batch; b++)
-                    if (t < _lengths[b])
-                    {
-                        var row = dOut.Slice(b * h, h);
-                        TensorPrimitives.Add(row, dOutput.Slice(_outputShape.Index(b, PositionOf(b, t)), h), row);
-                    }
-            }
-            _stateGradientNorms[t] = TensorPrimitives.Norm<T>(dNext.Slice(_cell.OutputState * stateBlock, stateBlock));
-            // An ended sequence passed its state through this step unchanged: hold its gradient aside.
-            var anyEnded = _ragged && HoldEnded(t, dNext, held, batch);
-            var dzx = _dzx.AsSpan(t * batch * _zxWidth, batch * _zxWidth);
-            var dzh = _dzh.AsSpan(t * batch * _zhWidth, batch * _zhWidth);
-            var dzs = _dzs.AsSpan(t * batch * _zsWidth, batch * _zsWidth);
-            for (var stage = _cell.StageCount - 1; stage >= 0; stage--)
-            {
-                // Adjoints of this stage's operands come back through the matrices that read them in the next stage.
-                for (var g = 0; g < _cell.Groups.Count; g++)
-                {
-                    var group = _cell.Groups[g];
-                    if (group.Kind == OperandKind.Stage && group.Stage == stage + 1)
-                        Product(_packs[g][3], batch, h, group.Matrices.Length * h, dzs.Slice(group.Offset * h), false,
-                            _parameters.Groups[g], _dOperands.AsSpan(group.Operand * stateBlock, stateBlock), h, false, _zsWidth);
-                }
-                TCell.Backward(stage, new CellBackwardStep<T>(batch, h, _parameters.Vectors,
-                    _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
-                    From(_operands, t * stateBlock), operandStride,
-                    _tape.AsSpan(t * tapeBlock, tapeBlock), _carry,
-                    dNext, dPrev, dzx, dzh, dzs, _dOperands.AsSpan(0, _operandCount * stateBlock), gradients.Vectors));
-            }
-            for (var g = 0; g < _cell.Groups.Count; g++)
-            {
-                var group = _cell.Groups[g];
-                if (group.Kind != OperandKind.State) continue;
-                var dState = dPrev.Slice(group.Operand * stateBlock, stateBlock);
-                var (fused, separate) = Split(group);
-                var weights = _parameters.Groups[g].AsSpan();
-                if (fused > 0)
-                    Product(_packs[g][2], batch, h, fused * h, dzx.Slice(group.FusedOffset * h), false, weights, dState, h, true, _zxWidth);
-                if (separate > 0)
-                    Product(_packs[g][3], batch, h, separate * h, dzh.Slice(group.Offset * h), false, weights.Slice(fused * h * h), dState, h, true, _zhWidth);
-            }
-            if (anyEnded) TensorPrimitives.Add(dPrev, held, dPrev);
+            BackwardStep(t, dOutput, dNext, dPrev, gradients);
             var swap = dNext;
             dNext = dPrev;
             dPrev = swap;
         }
         if (!dInitialStates.IsEmpty) dNext.CopyTo(dInitialStates);
+        WeightGradients(gradients, computeInput: !dInput.IsEmpty);
+        if (!dInput.IsEmpty)
+        {
+            if (_cell.InputWidth == 0) _dInputs.AsSpan(0, batch * steps * _inputSize).Clear();
+            Scatter(_dInputs, dInput, _inputShape, _inputSize, accumulateInput);
+        }
+    }
 
-        // 4. Weight gradients and the input gradient as large GEMMs over all steps.
+    /// <summary>One step back in time: the step's output gradient joins dNext, the fused backward passes give d(products),
+    /// and the per-step products give dPrev (the state gradients one step earlier).</summary>
+    private void BackwardStep(int t, ReadOnlySpan<T> dOutput, Span<T> dNext, Span<T> dPrev, CellParameters<T> gradients)
+    {
+        int batch = _inputShape.Batch, steps = _inputShape.Steps, h = _hidden, stateBlock = batch * h;
+        int stateStride = (steps + 1) * stateBlock, operandStride = batch * steps * h, tapeBlock = batch * _cell.TapeWidth * h;
+        if (!dOutput.IsEmpty)
+        {
+            var dOut = dNext.Slice(_cell.OutputState * stateBlock, stateBlock);
+            for (var b = 0; b < batch; b++)
+                if (t < _lengths[b])
+                {
+                    var row = dOut.Slice(b * h, h);
+                    TensorPrimitives.Add(row, dOutput.Slice(_outputShape.Index(b, PositionOf(b, t)), h), row);
+                }
+        }
+        _stateGradientNorms[t] = TensorPrimitives.Norm<T>(dNext.Slice(_cell.OutputState * stateBlock, stateBlock));
+        // An ended sequence passed its state through this step unchanged: hold its gradient aside.
+        var held = _heldGradients.AsSpan(0, _stateCount * stateBlock);
+        var anyEnded = _ragged && HoldEnded(t, dNext, held, batch);
+        var dzx = _dzx.AsSpan(t * batch * _zxWidth, batch * _zxWidth);
+        var dzh = _dzh.AsSpan(t * batch * _zhWidth, batch * _zhWidth);
+        var dzs = _dzs.AsSpan(t * batch * _zsWidth, batch * _zsWidth);
+        for (var stage = _cell.StageCount - 1; stage >= 0; stage--)
+        {
+            // Adjoints of this stage's operands come back through the matrices that read them in the next stage.
+            for (var g = 0; g < _cell.Groups.Count; g++)
+            {
+                var group = _cell.Groups[g];
+                if (group.Kind == OperandKind.Stage && group.Stage == stage + 1)
+                    Product(_packs[g][3], batch, h, group.Matrices.Length * h, dzs.Slice(group.Offset * h), false,
+                        _parameters.Groups[g], _dOperands.AsSpan(group.Operand * stateBlock, stateBlock), h, false, _zsWidth);
+            }
+            TCell.Backward(stage, new CellBackwardStep<T>(batch, h, _parameters.Vectors,
+                _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
+                From(_operands, t * stateBlock), operandStride,
+                _tape.AsSpan(t * tapeBlock, tapeBlock), _carry,
+                dNext, dPrev, dzx, dzh, dzs, _dOperands.AsSpan(0, _operandCount * stateBlock), gradients.Vectors));
+        }
+        for (var g = 0; g < _cell.Groups.Count; g++)
+        {
+            var group = _cell.Groups[g];
+            if (group.Kind != OperandKind.State) continue;
+            var dState = dPrev.Slice(group.Operand * stateBlock, stateBlock);
+            var (fused, separate) = Split(group);
+            var weights = _parameters.Groups[g].AsSpan();
+            if (fused > 0)
+                Product(_packs[g][2], batch, h, fused * h, dzx.Slice(group.FusedOffset * h), false, weights, dState, h, true, _zxWidth);
+            if (separate > 0)
+                Product(_packs[g][3], batch, h, separate * h, dzh.Slice(group.Offset * h), false, weights.Slice(fused * h * h), dState, h, true, _zhWidth);
+        }
+        if (anyEnded) TensorPrimitives.Add(dPrev, held, dPrev);
+    }
+
+    /// <summary>4. Weight gradients (added) and, when asked, the input gradient as large GEMMs over all steps.</summary>
+    private void WeightGradients(CellParameters<T> gradients, bool computeInput)
+    {
+        int h = _hidden, rows = _inputShape.Batch * _inputShape.Steps, stateStride = (_inputShape.Steps + 1) * _inputShape.Batch * h;
         for (var g = 0; g < _cell.Groups.Count; g++)
         {
             var group = _cell.Groups[g];
@@ -294,7 +369,7 @@ public sealed class CellSequence<TCell, T>
                 case OperandKind.Input:
                     Gemm.Multiply<T>(true, false, n, _inputSize, rows, _dzx.AsSpan(group.Offset * h), _zxWidth,
                         _inputs, _inputSize, gradients.Groups[g], _inputSize, true);
-                    if (!dInput.IsEmpty)
+                    if (computeInput)
                         Gemm.Multiply<T>(false, false, rows, _inputSize, n, _dzx.AsSpan(group.Offset * h), _zxWidth,
                             _parameters.Groups[g], _inputSize, _dInputs, _inputSize, false);
                     break;
@@ -310,14 +385,9 @@ public sealed class CellSequence<TCell, T>
                     break;
                 case OperandKind.Stage:
                     Gemm.Multiply<T>(true, false, n, h, rows, _dzs.AsSpan(group.Offset * h), _zsWidth,
-                        _operands.AsSpan(group.Operand * operandStride, rows * h), h, gradients.Groups[g], h, true);
+                        _operands.AsSpan(group.Operand * rows * h, rows * h), h, gradients.Groups[g], h, true);
                     break;
             }
-        }
-        if (!dInput.IsEmpty)
-        {
-            if (_cell.InputWidth == 0) _dInputs.AsSpan(0, rows * _inputSize).Clear();
-            Scatter(_dInputs, dInput, _inputShape, _inputSize, accumulateInput);
         }
     }
 
@@ -380,21 +450,9 @@ public sealed class CellSequence<TCell, T>
 
     private void SetLengths(ReadOnlySpan<int> lengths, int batch, int steps)
     {
-        _ragged = false;
-        if (lengths.IsEmpty)
-        {
-            _lengths.AsSpan(0, batch).Fill(steps);
-            return;
-        }
-        if (lengths.Length != batch)
-            throw new ArgumentException($"lengths must hold one length per sequence ({batch}), but holds {lengths.Length}.", nameof(lengths));
-        for (var b = 0; b < batch; b++)
-        {
-            if (lengths[b] < 1 || lengths[b] > steps)
-                throw new ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"Sequence {b} has length {lengths[b]}; lengths must be between 1 and the number of steps, {steps}.");
-            _ragged |= lengths[b] < steps;
-        }
-        lengths.CopyTo(_lengths);
+        _ragged = SequenceChecks.Lengths(lengths, batch, steps);
+        if (lengths.IsEmpty) _lengths.AsSpan(0, batch).Fill(steps);
+        else lengths.CopyTo(_lengths);
     }
 
     /// <summary>
@@ -437,16 +495,6 @@ public sealed class CellSequence<TCell, T>
 
     /// <summary>The rest of a buffer from an offset; cells without stage operands have an empty operand buffer.</summary>
     private static Span<T> From(T[] buffer, int start) => buffer.Length == 0 ? default : buffer.AsSpan(start);
-
-    private void CheckSizes(int batch, int steps)
-    {
-        if (batch <= 0 || batch > MaxBatch)
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch size must be between 1 and {MaxBatch} (the size this sequence was created for).");
-        if (steps <= 0)
-            throw new ArgumentOutOfRangeException(nameof(steps), steps, "A sequence needs at least one step; zero-length sequences have no output.");
-        if (steps > MaxSteps)
-            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"The sequence has {steps} steps, more than the {MaxSteps} this sequence was created for.");
-    }
 
     /// <summary>A tensor shape for error messages, formatted only when a check fails (so checks allocate nothing).</summary>
     private readonly record struct Shape(string Name1, int Size1, string Name2, int Size2, string Name3, int Size3)

@@ -11,10 +11,14 @@ namespace RnnGen;
 /// through strided views, so a direction writes straight into its half of the concatenated output.
 /// States are laid out as PyTorch's h_n / c_n: [states, layers·directions, batch, hidden].
 /// </summary>
+/// <remarks>Thread safety: not thread-safe — one call at a time, and <see cref="Output"/> belongs to the last call
+/// (a second thread inside Forward/Backward throws). To serve one trained layer from many threads, give each thread its
+/// own <see cref="CreateInferenceSession"/>: sessions share the weights (read-only) and own their buffers.</remarks>
 public sealed class RecurrentLayer<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private const string NotShared = "RecurrentLayer is not thread-safe and another thread is inside it; use CreateInferenceSession() per thread.";
     private readonly CellSequence<TCell, T>[] _sequences;
     private readonly CellParameters<T>[] _parameters, _gradients;
     private readonly T[][] _outputs, _dOutputs, _dropped, _masks;
@@ -24,61 +28,146 @@ public sealed class RecurrentLayer<TCell, T>
     private readonly Random _random;
     private readonly int _stateCount, _directions;
     private int _batch, _steps;
-    private bool _hasLengths, _training, _forwardDone, _carriedValid;
+    private bool _hasLengths, _training, _carriedValid;
+    private BackwardGate _gate;
+    private int _inUse;
 
+    /// <exception cref="InsufficientMemoryException">The layer (<see cref="WorkspaceBytes"/>) exceeds
+    /// <see cref="RecurrentOptions.MaxWorkspaceBytes"/> or <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before
+    /// anything large is allocated.</exception>
     public RecurrentLayer(int inputSize, int hiddenSize, int maxBatch, int maxSteps, RecurrentOptions? options = null)
+        : this(inputSize, hiddenSize, maxBatch, maxSteps, options ?? new RecurrentOptions(), shared: null)
     {
-        Options = options ?? new RecurrentOptions();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hiddenSize);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
-        if (Options.NumLayers < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), Options.NumLayers, "NumLayers must be at least 1.");
-        if (!(Options.Dropout >= 0 && Options.Dropout < 1))
-            throw new ArgumentOutOfRangeException(nameof(options), Options.Dropout, "Dropout must be in [0, 1).");
-        if (Options.GoBackwards && Options.Bidirectional)
-            throw new ArgumentException("GoBackwards applies to one-directional layers; a bidirectional layer already reads both ways.", nameof(options));
-        if (Options.Merge != BidirectionalMerge.Concat && !Options.Bidirectional)
-            throw new ArgumentException($"Merge = {Options.Merge} needs Bidirectional = true: a one-directional layer has nothing to merge.", nameof(options));
+    }
+
+    /// <param name="shared">The parameters of the layer this is an inference session of; null to own (and train) new ones.</param>
+    private RecurrentLayer(int inputSize, int hiddenSize, int maxBatch, int maxSteps, RecurrentOptions options, CellParameters<T>[]? shared)
+    {
+        Options = options;
+        Validate(inputSize, hiddenSize, maxBatch, maxSteps, options);
+        var session = shared is not null;
+        var bytes = WorkspaceBytes(inputSize, hiddenSize, maxBatch, maxSteps, options, session);
+        Workspace.Check(bytes, options.MaxWorkspaceBytes ?? RnnGenLimits.MaxWorkspaceBytes, $"RecurrentLayer<{TCell.Info.Name}, {typeof(T).Name}>",
+            $"maxBatch {maxBatch}, maxSteps {maxSteps}, input {inputSize}, hidden {hiddenSize}, {options.NumLayers} layer(s) × {(options.Bidirectional ? 2 : 1)} direction(s)");
 
         InputSize = inputSize;
         HiddenSize = hiddenSize;
         MaxBatch = maxBatch;
         MaxSteps = maxSteps;
+        IsInferenceSession = session;
+        _gate = new BackwardGate(forwardOnly: IsInferenceSession);
         _directions = Options.Bidirectional ? 2 : 1;
         _stateCount = TCell.Info.States.Count;
         _random = new Random(Options.Seed);
         var count = Options.NumLayers * _directions;
-        _parameters = new CellParameters<T>[count];
-        _gradients = new CellParameters<T>[count];
+        _parameters = shared ?? new CellParameters<T>[count];
+        _gradients = session ? [] : new CellParameters<T>[count];
         _sequences = new CellSequence<TCell, T>[count];
-        for (var layer = 0; layer < Options.NumLayers; layer++)
-            for (var direction = 0; direction < _directions; direction++)
+        for (var k = 0; k < count; k++)
+        {
+            var width = k < _directions ? inputSize : _directions * hiddenSize;
+            if (!session)
             {
-                var k = layer * _directions + direction;
-                var width = layer == 0 ? inputSize : _directions * hiddenSize;
                 _parameters[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
                 _parameters[k].InitializeUniform(_random);
                 _gradients[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
-                _sequences[k] = new CellSequence<TCell, T>(_parameters[k], maxBatch, maxSteps);
             }
+            _sequences[k] = new CellSequence<TCell, T>(_parameters[k], maxBatch, maxSteps, backward: !session, long.MaxValue);
+        }
         _frozenVectors = Options.Bias ? [] : Enumerable.Range(0, TCell.Info.Vectors.Count).Where(v => CellInfo.IsBias(TCell.Info.Vectors[v])).ToArray();
-        ZeroFrozen(_parameters);
+        if (!session) ZeroFrozen(_parameters);
 
-        var rows = maxBatch * maxSteps;
-        var concat = _directions * hiddenSize;
-        _outputs = Enumerable.Range(0, Options.NumLayers).Select(_ => new T[rows * concat]).ToArray();
-        _dOutputs = Enumerable.Range(0, Options.NumLayers).Select(_ => new T[rows * concat]).ToArray();
-        var dropout = Options.Dropout > 0;
-        _dropped = Enumerable.Range(0, Options.NumLayers).Select(l => dropout && l > 0 ? new T[rows * concat] : []).ToArray();
-        _masks = Enumerable.Range(0, Options.NumLayers).Select(l => dropout && l > 0 ? new T[rows * concat] : []).ToArray();
-        _merged = new T[Options.ReturnSequences ? (Options.Merge == BidirectionalMerge.Concat ? 0 : rows * hiddenSize) : maxBatch * OutputSize];
-        var states = _stateCount * count * maxBatch * hiddenSize;
-        (_finalStates, _carried, _dFinal) = (new T[states], new T[states], new T[states]);
-        (_stateIn, _stateOut) = (new T[_stateCount * maxBatch * hiddenSize], new T[_stateCount * maxBatch * hiddenSize]);
-        (_reversed, _dReversed) = Options.GoBackwards ? (new T[rows * inputSize], new T[rows * inputSize]) : ([], []);
+        var size = new Sizes(inputSize, hiddenSize, maxBatch, maxSteps, options, session);
+        _outputs = Enumerable.Range(0, Options.NumLayers).Select(_ => Workspace.Allocate<T>(size.Output)).ToArray();
+        _dOutputs = Enumerable.Range(0, Options.NumLayers).Select(_ => Workspace.Allocate<T>(size.DOutput)).ToArray();
+        _dropped = Enumerable.Range(0, Options.NumLayers).Select(l => l > 0 ? Workspace.Allocate<T>(size.Dropout) : []).ToArray();
+        _masks = Enumerable.Range(0, Options.NumLayers).Select(l => l > 0 ? Workspace.Allocate<T>(size.Dropout) : []).ToArray();
+        _merged = Workspace.Allocate<T>(size.Merged);
+        (_finalStates, _carried, _dFinal) = (Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.DStates));
+        (_stateIn, _stateOut) = (Workspace.Allocate<T>(size.StateBlock), Workspace.Allocate<T>(size.StateBlock));
+        (_reversed, _dReversed) = (Workspace.Allocate<T>(size.Reversed), Workspace.Allocate<T>(size.DReversed));
         _lengths = new int[maxBatch];
+    }
+
+    /// <summary>
+    /// The bytes a layer built with these arguments allocates: its parameters and their gradients, the workspace of each
+    /// (layer, direction)'s <see cref="CellSequence{TCell, T}"/> (<see cref="CellSequence{TCell, T}.WorkspaceBytes"/>,
+    /// with input I for layer 0 and D·H above), and its own buffers — with R = maxBatch·maxSteps, B = maxBatch, L layers,
+    /// D directions, S states: sizeof(T)·[2·L·R·D·H (outputs and their gradients) + 2·(L − 1)·R·D·H with dropout
+    /// + R·H merged (ReturnSequences with a merge other than Concat; B·OutputSize without ReturnSequences)
+    /// + 3·S·L·D·B·H (final, carried, d(final) states) + 2·S·B·H + 2·R·I with GoBackwards] + 4·B.
+    /// An inference session (<paramref name="inferenceSession"/>) shares the parameters and has no gradient buffers.
+    /// Returns long.MaxValue when the sizes overflow. docs/memory.md has the formulas with examples.
+    /// </summary>
+    public static long WorkspaceBytes(int inputSize, int hiddenSize, int maxBatch, int maxSteps, RecurrentOptions? options = null,
+        bool inferenceSession = false)
+    {
+        var settings = options ?? new RecurrentOptions();
+        return Workspace.Saturating(() => new Sizes(inputSize, hiddenSize, maxBatch, maxSteps, settings, inferenceSession).Bytes);
+    }
+
+    /// <summary>Element counts of the layer's own buffers (checked), for the allocation and for <see cref="WorkspaceBytes"/>.</summary>
+    private readonly struct Sizes
+    {
+        public readonly long Output, DOutput, Dropout, Merged, States, DStates, StateBlock, Reversed, DReversed, Lengths, SlotBytes;
+        private readonly int _layers;
+
+        public Sizes(int inputSize, int hidden, int maxBatch, int maxSteps, RecurrentOptions options, bool session)
+        {
+            checked
+            {
+                int directions = options.Bidirectional ? 2 : 1, slots = options.NumLayers * directions;
+                long rows = (long)maxBatch * maxSteps, concat = (long)directions * hidden, s = TCell.Info.States.Count;
+                var outputSize = options.Merge == BidirectionalMerge.Concat ? concat : hidden;
+                _layers = options.NumLayers;
+                (Output, DOutput) = (rows * concat, session ? 0 : rows * concat);
+                Dropout = options.Dropout > 0 ? rows * concat : 0;
+                Merged = options.ReturnSequences ? (options.Merge == BidirectionalMerge.Concat ? 0 : rows * hidden) : maxBatch * outputSize;
+                (States, StateBlock) = (s * slots * maxBatch * hidden, s * maxBatch * hidden);
+                DStates = session ? 0 : States;
+                Reversed = options.GoBackwards ? rows * inputSize : 0;
+                (DReversed, Lengths) = (session ? 0 : Reversed, maxBatch);
+                for (var k = 0; k < slots; k++)
+                {
+                    var width = k < directions ? inputSize : (int)concat;
+                    var parameters = session ? 0 : 2 * Workspace.Bytes<T>(CellParameters<T>.Elements(TCell.Info, width, hidden));
+                    SlotBytes += parameters + CellSequence<TCell, T>.WorkspaceBytes(width, hidden, maxBatch, maxSteps, backward: !session);
+                }
+            }
+        }
+
+        public long Bytes => checked(SlotBytes + Workspace.Bytes<T>(_layers * (Output + DOutput) + 2 * (_layers - 1) * Dropout + Merged
+            + 2 * States + DStates + 2 * StateBlock + Reversed + DReversed) + Lengths * sizeof(int));
+    }
+
+    /// <summary>
+    /// A forward-only copy of this layer for one thread: it reads this layer's parameters (no copy — changes to them,
+    /// such as an optimizer step, show in every session and must not run while sessions do) and owns its workspace, outputs
+    /// and carried (Stateful) states. Create one per thread; each is as cheap as <see cref="WorkspaceBytes"/> with
+    /// inferenceSession = true. Backward and gradients are not available on a session.
+    /// </summary>
+    public RecurrentLayer<TCell, T> CreateInferenceSession() =>
+        new(InputSize, HiddenSize, MaxBatch, MaxSteps, Options, _parameters);
+
+    /// <summary>Whether this is a forward-only session made by <see cref="CreateInferenceSession"/>.</summary>
+    public bool IsInferenceSession { get; }
+
+    private static void Validate(int inputSize, int hiddenSize, int maxBatch, int maxSteps, RecurrentOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hiddenSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
+        if (options.NumLayers < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.NumLayers, "NumLayers must be at least 1.");
+        if (options.MaxWorkspaceBytes <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxWorkspaceBytes, "MaxWorkspaceBytes must be positive (or null for RnnGenLimits.MaxWorkspaceBytes).");
+        if (!(options.Dropout >= 0 && options.Dropout < 1))
+            throw new ArgumentOutOfRangeException(nameof(options), options.Dropout, "Dropout must be in [0, 1).");
+        if (options.GoBackwards && options.Bidirectional)
+            throw new ArgumentException("GoBackwards applies to one-directional layers; a bidirectional layer already reads both ways.", nameof(options));
+        if (options.Merge != BidirectionalMerge.Concat && !options.Bidirectional)
+            throw new ArgumentException($"Merge = {options.Merge} needs Bidirectional = true: a one-directional layer has nothing to merge.", nameof(options));
     }
 
     public RecurrentOptions Options { get; }
@@ -95,7 +184,7 @@ public sealed class RecurrentLayer<TCell, T>
     public CellParameters<T> Parameters(int layer, int direction = 0) => _parameters[Slot(layer, direction)];
 
     /// <summary>The accumulated gradients of one layer and direction; cleared by <see cref="ZeroGradients"/>.</summary>
-    public CellParameters<T> Gradients(int layer, int direction = 0) => _gradients[Slot(layer, direction)];
+    public CellParameters<T> Gradients(int layer, int direction = 0) => AllGradients[Slot(layer, direction)];
 
     public IReadOnlyList<CellParameters<T>> AllParameters => _parameters;
 
@@ -104,7 +193,9 @@ public sealed class RecurrentLayer<TCell, T>
 
     /// <summary>A tensor this layer holds at zero and never trains (a bias, when built with Bias = false).</summary>
     public bool IsFrozen(ParameterTensor<T> tensor) => !Options.Bias && tensor.Rows == 1 && CellInfo.IsBias(tensor.Name);
-    public IReadOnlyList<CellParameters<T>> AllGradients => _gradients;
+    public IReadOnlyList<CellParameters<T>> AllGradients => IsInferenceSession
+        ? throw new InvalidOperationException("An inference session has no gradients; train the layer it was created from.")
+        : _gradients;
 
     /// <summary>The last call's output: [batch, steps, OutputSize] (batch-first) or [steps, batch, OutputSize],
     /// or [batch, OutputSize] without ReturnSequences.</summary>
@@ -112,7 +203,7 @@ public sealed class RecurrentLayer<TCell, T>
     {
         get
         {
-            RequireForward();
+            _gate.RequireRecorded();
             if (!Options.ReturnSequences) return _merged.AsSpan(0, _batch * OutputSize);
             var length = _batch * _steps * OutputSize;
             return Options.Merge == BidirectionalMerge.Concat ? _outputs[^1].AsSpan(0, length) : _merged.AsSpan(0, length);
@@ -125,7 +216,7 @@ public sealed class RecurrentLayer<TCell, T>
     {
         get
         {
-            RequireForward();
+            _gate.RequireRecorded();
             return Options.ReturnState ? _finalStates.AsSpan(0, StatesLength(_batch)) : default;
         }
     }
@@ -138,23 +229,14 @@ public sealed class RecurrentLayer<TCell, T>
     public void Forward(ReadOnlySpan<T> input, int batch, int steps, ReadOnlySpan<int> lengths = default,
         ReadOnlySpan<T> initialStates = default, bool training = false)
     {
-        if (batch < 1 || batch > MaxBatch)
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch size must be between 1 and {MaxBatch}.");
-        if (steps < 1 || steps > MaxSteps)
-            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"The number of steps must be between 1 and {MaxSteps}.");
+        using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
+        SequenceChecks.Sizes(batch, steps, MaxBatch, MaxSteps);
         var shape = UserShape(batch, steps, InputSize);
         if (input.Length != shape.RequiredLength)
             throw new ArgumentException($"input must hold {shape.RequiredLength} elements {shape}, but holds {input.Length}.", nameof(input));
         if (!initialStates.IsEmpty && initialStates.Length != StatesLength(batch))
             throw new ArgumentException($"initialStates must hold {StatesLength(batch)} elements [states {_stateCount}, layers·directions {_sequences.Length}, batch {batch}, hidden {HiddenSize}], but holds {initialStates.Length}.", nameof(initialStates));
-        if (!lengths.IsEmpty)
-        {
-            if (lengths.Length != batch)
-                throw new ArgumentException($"lengths must hold one length per sequence ({batch}), but holds {lengths.Length}.", nameof(lengths));
-            foreach (var length in lengths)
-                if (length < 1 || length > steps)
-                    throw new ArgumentOutOfRangeException(nameof(lengths), length, $"Lengths must be between 1 and the number of steps, {steps}.");
-        }
+        SequenceChecks.Lengths(lengths, batch, steps);
         var initial = initialStates;
         if (initial.IsEmpty && Options.Stateful && _carriedValid)
         {
@@ -163,7 +245,8 @@ public sealed class RecurrentLayer<TCell, T>
             initial = _carried.AsSpan(0, StatesLength(batch));
         }
 
-        (_batch, _steps, _training, _hasLengths, _forwardDone) = (batch, steps, training, !lengths.IsEmpty, false);
+        (_batch, _steps, _training, _hasLengths) = (batch, steps, training, !lengths.IsEmpty);
+        _gate.Clear();
         if (_hasLengths) lengths.CopyTo(_lengths);
         else _lengths.AsSpan(0, batch).Fill(steps);
 
@@ -194,7 +277,7 @@ public sealed class RecurrentLayer<TCell, T>
             _finalStates.AsSpan(0, StatesLength(batch)).CopyTo(_carried);
             _carriedValid = true;
         }
-        _forwardDone = true;
+        _gate.Record();
     }
 
     /// <summary>
@@ -202,15 +285,21 @@ public sealed class RecurrentLayer<TCell, T>
     /// <paramref name="dFinalStates"/> like the final states; either may be empty. Parameter gradients are added to
     /// <see cref="Gradients"/>; <paramref name="dInput"/> and <paramref name="dInitialStates"/> are overwritten or skipped when empty.
     /// </summary>
-    public void Backward(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalStates, Span<T> dInput, Span<T> dInitialStates)
+    /// <param name="retainGraph">Allow another Backward of the same Forward (PyTorch's retain_graph); it adds the same
+    /// gradients again, exactly.</param>
+    /// <exception cref="InvalidOperationException">No Forward yet, a Backward of this Forward already ran without
+    /// <paramref name="retainGraph"/>, or this is an inference session.</exception>
+    public void Backward(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalStates, Span<T> dInput, Span<T> dInitialStates, bool retainGraph = false)
     {
-        RequireForward();
+        using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
+        _gate.RequireRecorded();
         int batch = _batch, steps = _steps, h = HiddenSize, concat = _directions * h;
         var outputLength = Options.ReturnSequences ? batch * steps * OutputSize : batch * OutputSize;
         Check(dOutput.Length, outputLength, nameof(dOutput));
         Check(dFinalStates.Length, StatesLength(batch), nameof(dFinalStates));
         Check(dInput.Length, batch * steps * InputSize, nameof(dInput));
         Check(dInitialStates.Length, StatesLength(batch), nameof(dInitialStates));
+        _gate.Pass("RecurrentLayer", retainGraph);
 
         var last = _dOutputs[^1].AsSpan(0, batch * steps * concat);
         var dFinal = _dFinal.AsSpan(0, StatesLength(batch));
@@ -233,7 +322,7 @@ public sealed class RecurrentLayer<TCell, T>
                 var k = layer * _directions + direction;
                 var dStateIn = dInitialStates.IsEmpty ? default : _stateIn.AsSpan(0, _stateCount * batch * h);
                 _sequences[k].Backward(_dOutputs[layer], GatherStates(dFinal, k, _stateOut), _gradients[k], dLayerInput, dStateIn,
-                    accumulateInput: direction == 1);
+                    accumulateInput: direction == 1, retainGraph);
                 if (!dInitialStates.IsEmpty) ScatterStates(dStateIn, k, dInitialStates);
             }
             if (layer > 0 && _training && Options.Dropout > 0)
@@ -261,11 +350,6 @@ public sealed class RecurrentLayer<TCell, T>
         if (layer < 0 || layer >= Options.NumLayers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The layer has {Options.NumLayers} layer(s).");
         if (direction < 0 || direction >= _directions) throw new ArgumentOutOfRangeException(nameof(direction), direction, $"The layer has {_directions} direction(s).");
         return layer * _directions + direction;
-    }
-
-    private void RequireForward()
-    {
-        if (!_forwardDone) throw new InvalidOperationException("Call Forward first.");
     }
 
     private static void Check(int actual, int expected, string name)

@@ -1,12 +1,14 @@
 namespace RnnGen;
 
 /// <summary>How a bidirectional layer combines its two directions (Keras <c>Bidirectional(merge_mode=…)</c>).</summary>
+/// <remarks>Thread safety: a value; safe everywhere.</remarks>
 public enum BidirectionalMerge { Concat, Sum, Multiply, Average }
 
 /// <summary>
 /// The options of <see cref="RecurrentLayer{TCell, T}"/>, named and defaulted as PyTorch's nn.RNN/LSTM/GRU
 /// (and Keras for the options PyTorch lacks).
 /// </summary>
+/// <remarks>Thread safety: immutable; one instance may configure layers on any thread.</remarks>
 public sealed record RecurrentOptions
 {
     /// <summary>Stacked layers; layer k &gt; 0 reads the (concatenated) outputs of layer k − 1.</summary>
@@ -41,4 +43,8 @@ public sealed record RecurrentOptions
 
     /// <summary>Seed for initialization and dropout masks: the same seed gives the same run.</summary>
     public int Seed { get; init; }
+
+    /// <summary>The most bytes the layer may allocate (<see cref="RecurrentLayer{TCell, T}.WorkspaceBytes"/>); a larger layer
+    /// throws <see cref="InsufficientMemoryException"/> before allocating. Null: <see cref="RnnGenLimits.MaxWorkspaceBytes"/>.</summary>
+    public long? MaxWorkspaceBytes { get; init; }
 }

@@ -6,6 +6,7 @@ namespace RnnGen;
 /// A row stride wider than <see cref="Features"/> lets a layer read or write one slice of a wider tensor, such as
 /// one direction of a bidirectional output.
 /// </summary>
+/// <remarks>Thread safety: a value; safe to share between threads.</remarks>
 public readonly record struct SequenceShape(int Batch, int Steps, int Features, bool TimeMajor = false, int RowStride = 0, int Offset = 0)
 {
     public int Stride => RowStride == 0 ? Features : RowStride;

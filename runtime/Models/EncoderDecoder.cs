@@ -7,6 +7,8 @@ namespace RnnGen;
 /// decoder, which reads the target shifted right (teacher forcing: start token, then the target) and predicts each
 /// target token. <see cref="Translate"/> decodes greedily, feeding back its own predictions. Batch-first.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe; to translate from many threads, give each thread its own
+/// <see cref="CreateInferenceSession"/>.</remarks>
 public sealed class EncoderDecoder<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -35,6 +37,21 @@ public sealed class EncoderDecoder<TCell, T>
         (_dStates, _states) = (new T[states], new T[states]);
         (_previous, _next) = (new int[maxBatch], new int[maxBatch]);
     }
+
+    private EncoderDecoder(EncoderDecoder<TCell, T> trained)
+    {
+        (SourceEmbedding, TargetEmbedding) = (trained.SourceEmbedding.CreateInferenceSession(), trained.TargetEmbedding.CreateInferenceSession());
+        (Encoder, Decoder) = (trained.Encoder.CreateInferenceSession(), trained.Decoder.CreateInferenceSession());
+        Output = trained.Output.CreateInferenceSession();
+        _loss = new TokenLoss<T>(Output.MaxRows, Output.OutputSize);
+        (_dDecoded, _dTargetEmbedded, _dSourceEmbedded, _dStates) = ([], [], [], []);
+        _states = new T[trained._states.Length];
+        (_previous, _next) = (new int[trained._previous.Length], new int[trained._next.Length]);
+    }
+
+    /// <summary>A forward-only copy for one thread: its layers are inference sessions of this model's layers (the weights
+    /// are read, not copied, and must not change while sessions run). Forward, Translate and Loss without backward work.</summary>
+    public EncoderDecoder<TCell, T> CreateInferenceSession() => new(this);
 
     public Embedding<T> SourceEmbedding { get; }
     public Embedding<T> TargetEmbedding { get; }

@@ -3,9 +3,11 @@ using System.Numerics;
 namespace RnnGen;
 
 /// <summary>A trainable tensor of a model: its values and the gradient accumulated for it, under one name.</summary>
+/// <remarks>Thread safety: an immutable view; the memory it points to follows its owner's rules.</remarks>
 public readonly record struct TrainableTensor<T>(string Name, Memory<T> Values, Memory<T> Gradients);
 
 /// <summary>Collects the named (values, gradients) pairs of a model's layers, for optimizers and checkpoints.</summary>
+/// <remarks>Thread safety: stateless; the tensors it lists follow their layers' rules.</remarks>
 public static class ModelParameters
 {
     /// <summary>Every trainable tensor of a recurrent layer as "{prefix}l{k}[_reverse].{name}" (frozen biases left out).</summary>

@@ -14,10 +14,12 @@ namespace RnnGen;
 /// }
 /// </code>
 /// </summary>
+/// <remarks>Thread safety: immutable metadata; safe everywhere.</remarks>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class RecurrentModelAttribute : Attribute;
 
 /// <summary>Marks a field or property of a <see cref="RecurrentModelAttribute"/> class as the next layer of the model:
 /// an <c>Embedding&lt;T&gt;</c>, a <c>RecurrentLayer&lt;TCell, T&gt;</c> or a <c>Dense&lt;T&gt;</c>.</summary>
+/// <remarks>Thread safety: immutable metadata; safe everywhere.</remarks>
 [AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, Inherited = false)]
 public sealed class LayerAttribute : Attribute;

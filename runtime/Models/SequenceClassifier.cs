@@ -6,6 +6,8 @@ namespace RnnGen;
 /// Many-to-one (seed 000): a whole sequence of feature vectors → one class. Recurrent layer (its final output state per
 /// direction) → Dense → softmax cross-entropy. Sequences are batch-first and may have their own lengths.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe; to serve it from many threads, give each thread its own
+/// <see cref="CreateInferenceSession"/>.</remarks>
 public sealed class SequenceClassifier<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -19,6 +21,16 @@ public sealed class SequenceClassifier<TCell, T>
         Output = new Dense<T>(Recurrent.OutputSize, classes, maxBatch, seed: seed + 1);
         (_dLogits, _dSummary, _dInput) = (new T[maxBatch * classes], new T[maxBatch * Recurrent.OutputSize], new T[maxBatch * maxSteps * inputSize]);
     }
+
+    private SequenceClassifier(SequenceClassifier<TCell, T> trained)
+    {
+        (Recurrent, Output) = (trained.Recurrent.CreateInferenceSession(), trained.Output.CreateInferenceSession());
+        (_dLogits, _dSummary, _dInput) = ([], [], []);
+    }
+
+    /// <summary>A forward-only copy for one thread: its layers are inference sessions of this model's layers (the weights
+    /// are read, not copied, and must not change while sessions run). Forward, Logits and Loss without backward work.</summary>
+    public SequenceClassifier<TCell, T> CreateInferenceSession() => new(this);
 
     public RecurrentLayer<TCell, T> Recurrent { get; }
     public Dense<T> Output { get; }

@@ -7,6 +7,8 @@ namespace RnnGen;
 /// layer, becomes the decoder's initial output state; the decoder then reads tokens (teacher forcing in training, its
 /// own predictions in <see cref="Generate"/>) and predicts the next one. Batch-first.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe; to generate from many threads, give each thread its own
+/// <see cref="CreateInferenceSession"/>.</remarks>
 public sealed class SequenceGenerator<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -29,6 +31,20 @@ public sealed class SequenceGenerator<TCell, T>
         (_states, _dStates) = (new T[states], new T[states]);
         _previous = new int[maxBatch];
     }
+
+    private SequenceGenerator(SequenceGenerator<TCell, T> trained)
+    {
+        (Condition, Embedding) = (trained.Condition.CreateInferenceSession(), trained.Embedding.CreateInferenceSession());
+        (Decoder, Output) = (trained.Decoder.CreateInferenceSession(), trained.Output.CreateInferenceSession());
+        _loss = new TokenLoss<T>(Embedding.MaxRows, Output.OutputSize);
+        (_dDecoded, _dEmbedded, _dStates) = ([], [], []);
+        _states = new T[trained._states.Length];
+        _previous = new int[trained._previous.Length];
+    }
+
+    /// <summary>A forward-only copy for one thread: its layers are inference sessions of this model's layers (the weights
+    /// are read, not copied, and must not change while sessions run). Forward, Generate and Loss without backward work.</summary>
+    public SequenceGenerator<TCell, T> CreateInferenceSession() => new(this);
 
     public Dense<T> Condition { get; }
     public Embedding<T> Embedding { get; }

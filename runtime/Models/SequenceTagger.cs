@@ -7,6 +7,8 @@ namespace RnnGen;
 /// the next tokens. Tokens → Embedding → recurrent layer → Dense → softmax cross-entropy per step, padding masked out.
 /// Sequences are batch-first.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe; to serve it from many threads, give each thread its own
+/// <see cref="CreateInferenceSession"/>.</remarks>
 public sealed class SequenceTagger<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -24,6 +26,18 @@ public sealed class SequenceTagger<TCell, T>
         _loss = new TokenLoss<T>(rows, classes);
         (_dHidden, _dEmbedded) = (new T[rows * Recurrent.OutputSize], new T[rows * embedding]);
     }
+
+    private SequenceTagger(SequenceTagger<TCell, T> trained)
+    {
+        Embedding = trained.Embedding.CreateInferenceSession();
+        (Recurrent, Output) = (trained.Recurrent.CreateInferenceSession(), trained.Output.CreateInferenceSession());
+        _loss = new TokenLoss<T>(Embedding.MaxRows, Classes);
+        (_dHidden, _dEmbedded) = ([], []);
+    }
+
+    /// <summary>A forward-only copy for one thread: its layers are inference sessions of this model's layers (the weights
+    /// are read, not copied, and must not change while sessions run). Forward, Logits and Loss without backward work.</summary>
+    public SequenceTagger<TCell, T> CreateInferenceSession() => new(this);
 
     public Embedding<T> Embedding { get; }
     public RecurrentLayer<TCell, T> Recurrent { get; }

@@ -49,10 +49,10 @@ public class DenseTests
         var dY = Finite.Random(new Random(3), 4 * 2);
         dense.Forward(x, 4);
         var dX = new double[x.Length];
-        dense.Backward(dY, dX);
+        dense.Backward(dY, dX, retainGraph: true);
         var once = (dense.WeightGradient.ToArray(), dense.BiasGradient.ToArray(), dX.ToArray());
         Array.Fill(dX, 99.0);
-        dense.Backward(dY, dX);
+        dense.Backward(dY, dX, retainGraph: true);
         Assert.Equal(once.Item1.Select(v => 2 * v), dense.WeightGradient);
         Assert.Equal(once.Item2.Select(v => 2 * v), dense.BiasGradient);
         Assert.Equal(once.Item3, dX);
