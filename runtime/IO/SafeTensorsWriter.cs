@@ -57,30 +57,10 @@ public sealed class SafeTensorsWriter
     }
 
     /// <summary>
-    /// Saves atomically: the file is written under a temporary name in the same folder, flushed to disk, then renamed
-    /// over <paramref name="path"/>, so a failed save never leaves a half-written file and an existing file is
-    /// either kept whole or replaced whole.
+    /// Saves atomically (see <see cref="AtomicFile"/>): a failed or killed save never leaves a half-written file, and an
+    /// existing file is either kept whole or replaced whole. A directory or a missing folder is named in the error.
     /// </summary>
-    public void Save(string path)
-    {
-        var fullPath = Path.GetFullPath(path);
-        // Same folder, so the final move is a rename within one volume rather than a copy.
-        var temporary = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                WriteTo(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
-    }
+    public void Save(string path) => AtomicFile.Write(path, WriteTo);
 
     public byte[] ToBytes()
     {
@@ -143,15 +123,5 @@ public sealed class SafeTensorsWriter
         buffer.GetSpan(padding)[..padding].Fill((byte)' ');
         buffer.Advance(padding);
         return buffer.WrittenSpan.ToArray();
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException) { }   // the original failure matters more than a leftover temporary file
-        catch (UnauthorizedAccessException) { }
     }
 }
