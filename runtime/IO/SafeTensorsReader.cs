@@ -72,6 +72,9 @@ public sealed class SafeTensorsReader : IDisposable
     /// <summary>The header's optional <c>__metadata__</c> string map (PyTorch writes <c>format: pt</c>).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>The path the reader was opened on, or the display name given to <see cref="FromBytes"/>.</summary>
+    public string FileName => _file;
+
     public bool Contains(string name) => _byName.ContainsKey(name);
 
     public SafeTensorInfo this[string name] => _byName.TryGetValue(name, out var tensor)
