@@ -8,6 +8,7 @@ namespace RnnGen.IO;
 /// touching any weight, so neither a failed save nor a failed load leaves anything half-written.
 /// Names are the models' own: "rnn.l0.W_i", "output.weight", "embedding.weight", …
 /// </summary>
+/// <remarks>Thread safety: thread-safe; concurrent saves of one path fail clearly rather than mix (see SafeTensorsWriter.Save), and a load must not race training on the same tensors.</remarks>
 public static class Checkpoint
 {
     public static void Save<T>(IEnumerable<TrainableTensor<T>> tensors, string path, IReadOnlyDictionary<string, string>? metadata = null)

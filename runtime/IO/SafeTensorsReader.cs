@@ -13,6 +13,7 @@ namespace RnnGen.IO;
 /// while mapped would crash the process instead of throwing) into the caller's span, with no intermediate buffer.
 /// Reads are positioned, so one reader may serve several threads.
 /// </summary>
+/// <remarks>Thread safety: thread-safe for concurrent reads (positioned reads); do not dispose while reading.</remarks>
 public sealed class SafeTensorsReader : IDisposable
 {
     private const int PrefixLength = 8;

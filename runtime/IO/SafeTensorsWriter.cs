@@ -13,6 +13,7 @@ namespace RnnGen.IO;
 /// they were added. Unless <see cref="Checksums"/> is off, the metadata also carries each tensor's checksum
 /// (see <see cref="SafeTensorsChecksums"/>), which <see cref="SafeTensorsReader"/> verifies on every read.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe while adding; Save is safe across processes (a second save of one path fails clearly).</remarks>
 public sealed class SafeTensorsWriter
 {
     private readonly List<Tensor> _tensors = [];

@@ -7,6 +7,7 @@ namespace RnnGen.Training;
 /// Each draws from the given <see cref="Random"/> in tensor order, so a seed gives the same weights every run.
 /// The layer overloads keep a Bias = false layer's bias vectors at zero.
 /// </summary>
+/// <remarks>Thread safety: thread-safe for distinct tensors and distinct Random instances (Random is not thread-safe).</remarks>
 public static class Initializers
 {
     /// <summary>PyTorch's default for recurrent layers: every matrix and vector uniform in (−1/√H, 1/√H).</summary>

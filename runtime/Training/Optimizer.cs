@@ -8,6 +8,7 @@ namespace RnnGen.Training;
 /// gradients (which it never modifies). Hyper-parameters are doubles, checked when given; the state buffers are
 /// allocated at construction, so Step allocates nothing. Building an optimizer seals the set.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe; one per training run.</remarks>
 public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private double _learningRate;

@@ -7,6 +7,7 @@ namespace RnnGen.Training;
 /// PyTorch's torch.optim.SGD: g = ∇ + λ·p (decayed entries); with momentum μ, b = g on the first step and
 /// b = μ·b + (1 − τ)·g after; g = g + μ·b (Nesterov) or g = b; then p = p − lr·g.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe; one per training run.</remarks>
 public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[][] _momentum;

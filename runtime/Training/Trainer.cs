@@ -43,15 +43,18 @@ public sealed record TrainerOptions
 }
 
 /// <summary>One batch's result as reported to the progress hook: loss, throughput and time left.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public readonly record struct TrainingProgress(
     int Epoch, int Batch, int BatchesPerEpoch, double Loss, double TokensPerSecond, TimeSpan Elapsed, TimeSpan Remaining,
     double? ValidationLoss, NonFiniteElement? Skipped);
 
 /// <summary>The outcome of <see cref="Trainer{T}.Fit"/>.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record TrainingReport(IReadOnlyList<double> TrainingLoss, IReadOnlyList<double> ValidationLoss, int BestEpoch,
     bool StoppedEarly, int SkippedBatches);
 
 /// <summary>A NaN or infinity in a loss or gradient, caught before it reached the weights.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed class NonFiniteGradientException(string message, int step, NonFiniteElement? element) : Exception(message)
 {
     /// <summary>The optimizer step (0-based) whose batch produced it.</summary>
@@ -66,6 +69,7 @@ public sealed class NonFiniteGradientException(string message, int step, NonFini
 /// optimizer's parameter set) and returns the loss and the number of tokens; shuffling belongs to the batch source,
 /// so a seeded batcher makes the whole run deterministic.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe; one per training run.</remarks>
 public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public Trainer(Optimizer<T> optimizer, TrainerOptions? options = null)

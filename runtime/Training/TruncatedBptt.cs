@@ -7,9 +7,11 @@ namespace RnnGen.Training;
 /// every k1 steps the model is updated with the losses of those k1 steps, back-propagated through the last k2 ≥ k1
 /// steps; the recurrent state is carried forward across windows (stateful), never back-propagated into.
 /// </summary>
+/// <remarks>Thread safety: thread-safe.</remarks>
 public static class TruncatedBptt
 {
     /// <summary>One update: run steps [Start, Start + Length), count the loss from step Start + LossFrom on.</summary>
+    /// <remarks>Thread safety: immutable; thread-safe.</remarks>
     public readonly record struct Window(int Start, int Length, int LossFrom);
 
     public static IReadOnlyList<Window> Windows(int length, int k1, int k2)
