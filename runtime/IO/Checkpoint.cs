@@ -8,6 +8,7 @@ namespace RnnGen.IO;
 /// touching any weight, so neither a failed save nor a failed load leaves anything half-written.
 /// Names are the models' own: "rnn.l0.W_i", "output.weight", "embedding.weight", …
 /// </summary>
+/// <remarks>Thread safety: thread-safe; concurrent saves of one path fail clearly rather than mix (see SafeTensorsWriter.Save), and a load must not race training on the same tensors.</remarks>
 public static class Checkpoint
 {
     public static void Save<T>(IEnumerable<TrainableTensor<T>> tensors, string path, IReadOnlyDictionary<string, string>? metadata = null)
@@ -23,15 +24,22 @@ public static class Checkpoint
 
     public static void Load<T>(IEnumerable<TrainableTensor<T>> tensors, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ArgumentNullException.ThrowIfNull(tensors);
         using var reader = SafeTensorsReader.Open(path);
+        Load(tensors, reader);
+    }
+
+    /// <summary>Loads from an open reader (a file, or bytes in memory), all-or-nothing as <see cref="Load{T}(IEnumerable{TrainableTensor{T}}, string)"/>.</summary>
+    public static void Load<T>(IEnumerable<TrainableTensor<T>> tensors, SafeTensorsReader reader) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(reader);
         var targets = tensors.ToList();
         var staged = new T[targets.Count][];
         for (var i = 0; i < targets.Count; i++)
         {
             var tensor = targets[i];
             if (!reader.Contains(tensor.Name))
-                throw new InvalidDataException($"Checkpoint '{path}' has no tensor '{tensor.Name}' ({tensor.Values.Length} values); nothing was loaded.");
+                throw new InvalidDataException($"Checkpoint '{reader.FileName}' has no tensor '{tensor.Name}' ({tensor.Values.Length} values); nothing was loaded.");
             staged[i] = new T[tensor.Values.Length];
             reader.Read<T>(tensor.Name, staged[i], [tensor.Values.Length]);
         }

@@ -11,6 +11,7 @@ namespace RnnGen.IO;
 /// <c>l{k}[_reverse].{parameter}</c> with each matrix [H, operand] and vector [H] as declared in the equations.
 /// Every name takes an optional prefix (e.g. "rnn.").
 /// </summary>
+/// <remarks>Thread safety: thread-safe; a load must not race other use of the same layer.</remarks>
 public static class PyTorchStateDict
 {
     /// <summary>Where a vector parameter lives in PyTorch's two bias tensors (gate block index, or −1).</summary>

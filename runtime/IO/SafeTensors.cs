@@ -11,6 +11,7 @@ namespace RnnGen.IO;
 public enum SafeTensorType { F16, BF16, F32, F64, I32, I64, U8, Bool, I8, I16, U16, U32, U64, F8E4M3, F8E5M2 }
 
 /// <summary>One tensor of a safetensors file: its element type, shape and byte range [Begin, End) in the data section.</summary>
+/// <remarks>Thread safety: immutable (do not change the Shape array); thread-safe.</remarks>
 public sealed record SafeTensorInfo(string Name, SafeTensorType DType, int[] Shape, long Begin, long End)
 {
     /// <summary>The product of the shape; 1 for a scalar (shape []).</summary>

@@ -13,6 +13,7 @@ namespace RnnGen.IO;
 /// while mapped would crash the process instead of throwing) into the caller's span, with no intermediate buffer.
 /// Reads are positioned, so one reader may serve several threads.
 /// </summary>
+/// <remarks>Thread safety: thread-safe for concurrent reads (positioned reads); do not dispose while reading.</remarks>
 public sealed class SafeTensorsReader : IDisposable
 {
     private const int PrefixLength = 8;
@@ -22,6 +23,7 @@ public sealed class SafeTensorsReader : IDisposable
     private readonly byte[]? _bytes;            // FromBytes: tensors are sliced out of the caller's array
     private readonly long _dataStart;
     private readonly Dictionary<string, SafeTensorInfo> _byName;
+    private readonly Dictionary<string, ulong> _checksums;   // by tensor name; empty for files RnnGen did not write
     private bool _disposed;
 
     private SafeTensorsReader(string file, SafeFileHandle? handle, byte[]? bytes, long fileLength, ReadOnlyMemory<byte> header)
@@ -32,7 +34,9 @@ public sealed class SafeTensorsReader : IDisposable
         _dataStart = PrefixLength + header.Length;
         var (tensors, metadata) = SafeTensorsHeader.Parse(header, fileLength - _dataStart, file);
         Tensors = tensors.AsReadOnly();
-        Metadata = metadata.AsReadOnly();
+        var (user, checksums) = SafeTensorsChecksums.Split(metadata, file);
+        Metadata = user.AsReadOnly();
+        _checksums = checksums;
         _byName = tensors.ToDictionary(t => t.Name);
     }
 
@@ -69,8 +73,14 @@ public sealed class SafeTensorsReader : IDisposable
     /// <summary>The tensors in data-offset order, which is the order PyTorch writes them in.</summary>
     public IReadOnlyList<SafeTensorInfo> Tensors { get; }
 
-    /// <summary>The header's optional <c>__metadata__</c> string map (PyTorch writes <c>format: pt</c>).</summary>
+    /// <summary>
+    /// The header's optional <c>__metadata__</c> string map (PyTorch writes <c>format: pt</c>), without the tensor
+    /// checksums RnnGen keeps there (see <see cref="SafeTensorsChecksums"/>), which the reader checks itself.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>The path the reader was opened on, or the display name given to <see cref="FromBytes"/>.</summary>
+    public string FileName => _file;
 
     public bool Contains(string name) => _byName.ContainsKey(name);
 
@@ -83,7 +93,9 @@ public sealed class SafeTensorsReader : IDisposable
     /// Copies a tensor into <paramref name="destination"/> after checking its dtype (<typeparamref name="T"/> must
     /// match, except that F32 may be widened into double) and, unless <paramref name="expectedShape"/> is empty, its shape.
     /// A mismatch with the file throws <see cref="InvalidDataException"/>; a destination of the wrong length throws
-    /// <see cref="ArgumentException"/>.
+    /// <see cref="ArgumentException"/>. When the file carries the tensor's checksum, bytes that fail it throw
+    /// <see cref="InvalidDataException"/> after the destination was filled, so stage into a scratch buffer when a
+    /// failed read must change nothing (<see cref="Checkpoint"/> and <see cref="PyTorchStateDict"/> loads do).
     /// </summary>
     public void Read<T>(string name, Span<T> destination, ReadOnlySpan<int> expectedShape = default) where T : unmanaged
     {
@@ -152,12 +164,15 @@ public sealed class SafeTensorsReader : IDisposable
             destination[i] = BinaryPrimitives.ReadSingleLittleEndian(floats[(4 * i)..]);
     }
 
+    /// <summary>Copies a tensor's bytes as stored and checks them against its checksum, if the file has one.</summary>
     private void ReadBytes(SafeTensorInfo tensor, Span<byte> destination)
     {
         if (_bytes is not null)
             _bytes.AsSpan((int)(_dataStart + tensor.Begin), destination.Length).CopyTo(destination);
         else
             ReadAt(_handle!, _file, _dataStart + tensor.Begin, destination, $"tensor '{tensor.Name}'");
+        if (_checksums.TryGetValue(tensor.Name, out var checksum))
+            SafeTensorsChecksums.Verify(destination, checksum, tensor.Name, _file);
     }
 
     private static void ReadAt(SafeFileHandle handle, string file, long offset, Span<byte> destination, string what)

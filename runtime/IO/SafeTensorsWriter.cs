@@ -10,15 +10,20 @@ namespace RnnGen.IO;
 /// Collects tensors and metadata and writes them as a safetensors file the way the reference implementation does:
 /// compact JSON header with <c>__metadata__</c> first, padded with spaces to a multiple of 8 bytes so the data
 /// section starts 8-byte aligned, then the tensors back to back, little-endian. Tensors are written in the order
-/// they were added.
+/// they were added. Unless <see cref="Checksums"/> is off, the metadata also carries each tensor's checksum
+/// (see <see cref="SafeTensorsChecksums"/>), which <see cref="SafeTensorsReader"/> verifies on every read.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe while adding; Save is safe across processes (a second save of one path fails clearly).</remarks>
 public sealed class SafeTensorsWriter
 {
     private readonly List<Tensor> _tensors = [];
     private readonly HashSet<string> _names = [];
     private readonly Dictionary<string, string> _metadata = [];
 
-    private sealed record Tensor(string Name, SafeTensorType DType, int[] Shape, byte[] Bytes);
+    private sealed record Tensor(string Name, SafeTensorType DType, int[] Shape, byte[] Bytes, string? Checksum);
+
+    /// <summary>Write each tensor's checksum into the metadata (the default); off, the bytes are exactly PyTorch's.</summary>
+    public bool Checksums { get; init; } = true;
 
     /// <summary>
     /// Adds a tensor of float, double, int or long. The values are copied, so the span may be reused at once.
@@ -45,42 +50,24 @@ public sealed class SafeTensorsWriter
         var bytes = MemoryMarshal.AsBytes(values).ToArray();
         SafeTensorsFormat.FixEndianness(MemoryMarshal.Cast<byte, T>(bytes.AsSpan()));
         _names.Add(name);
-        _tensors.Add(new Tensor(name, dtype, (int[])shape.Clone(), bytes));
+        _tensors.Add(new Tensor(name, dtype, (int[])shape.Clone(), bytes, Checksums ? SafeTensorsChecksums.Text(bytes) : null));
     }
 
     public void AddMetadata(string key, string value)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
+        if (key.StartsWith(SafeTensorsChecksums.KeyPrefix, StringComparison.Ordinal))
+            throw new ArgumentException($"metadata keys starting with '{SafeTensorsChecksums.KeyPrefix}' are reserved for the tensor checksums", nameof(key));
         if (!_metadata.TryAdd(key, value))
             throw new ArgumentException($"metadata key '{key}' was already added (value '{_metadata[key]}')", nameof(key));
     }
 
     /// <summary>
-    /// Saves atomically: the file is written under a temporary name in the same folder, flushed to disk, then renamed
-    /// over <paramref name="path"/>, so a failed save never leaves a half-written file and an existing file is
-    /// either kept whole or replaced whole.
+    /// Saves atomically (see <see cref="AtomicFile"/>): a failed or killed save never leaves a half-written file, and an
+    /// existing file is either kept whole or replaced whole. A directory or a missing folder is named in the error.
     /// </summary>
-    public void Save(string path)
-    {
-        var fullPath = Path.GetFullPath(path);
-        // Same folder, so the final move is a rename within one volume rather than a copy.
-        var temporary = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                WriteTo(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
-    }
+    public void Save(string path) => AtomicFile.Write(path, WriteTo);
 
     public byte[] ToBytes()
     {
@@ -115,13 +102,7 @@ public sealed class SafeTensorsWriter
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
-            if (_metadata.Count > 0)
-            {
-                json.WriteStartObject(SafeTensorsFormat.MetadataKey);
-                foreach (var (key, value) in _metadata)
-                    json.WriteString(key, value);
-                json.WriteEndObject();
-            }
+            WriteMetadata(json);
             long offset = 0;
             foreach (var tensor in _tensors)
             {
@@ -145,13 +126,16 @@ public sealed class SafeTensorsWriter
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void TryDelete(string path)
+    /// <summary>The user's entries, then the checksums in tensor order; no <c>__metadata__</c> at all when both are empty.</summary>
+    private void WriteMetadata(Utf8JsonWriter json)
     {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException) { }   // the original failure matters more than a leftover temporary file
-        catch (UnauthorizedAccessException) { }
+        var checksums = _tensors.Where(t => t.Checksum is not null).ToList();
+        if (_metadata.Count == 0 && checksums.Count == 0) return;
+        json.WriteStartObject(SafeTensorsFormat.MetadataKey);
+        foreach (var (key, value) in _metadata)
+            json.WriteString(key, value);
+        foreach (var tensor in checksums)
+            json.WriteString(SafeTensorsChecksums.Key(tensor.Name), tensor.Checksum);
+        json.WriteEndObject();
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Numerics;
 
 namespace RnnGen.Training;
@@ -6,34 +7,54 @@ namespace RnnGen.Training;
 /// <summary>What to do when a loss or a gradient is NaN or infinite. The weights are never updated with it.</summary>
 public enum NonFinitePolicy { Stop, SkipBatch }
 
-/// <summary>The loop settings of <see cref="Trainer{T}"/>, in Keras <c>fit</c> terms.</summary>
+/// <summary>
+/// The loop settings of <see cref="Trainer{T}"/>, in Keras <c>fit</c> terms. Each setting is checked where it is
+/// written, so a nonsensical value (a clip norm of ∞ clips nothing, NaN compares false with everything) fails at once
+/// with <see cref="ArgumentOutOfRangeException"/> naming the option, instead of silently disabling what it configures.
+/// </summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record TrainerOptions
 {
-    public int Epochs { get; init; } = 1;
+    public int Epochs { get; init => field = AtLeastOne(value, nameof(Epochs)); } = 1;
     /// <summary>Clip the global gradient norm to this value before each update (PyTorch clip_grad_norm_).</summary>
-    public double? ClipNorm { get; init; }
+    public double? ClipNorm { get; init => field = value is { } v ? Positive(v, nameof(ClipNorm)) : null; }
     /// <summary>Clamp every gradient element to ±this value before each update.</summary>
-    public double? ClipValue { get; init; }
+    public double? ClipValue { get; init => field = value is { } v ? Positive(v, nameof(ClipValue)) : null; }
     /// <summary>Learning rate per optimizer step; the optimizer's own rate when null.</summary>
     public ILearningRateSchedule? Schedule { get; init; }
     public NonFinitePolicy OnNonFinite { get; init; } = NonFinitePolicy.Stop;
     /// <summary>Stop when the validation loss has not improved by <see cref="MinImprovement"/> for this many epochs.</summary>
-    public int? Patience { get; init; }
-    public double MinImprovement { get; init; }
+    public int? Patience { get; init => field = value is { } v ? AtLeastOne(v, nameof(Patience)) : null; }
+    public double MinImprovement
+    {
+        get;
+        init => field = double.IsFinite(value) && value >= 0 ? value : throw Invalid(nameof(MinImprovement), value, "a finite number ≥ 0");
+    }
     /// <summary>Called after every batch and after every epoch's validation.</summary>
     public Action<TrainingProgress>? Progress { get; init; }
+
+    private static int AtLeastOne(int value, string option) => value >= 1 ? value : throw Invalid(option, value, "at least 1");
+
+    private static double Positive(double value, string option) =>
+        double.IsFinite(value) && value > 0 ? value : throw Invalid(option, value, "a finite number greater than 0");
+
+    private static ArgumentOutOfRangeException Invalid(string option, double value, string expected) =>
+        new(option, value, $"TrainerOptions.{option} must be {expected}, but it is {value.ToString(CultureInfo.InvariantCulture)}.");
 }
 
 /// <summary>One batch's result as reported to the progress hook: loss, throughput and time left.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public readonly record struct TrainingProgress(
     int Epoch, int Batch, int BatchesPerEpoch, double Loss, double TokensPerSecond, TimeSpan Elapsed, TimeSpan Remaining,
     double? ValidationLoss, NonFiniteElement? Skipped);
 
 /// <summary>The outcome of <see cref="Trainer{T}.Fit"/>.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record TrainingReport(IReadOnlyList<double> TrainingLoss, IReadOnlyList<double> ValidationLoss, int BestEpoch,
     bool StoppedEarly, int SkippedBatches);
 
 /// <summary>A NaN or infinity in a loss or gradient, caught before it reached the weights.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed class NonFiniteGradientException(string message, int step, NonFiniteElement? element) : Exception(message)
 {
     /// <summary>The optimizer step (0-based) whose batch produced it.</summary>
@@ -48,16 +69,13 @@ public sealed class NonFiniteGradientException(string message, int step, NonFini
 /// optimizer's parameter set) and returns the loss and the number of tokens; shuffling belongs to the batch source,
 /// so a seeded batcher makes the whole run deterministic.
 /// </summary>
+/// <remarks>Thread safety: not thread-safe; one per training run.</remarks>
 public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public Trainer(Optimizer<T> optimizer, TrainerOptions? options = null)
     {
         Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
-        Options = options ?? new TrainerOptions();
-        if (Options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Epochs, "Epochs must be at least 1.");
-        if (Options.ClipNorm is { } norm && !(norm > 0)) throw new ArgumentOutOfRangeException(nameof(options), norm, "ClipNorm must be positive.");
-        if (Options.ClipValue is { } value && !(value > 0)) throw new ArgumentOutOfRangeException(nameof(options), value, "ClipValue must be positive.");
-        if (Options.Patience is < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Patience, "Patience must be at least 1.");
+        Options = options ?? new TrainerOptions();   // every option was checked when it was set
     }
 
     public Optimizer<T> Optimizer { get; }

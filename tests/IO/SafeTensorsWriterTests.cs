@@ -90,7 +90,7 @@ public class SafeTensorsWriterTests
         Assert.Equal([1f, 2f, 3f], reader.Read<float>("w", out _));
     }
 
-    /// <summary>The last step (the rename) fails because the target is a folder: the target stays as it was and the temporary file is gone.</summary>
+    /// <summary>A folder at the target is refused before anything is written: the folder stays as it was and no temporary file appears.</summary>
     [Fact]
     public void FailedSaveKeepsTheTargetAndLeavesNoTemporaryFile()
     {
