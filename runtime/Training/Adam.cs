@@ -7,11 +7,7 @@ namespace RnnGen.Training;
 /// PyTorch's torch.optim.Adam: g = ∇ + λ·p (decayed entries; L2 folded into the gradient), m = β1·m + (1 − β1)·g,
 /// v = β2·v + (1 − β2)·g², v̂ = max(v̂, v) with AMSGrad, and p = p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε).
 /// </summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: not thread-safe; one Step at a time, and never while inference sessions read the weights it updates.</remarks>
-=======
-/// <remarks>Thread safety: not thread-safe; one per training run.</remarks>
->>>>>>> h/rtio
 public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[][] _m, _v, _vMax;
@@ -94,11 +90,7 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
 /// PyTorch's torch.optim.AdamW: decoupled weight decay p = p − lr·λ·p on decayed entries, then the Adam step
 /// on the raw gradient. λ defaults to 0.01 as in PyTorch.
 /// </summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: not thread-safe; one Step at a time, and never while inference sessions read the weights it updates.</remarks>
-=======
-/// <remarks>Thread safety: not thread-safe; one per training run.</remarks>
->>>>>>> h/rtio
 public sealed class AdamW<T> : Adam<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public AdamW(ParameterSet<T> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,

@@ -7,11 +7,7 @@ namespace RnnGen.Training;
 /// Each draws from the given <see cref="Random"/> in tensor order, so a seed gives the same weights every run.
 /// The layer overloads keep a Bias = false layer's bias vectors at zero.
 /// </summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: stateless; the Random passed in must not be shared between threads.</remarks>
-=======
-/// <remarks>Thread safety: thread-safe for distinct tensors and distinct Random instances (Random is not thread-safe).</remarks>
->>>>>>> h/rtio
 public static class Initializers
 {
     /// <summary>PyTorch's default for recurrent layers: every matrix and vector uniform in (−1/√H, 1/√H).</summary>

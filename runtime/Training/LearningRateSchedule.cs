@@ -7,21 +7,13 @@ namespace RnnGen.Training;
 /// StepCount before the update). Every schedule returns finite rates &gt; 0, which is what
 /// <see cref="Optimizer{T}.LearningRate"/> accepts.
 /// </summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: the schedules here are immutable; At may be called from any thread.</remarks>
-=======
-/// <remarks>Thread safety: implementations should be immutable, so thread-safe; the built-in ones are.</remarks>
->>>>>>> h/rtio
 public interface ILearningRateSchedule
 {
     double At(int step);
 }
 
-<<<<<<< HEAD
 /// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
-=======
-/// <remarks>Thread safety: thread-safe; ApplyTo changes the optimizer, which is not.</remarks>
->>>>>>> h/rtio
 public static class LearningRateSchedules
 {
     /// <summary>Sets the optimizer's rate for its next step: <c>optimizer.LearningRate = schedule.At(optimizer.StepCount)</c>.</summary>
@@ -44,11 +36,7 @@ public static class LearningRateSchedules
 }
 
 /// <summary>The same rate at every step.</summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
-=======
-/// <remarks>Thread safety: immutable; thread-safe.</remarks>
->>>>>>> h/rtio
 public sealed class ConstantSchedule(double rate) : ILearningRateSchedule
 {
     public double Rate { get; } = LearningRateSchedules.Rate(rate, nameof(rate));
@@ -61,11 +49,7 @@ public sealed class ConstantSchedule(double rate) : ILearningRateSchedule
 }
 
 /// <summary>PyTorch StepLR: initial · γ^⌊t / every⌋.</summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
-=======
-/// <remarks>Thread safety: immutable; thread-safe.</remarks>
->>>>>>> h/rtio
 public sealed class StepDecaySchedule : ILearningRateSchedule
 {
     public StepDecaySchedule(double initial, int every, double gamma)
@@ -91,11 +75,7 @@ public sealed class StepDecaySchedule : ILearningRateSchedule
 /// PyTorch CosineAnnealingLR over one half period: minimum + (initial − minimum)·(1 + cos(π·t / steps))/2 for
 /// t ≤ steps, then the minimum (PyTorch would climb back up). The minimum must be &gt; 0: a rate of 0 is not a rate.
 /// </summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
-=======
-/// <remarks>Thread safety: immutable; thread-safe.</remarks>
->>>>>>> h/rtio
 public sealed class CosineAnnealingSchedule : ILearningRateSchedule
 {
     public CosineAnnealingSchedule(double initial, int steps, double minimum)
@@ -124,11 +104,7 @@ public sealed class CosineAnnealingSchedule : ILearningRateSchedule
 /// Linear warm-up in front of any schedule: for t &lt; warmup, inner.At(0)·(t + 1)/(warmup + 1) (rising, never 0);
 /// from then on inner.At(t − warmup), so the inner schedule starts where the warm-up ends.
 /// </summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
-=======
-/// <remarks>Thread safety: immutable; thread-safe.</remarks>
->>>>>>> h/rtio
 public sealed class WarmupSchedule : ILearningRateSchedule
 {
     public WarmupSchedule(ILearningRateSchedule inner, int warmup)

@@ -8,11 +8,7 @@ namespace RnnGen.Training;
 /// gradients (which it never modifies). Hyper-parameters are doubles, checked when given; the state buffers are
 /// allocated at construction, so Step allocates nothing. Building an optimizer seals the set.
 /// </summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: not thread-safe; one Step at a time, and never while inference sessions read the weights it updates.</remarks>
-=======
-/// <remarks>Thread safety: not thread-safe; one per training run.</remarks>
->>>>>>> h/rtio
 public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private double _learningRate;

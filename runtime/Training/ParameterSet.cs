@@ -5,20 +5,12 @@ namespace RnnGen.Training;
 
 /// <summary>One trainable tensor: its values, the gradients accumulated for them (same length), and whether
 /// weight decay applies to it.</summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: an immutable view; the memory it points to follows its owner's rules.</remarks>
-=======
-/// <remarks>Thread safety: immutable view; the memory it points to is not synchronized.</remarks>
->>>>>>> h/rtio
 public readonly record struct ParameterEntry<T>(string Name, Memory<T> Values, Memory<T> Gradients, bool Decay);
 
 /// <summary>A non-finite element found by <see cref="ParameterSet{T}.FindNonFinite"/>: the tensor, the index within
 /// it, and the offending value (NaN, +∞ or −∞).</summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: a value; safe to share between threads.</remarks>
-=======
-/// <remarks>Thread safety: immutable; thread-safe.</remarks>
->>>>>>> h/rtio
 public readonly record struct NonFiniteElement(string Name, int Index, double Value)
 {
     public override string ToString() => $"{Name}[{Index}] = {Value}";
@@ -30,11 +22,7 @@ public readonly record struct NonFiniteElement(string Name, int Index, double Va
 /// Once an optimizer is built over the set, the set is sealed: the optimizer's state buffers were sized for it.
 /// Every per-step method (norms, clipping, zeroing, the non-finite scan) allocates nothing.
 /// </summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: not thread-safe; build it once, then use it from the training thread.</remarks>
-=======
-/// <remarks>Thread safety: not thread-safe; one per training run.</remarks>
->>>>>>> h/rtio
 public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<ParameterEntry<T>> _entries = [];

@@ -8,11 +8,7 @@ namespace RnnGen.Training;
 /// and d = √(v − a²) + ε, else d = √v + ε; with momentum μ, b = μ·b + g/d (b starts at 0) and p = p − lr·b,
 /// else p = p − lr·g/d.
 /// </summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: not thread-safe; one Step at a time, and never while inference sessions read the weights it updates.</remarks>
-=======
-/// <remarks>Thread safety: not thread-safe; one per training run.</remarks>
->>>>>>> h/rtio
 public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[][] _square, _average, _momentum;

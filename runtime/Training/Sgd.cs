@@ -7,11 +7,7 @@ namespace RnnGen.Training;
 /// PyTorch's torch.optim.SGD: g = ∇ + λ·p (decayed entries); with momentum μ, b = g on the first step and
 /// b = μ·b + (1 − τ)·g after; g = g + μ·b (Nesterov) or g = b; then p = p − lr·g.
 /// </summary>
-<<<<<<< HEAD
 /// <remarks>Thread safety: not thread-safe; one Step at a time, and never while inference sessions read the weights it updates.</remarks>
-=======
-/// <remarks>Thread safety: not thread-safe; one per training run.</remarks>
->>>>>>> h/rtio
 public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[][] _momentum;
