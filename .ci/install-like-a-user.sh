@@ -9,7 +9,7 @@ trap 'rm -rf "$work"' EXIT
 # A version no earlier run used, so NuGet's global cache cannot hand back a stale package.
 version="0.2.0-local.$(date +%s)"
 dotnet pack runtime/RnnGen.csproj -c Release -o "$work/feed" -p:Version="$version" -p:ContinuousIntegrationBuild=true --nologo -v:q
-cp -r tests/Consumer "$work/app"
+cp -r .ci/consumer "$work/app"
 cat > "$work/app/nuget.config" <<XML
 <?xml version="1.0" encoding="utf-8"?>
 <configuration>
