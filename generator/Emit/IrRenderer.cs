@@ -37,6 +37,8 @@ namespace RnnGen.Generator.Emit
                 case IrConst constant: return Constant(constant.Value);
                 case IrLoad load: return $"{_lanes}.Load({Buffer(load.Buffer)}, {Offset(load.Buffer, load.Slot)})";
                 case IrCall call: return $"CellMath.{call.Method}({Expression(call.Argument)})";
+                // -(-x), not --x: C# would read a decrement.
+                case IrNegate { Operand: IrNegate } negate: return "-(" + Expression(negate.Operand) + ")";
                 case IrNegate negate: return "-" + Expression(negate.Operand, 3);
                 case IrBinary binary:
                     var own = binary.Operator is '+' or '-' ? 1 : 2;
