@@ -225,7 +225,8 @@ namespace RnnGen.Generator.Parsing
             var start = at.Kind is TokenKind.EndOfLine or TokenKind.EndOfText && at.Start > 0 ? at.Start - 1 : at.Start;
             var end = at.Kind is TokenKind.EndOfLine or TokenKind.EndOfText ? Math.Max(at.Start, start + 1) : at.End;
             end = Math.Min(end, _text.Length);
-            _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, start, end, message));
+            // The lexer reported an invalid character already.
+            if (at.Kind != TokenKind.Invalid) _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, start, end, message));
             return new LineError();
         }
 
