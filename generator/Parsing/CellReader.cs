@@ -75,6 +75,8 @@ namespace RnnGen.Generator.Parsing
                 var textDiagnostics = new List<TextDiagnostic>();
                 var syntax = EquationParser.Parse(text.Text, textDiagnostics);
                 var model = textDiagnostics.Count == 0 ? CellModelBuilder.Build(cell, text.Text, syntax, textDiagnostics) : null;
+                if (model is not null && Emit.HiddenLimit.Problem(model) is { } tooLarge)
+                    Report(DiagnosticDescriptors.InvalidOption, OptionLocation("Hidden"), tooLarge);
                 var tree = type.SyntaxTree;
                 foreach (var problem in textDiagnostics)
                 {
