@@ -55,12 +55,15 @@ namespace RnnGen.Generator.Differentiation
                 .Select(e => Term(e.Consumer, e.Position))
                 .ToList();
 
-            foreach (var node in nodes.Where(n => !n.IsLeaf && n.Stage == stage).Reverse())
+            var lines = model.Lines.ToLookup(l => l.Node);
+            var operations = nodes.Where(n => !n.IsLeaf && n.Stage == stage).ToList();
+            for (var i = operations.Count - 1; i >= 0; i--)
             {
+                var node = operations[i];
                 var terms = TermsFromThisStage(node.Id);
                 if (plan.TryCarrySlot(node.Id, out var carry)) terms.Add(new IrLoad(KernelBuffer.Carry, carry));
                 terms.AddRange(Sinks(plan, node.Id));
-                foreach (var line in model.Lines.Where(l => l.Node == node.Id)) body.Add(new Remark(line.Text));
+                foreach (var line in lines[node.Id]) body.Add(new Remark(line.Text));
                 if (terms.Count == 1 && terms[0] is IrRef alias)
                 {
                     adjoints[node.Id] = alias;

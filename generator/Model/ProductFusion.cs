@@ -26,6 +26,7 @@ namespace RnnGen.Generator.Model
 
             var groups = model.Groups.ToList();
             var products = model.Products.ToList();
+            var productOf = Enumerable.Range(0, products.Count).ToDictionary(p => products[p].Matrix);
             for (var g = 0; g < groups.Count; g++)
             {
                 if (groups[g].Kind != OperandKind.State) continue;
@@ -34,7 +35,7 @@ namespace RnnGen.Generator.Model
                 var sums = new List<(int Sum, int Input)>();
                 foreach (var matrix in groups[g].Matrices)
                 {
-                    var q = productNode[products.FindIndex(p => p.Matrix == matrix)];
+                    var q = productNode[productOf[matrix]];
                     if (consumers[q].Count != 1 || sinks.Contains(q)) break;
                     var sum = nodes[consumers[q][0]];
                     if (sum.Kind != NodeKind.Add || sum.Left == sum.Right) break;
@@ -69,7 +70,7 @@ namespace RnnGen.Generator.Model
                 groups[g] = groups[g] with { Offset = offset };
                 for (var i = groups[g].Fused; i < groups[g].Matrices.Count; i++)
                 {
-                    var index = products.FindIndex(p => p.Matrix == groups[g].Matrices[i]);
+                    var index = productOf[groups[g].Matrices[i]];
                     products[index] = products[index] with { Slot = offset + i - groups[g].Fused };
                 }
                 offset += groups[g].Matrices.Count - groups[g].Fused;
