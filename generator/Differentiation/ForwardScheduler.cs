@@ -10,7 +10,8 @@ namespace RnnGen.Generator.Differentiation
     /// </summary>
     internal static class ForwardScheduler
     {
-        public static KernelPass Schedule(CellModel model, ValuePlan plan, int stage)
+        /// <param name="stageNodes">The nodes of this stage, in order.</param>
+        public static KernelPass Schedule(CellModel model, ValuePlan plan, int stage, IEnumerable<CellNode> stageNodes)
         {
             var reader = new ValueReader(model, plan, backward: false);
             var body = new List<Statement>();
@@ -33,7 +34,7 @@ namespace RnnGen.Generator.Differentiation
                 ValueReader.Compute(node, Argument(node.Left), node.ArgumentCount == 2 ? Argument(node.Right) : null);
 
             var lines = model.Lines.ToLookup(l => l.Node);
-            foreach (var node in nodes.Where(n => !n.IsLeaf && n.Stage == stage))
+            foreach (var node in stageNodes.Where(n => !n.IsLeaf))
             {
                 if (Inline(node)) continue;
                 foreach (var line in lines[node.Id]) body.Add(new Remark(line.Text));
@@ -42,7 +43,7 @@ namespace RnnGen.Generator.Differentiation
             }
 
             var stores = new List<Statement>();
-            foreach (var node in nodes.Where(n => n.Stage == stage && (!n.IsLeaf || n.Kind != NodeKind.Constant)))
+            foreach (var node in stageNodes.Where(n => !n.IsLeaf || n.Kind != NodeKind.Constant))
             {
                 if (plan.TryTapeSlot(node.Id, out var slot)) stores.Add(new Store(KernelBuffer.Tape, slot, reader.Read(node.Id), false));
                 foreach (var state in plan.StatesOf(node.Id)) stores.Add(new Store(KernelBuffer.Next, state, reader.Read(node.Id), false));
