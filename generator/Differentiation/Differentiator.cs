@@ -57,14 +57,13 @@ namespace RnnGen.Generator.Differentiation
                 .Select(e => Term(e.Consumer, e.Position))
                 .ToList();
 
-            var lines = model.Lines.ToLookup(l => l.Node);
             for (var i = operations.Count - 1; i >= 0; i--)
             {
                 var node = operations[i];
                 var terms = TermsFromThisStage(node.Id);
                 if (plan.TryCarrySlot(node.Id, out var carry)) terms.Add(new IrLoad(KernelBuffer.Carry, carry));
                 terms.AddRange(Sinks(plan, node.Id));
-                foreach (var line in lines[node.Id]) body.Add(new Remark(line.Text));
+                foreach (var line in plan.LinesOf(node.Id)) body.Add(new Remark(line.Text));
                 if (terms.Count == 1 && terms[0] is IrRef alias)
                 {
                     adjoints[node.Id] = alias;

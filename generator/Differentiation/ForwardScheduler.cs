@@ -33,11 +33,10 @@ namespace RnnGen.Generator.Differentiation
             Ir Expression(CellNode node) =>
                 ValueReader.Compute(node, Argument(node.Left), node.ArgumentCount == 2 ? Argument(node.Right) : null);
 
-            var lines = model.Lines.ToLookup(l => l.Node);
             foreach (var node in stageNodes.Where(n => !n.IsLeaf))
             {
                 if (Inline(node)) continue;
-                foreach (var line in lines[node.Id]) body.Add(new Remark(line.Text));
+                foreach (var line in plan.LinesOf(node.Id)) body.Add(new Remark(line.Text));
                 body.Add(new Let(plan.Name(node.Id), Expression(node)));
                 reader.Declare(node.Id);
             }

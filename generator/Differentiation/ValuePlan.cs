@@ -17,6 +17,7 @@ namespace RnnGen.Generator.Differentiation
         private readonly Dictionary<int, int> _stateOf = new();
         private readonly Dictionary<int, int> _operandOf = new();
         private readonly ILookup<int, int> _statesByNode;
+        private readonly ILookup<int, EquationLine> _lines;
         private readonly bool[] _recomputable;
         private readonly string[] _names;
 
@@ -27,6 +28,7 @@ namespace RnnGen.Generator.Differentiation
                 if (!_stateOf.ContainsKey(model.StateValues[s])) _stateOf[model.StateValues[s]] = s;
             for (var o = 0; o < model.Operands.Count; o++) _operandOf[model.Operands[o].Node] = o;
             _statesByNode = Enumerable.Range(0, model.StateValues.Count).ToLookup(s => model.StateValues[s]);
+            _lines = model.Lines.ToLookup(l => l.Node);
             _recomputable = new bool[model.Nodes.Count];
             foreach (var node in model.Nodes) _recomputable[node.Id] = IsRecomputable(node); // children come first
             _names = NameNodes(model);
@@ -48,6 +50,8 @@ namespace RnnGen.Generator.Differentiation
         public IReadOnlyList<string> TapeNames => _tapeSlots.OrderBy(p => p.Value).Select(p => _names[p.Key]).ToList();
 
         public string Name(int node) => _names[node];
+        /// <summary>The equations whose value the node is, for the remarks above its computation.</summary>
+        public IEnumerable<EquationLine> LinesOf(int node) => _lines[node];
         public bool TryTapeSlot(int node, out int slot) => _tapeSlots.TryGetValue(node, out slot);
         public bool TryCarrySlot(int node, out int slot) => _carrySlots.TryGetValue(node, out slot);
         public bool TryState(int node, out int state) => _stateOf.TryGetValue(node, out state);
