@@ -4,6 +4,8 @@ using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Parsing
 {
+    /// <summary><c>Bad</c>: an ASCII character that starts no token, reported by the parser where it expected something
+    /// else. <c>Invalid</c>: a character the lexer reported already (RNN023).</summary>
     internal enum TokenKind { Name, Number, Plus, Minus, Star, Slash, Equals, LeftParen, RightParen, EndOfLine, EndOfText, Bad, Invalid }
 
     /// <summary>A token; <c>Primed</c> is set on names written with a trailing apostrophe; <c>SpaceBefore</c>
@@ -94,9 +96,9 @@ namespace RnnGen.Generator.Parsing
         {
             for (var i = 0; i < text.Length; i++)
             {
-                if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+                if (IsPair(text, i)) { i++; continue; }
                 if (char.IsSurrogate(text[i]))
-                    diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.InvalidCharacter, i, i + 1, CodeUnits(text, i, 1),
+                    diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.InvalidCharacter, i, i + 1, Hex(text, i, 1),
                         "a lone UTF-16 surrogate is half of a character; write both halves of the pair or remove it"));
             }
         }
@@ -104,15 +106,19 @@ namespace RnnGen.Generator.Parsing
         /// <summary>Reports a non-ASCII character (a surrogate pair counts as one) that starts no token.</summary>
         private static Token InvalidCharacter(string text, int i, bool space, List<TextDiagnostic> diagnostics)
         {
-            var length = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
+            var length = IsPair(text, i) ? 2 : 1;
             if (!char.IsSurrogate(text[i]) || length == 2) // a lone surrogate was reported already
                 diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.InvalidCharacter, i, i + length,
-                    $"'{text.Substring(i, length)}' ({CodeUnits(text, i, length)})",
+                    $"'{text.Substring(i, length)}' ({Hex(text, i, length)})",
                     "outside comments the equations hold only names (letters, digits, '_'), numbers, + - * / = ( ) and '"));
             return new Token(TokenKind.Invalid, text.Substring(i, length), i, i + length, false, space);
         }
 
-        private static string CodeUnits(string text, int start, int length) =>
-            length == 2 ? $"U+{char.ConvertToUtf32(text[start], text[start + 1]):X4}" : $"U+{(int)text[start]:X4}";
+        private static bool IsPair(string text, int i) =>
+            char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]);
+
+        /// <summary>The code point of a pair, or the single UTF-16 unit, as U+XXXX.</summary>
+        private static string Hex(string text, int i, int length) =>
+            $"U+{(length == 2 ? char.ConvertToUtf32(text[i], text[i + 1]) : text[i]):X4}";
     }
 }
