@@ -32,13 +32,7 @@ namespace RnnGen.Generator.Differentiation
             _recomputable = new bool[model.Nodes.Count];
             foreach (var node in model.Nodes) _recomputable[node.Id] = IsRecomputable(node); // children come first
             _names = NameNodes(model);
-            Consumers = model.Nodes.Select(_ => new List<(int Consumer, int Position)>()).ToArray();
-            foreach (var node in model.Nodes)
-            {
-                if (node.IsLeaf) continue;
-                Consumers[node.Left].Add((node.Id, 0));
-                if (node.ArgumentCount == 2) Consumers[node.Right].Add((node.Id, 1));
-            }
+            Consumers = NodeConsumers.Of(model.Nodes);
             PlanTape();
         }
 

@@ -14,12 +14,7 @@ namespace RnnGen.Generator.Model
         public static CellModel Apply(CellModel model)
         {
             var nodes = model.Nodes.ToList();
-            var consumers = nodes.Select(_ => new List<int>()).ToArray();
-            foreach (var node in nodes.Where(n => !n.IsLeaf))
-            {
-                consumers[node.Left].Add(node.Id);
-                if (node.ArgumentCount == 2) consumers[node.Right].Add(node.Id);
-            }
+            var consumers = NodeConsumers.Of(nodes);
             var productNode = nodes.Where(n => n.Kind is NodeKind.InputProduct or NodeKind.StateProduct or NodeKind.StageProduct)
                 .ToDictionary(n => n.Index, n => n.Id);
             var sinks = new HashSet<int>(model.StateValues.Concat(model.Operands.Select(o => o.Node)));
@@ -37,7 +32,7 @@ namespace RnnGen.Generator.Model
                 {
                     var q = productNode[productOf[matrix]];
                     if (consumers[q].Count != 1 || sinks.Contains(q)) break;
-                    var sum = nodes[consumers[q][0]];
+                    var sum = nodes[consumers[q][0].Consumer];
                     if (sum.Kind != NodeKind.Add || sum.Left == sum.Right) break;
                     var p = nodes[sum.Left == q ? sum.Right : sum.Left];
                     if (p.Kind != NodeKind.InputProduct || consumers[p.Id].Count != 1 || sinks.Contains(p.Id)) break;
