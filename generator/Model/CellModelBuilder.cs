@@ -74,7 +74,7 @@ namespace RnnGen.Generator.Model
                     if (_nodes[node].Name.Length == 0 && !_nodes[node].IsLeaf)
                         _nodes[node] = _nodes[node] with { Name = UniqueName(target.Name) };
                 }
-                lines.Add(new EquationLine(equation.Text.Replace("\r", "").Replace("\n", " "), node));
+                lines.Add(new EquationLine(OneLine(equation.Text), node));
             }
             if (_diagnostics.Count > 0) return null;
             ReportUnused(equations);
@@ -94,6 +94,15 @@ namespace RnnGen.Generator.Model
 
             if (_diagnostics.Count > 0) return null;
             return ProductFusion.Apply(Assemble(declaration, text, lines, output));
+        }
+
+        /// <summary>The equation as one line for a <c>//</c> remark: every character C# reads as a line break becomes a space.</summary>
+        private static string OneLine(string text)
+        {
+            var line = new System.Text.StringBuilder(text.Length);
+            foreach (var ch in text)
+                if (ch != '\r') line.Append(ch is '\n' or '\u0085' or '\u2028' or '\u2029' ? ' ' : ch);
+            return line.ToString();
         }
 
         private void CollectDefinitions(IReadOnlyList<Equation> equations)

@@ -235,6 +235,12 @@ public class ParserHardeningTests
         AssertCompiles(GeneratorHarness.Run(RegularStringCell(equations)));
 
     [Theory]
+    [InlineData(@"h' = tanh(W x +\u2028U h + b)")]
+    [InlineData(@"h' = tanh(W x +\u2029U h +\u0085b)")]
+    public void LineSeparatorsInsideAnEquation_StayInsideTheRemarkOfTheGeneratedCode(string equations) =>
+        AssertCompiles(GeneratorHarness.Run(RegularStringCell(equations)));
+
+    [Theory]
     [InlineData(@"h' = tanh(W x + U h + b) # \uD83D alone", @"\uD83D", "D83D")]
     [InlineData(@"h' = tanh(W x + U h + b) # \uDE00 alone", @"\uDE00", "DE00")]
     [InlineData(@"h' = tanh(W x + U h + b) * \uD83D", @"\uD83D", "D83D")]
