@@ -52,8 +52,7 @@ namespace RnnGen.Generator.Differentiation
                 }
             }
 
-            List<Ir> TermsFromThisStage(int id) => plan.Consumers[id]
-                .Where(e => nodes[e.Consumer].Stage == stage)
+            List<Ir> TermsFromThisStage(int id) => plan.ConsumersIn(id, stage)
                 .Select(e => Term(e.Consumer, e.Position))
                 .ToList();
 

@@ -18,6 +18,7 @@ namespace RnnGen.Generator.Differentiation
         private readonly Dictionary<int, int> _operandOf = new();
         private readonly ILookup<int, int> _statesByNode;
         private readonly ILookup<int, EquationLine> _lines;
+        private readonly ILookup<(int Node, int Stage), (int Consumer, int Position)> _consumersByStage;
         private readonly bool[] _recomputable;
         private readonly string[] _names;
 
@@ -33,11 +34,17 @@ namespace RnnGen.Generator.Differentiation
             foreach (var node in model.Nodes) _recomputable[node.Id] = IsRecomputable(node); // children come first
             _names = NameNodes(model);
             Consumers = NodeConsumers.Of(model.Nodes);
+            _consumersByStage = Consumers
+                .SelectMany((edges, node) => edges.Select(e => (Node: node, Edge: e)))
+                .ToLookup(e => (e.Node, model.Nodes[e.Edge.Consumer].Stage), e => e.Edge);
             PlanTape();
         }
 
         /// <summary>For every node, the (consumer, argument position) edges that read it.</summary>
         public List<(int Consumer, int Position)>[] Consumers { get; }
+
+        /// <summary>The edges that read a node from one stage: a value read by every stage is not rescanned by each.</summary>
+        public IEnumerable<(int Consumer, int Position)> ConsumersIn(int node, int stage) => _consumersByStage[(node, stage)];
 
         public int TapeWidth => _tapeSlots.Count;
         public int CarryWidth => _carrySlots.Count;

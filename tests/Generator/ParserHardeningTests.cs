@@ -300,10 +300,10 @@ public class ParserHardeningTests
             .Concat(Enumerable.Range(1, count - 1).Select(i => $"a{i} = sigmoid(a{i - 1} * c{i} + V{i} x) - h"))
             .Append($"h' = a{count - 1}"));
 
-    /// <summary>Each equation multiplies the previous one by a matrix: one stage per equation.</summary>
+    /// <summary>Each equation multiplies the previous one by a matrix: one stage per equation, each reading <c>h</c>.</summary>
     private static string StagedCell(int count) => string.Join("\n",
         new[] { "a0 = tanh(W x + U h + b)" }
-            .Concat(Enumerable.Range(1, count - 1).Select(i => $"a{i} = tanh(U{i} a{i - 1} + b{i})"))
+            .Concat(Enumerable.Range(1, count - 1).Select(i => $"a{i} = tanh(U{i} a{i - 1} + b{i} + h)"))
             .Append($"h' = a{count - 1}"));
 
     [Fact]
