@@ -77,6 +77,12 @@ namespace RnnGen.Generator
         public static readonly DiagnosticDescriptor LayerOrder = Error("RNN022",
             "Layers do not connect", "Layer '{0}' cannot follow '{1}': {2}", ModelCategory);
 
+        public static readonly DiagnosticDescriptor InvalidCharacter = Error("RNN023",
+            "Invalid character in cell equations", "Invalid character {0} in cell equations: {1}");
+
+        public static readonly DiagnosticDescriptor TooDeep = Error("RNN024",
+            "Expression nested too deeply", "The expression is nested more than {0} levels deep (each operator, call, matrix product and parenthesized group is a level); split it into intermediate equations");
+
         public static readonly DiagnosticDescriptor PossibleTypo = new("RNN025",
             "Possible typo in a parameter name",
             "'{0}' is written only once, so it becomes a new learnable parameter; did you mean '{1}'? If the name is deliberate, declare it: Parameters = \"{0}\"",

@@ -15,16 +15,18 @@ namespace RnnGen.Generator.Differentiation
         public static KernelPlan Plan(CellModel model)
         {
             var plan = new ValuePlan(model);
-            var forward = Enumerable.Range(0, model.StageCount).Select(s => ForwardScheduler.Schedule(model, plan, s)).ToList();
+            // Each pass visits only its own stage's nodes, so many stages cost no more than one.
+            var stages = model.Nodes.ToLookup(n => n.Stage);
+            var forward = Enumerable.Range(0, model.StageCount).Select(s => ForwardScheduler.Schedule(model, plan, s, stages[s])).ToList();
             var written = new HashSet<(KernelBuffer, int)>();
             var backward = new List<KernelPass>();
             for (var stage = model.StageCount - 1; stage >= 0; stage--)
-                backward.Add(Backward(model, plan, stage, written));
+                backward.Add(Backward(model, plan, stage, stages[stage].Where(n => !n.IsLeaf).ToList(), written));
             var ops = model.Nodes.Count(n => !n.IsLeaf);
             return new KernelPlan(forward, backward, plan.TapeWidth, plan.CarryWidth, ops, plan.TapeNames);
         }
 
-        private static KernelPass Backward(CellModel model, ValuePlan plan, int stage, HashSet<(KernelBuffer, int)> written)
+        private static KernelPass Backward(CellModel model, ValuePlan plan, int stage, List<CellNode> operations, HashSet<(KernelBuffer, int)> written)
         {
             var nodes = model.Nodes;
             var reader = new ValueReader(model, plan, backward: true);
@@ -50,17 +52,17 @@ namespace RnnGen.Generator.Differentiation
                 }
             }
 
-            List<Ir> TermsFromThisStage(int id) => plan.Consumers[id]
-                .Where(e => nodes[e.Consumer].Stage == stage)
+            List<Ir> TermsFromThisStage(int id) => plan.ConsumersIn(id, stage)
                 .Select(e => Term(e.Consumer, e.Position))
                 .ToList();
 
-            foreach (var node in nodes.Where(n => !n.IsLeaf && n.Stage == stage).Reverse())
+            for (var i = operations.Count - 1; i >= 0; i--)
             {
+                var node = operations[i];
                 var terms = TermsFromThisStage(node.Id);
                 if (plan.TryCarrySlot(node.Id, out var carry)) terms.Add(new IrLoad(KernelBuffer.Carry, carry));
                 terms.AddRange(Sinks(plan, node.Id));
-                foreach (var line in model.Lines.Where(l => l.Node == node.Id)) body.Add(new Remark(line.Text));
+                foreach (var line in plan.LinesOf(node.Id)) body.Add(new Remark(line.Text));
                 if (terms.Count == 1 && terms[0] is IrRef alias)
                 {
                     adjoints[node.Id] = alias;
@@ -71,31 +73,7 @@ namespace RnnGen.Generator.Differentiation
                 adjoints[node.Id] = new IrRef(name);
             }
 
-            // What this stage sends out: adjoints of leaves and of values from earlier stages.
-            var outputs = new List<Statement>();
-            foreach (var node in nodes.Where(n => n.IsLeaf || n.Stage < stage))
-            {
-                var terms = TermsFromThisStage(node.Id);
-                if (node.IsLeaf && stage == 0) terms.AddRange(Sinks(plan, node.Id));
-                if (terms.Count == 0 || node.Kind == NodeKind.Constant) continue;
-                var sum = IrBuilder.Sum(terms);
-                var (buffer, slot) = node.Kind switch
-                {
-                    NodeKind.InputProduct => (KernelBuffer.DZx, model.Products[node.Index].Slot),
-                    NodeKind.StateProduct => (KernelBuffer.DZh, model.Products[node.Index].Slot),
-                    NodeKind.StageProduct => (KernelBuffer.DZs, model.Products[node.Index].Slot),
-                    NodeKind.PreviousState => (KernelBuffer.DPrev, node.Index),
-                    NodeKind.Parameter => (KernelBuffer.DVector, node.Index),
-                    _ => (KernelBuffer.Carry, Slot(plan, node.Id)),
-                };
-                var accumulate = buffer == KernelBuffer.DVector || !written.Add((buffer, slot));
-                outputs.Add(new Store(buffer, slot, sum, accumulate));
-            }
-            if (stage == 0)
-                for (var s = 0; s < model.States.Count; s++)
-                    if (written.Add((KernelBuffer.DPrev, s)))
-                        outputs.Add(new Store(KernelBuffer.DPrev, s, new IrConst(0), false));
-
+            var outputs = SendOut(model, plan, stage, operations, TermsFromThisStage, written);
             var statements = new List<Statement>();
             if (reader.Prelude.Count > 0)
             {
@@ -106,6 +84,42 @@ namespace RnnGen.Generator.Differentiation
             statements.Add(new Remark("gradients sent out: products (for the GEMMs), previous states, parameters"));
             statements.AddRange(outputs);
             return new KernelPass(stage, statements);
+        }
+
+        /// <summary>What a stage sends out: the adjoints of the leaves and earlier-stage values its operations read
+        /// (at stage 0, of every leaf, which also collects the gradients arriving from outside).</summary>
+        private static List<Statement> SendOut(CellModel model, ValuePlan plan, int stage, List<CellNode> operations,
+            System.Func<int, List<Ir>> termsFromThisStage, HashSet<(KernelBuffer, int)> written)
+        {
+            var nodes = model.Nodes;
+            var read = new SortedSet<int>(stage == 0 ? nodes.Where(n => n.IsLeaf).Select(n => n.Id) : Enumerable.Empty<int>());
+            foreach (var operation in operations)
+                foreach (var argument in operation.ArgumentCount == 2 ? new[] { operation.Left, operation.Right } : new[] { operation.Left })
+                    if (nodes[argument].IsLeaf || nodes[argument].Stage < stage) read.Add(argument);
+
+            var outputs = new List<Statement>();
+            foreach (var node in read.Select(id => nodes[id]))
+            {
+                var terms = termsFromThisStage(node.Id);
+                if (node.IsLeaf && stage == 0) terms.AddRange(Sinks(plan, node.Id));
+                if (terms.Count == 0 || node.Kind == NodeKind.Constant) continue;
+                var (buffer, slot) = node.Kind switch
+                {
+                    NodeKind.InputProduct => (KernelBuffer.DZx, model.Products[node.Index].Slot),
+                    NodeKind.StateProduct => (KernelBuffer.DZh, model.Products[node.Index].Slot),
+                    NodeKind.StageProduct => (KernelBuffer.DZs, model.Products[node.Index].Slot),
+                    NodeKind.PreviousState => (KernelBuffer.DPrev, node.Index),
+                    NodeKind.Parameter => (KernelBuffer.DVector, node.Index),
+                    _ => (KernelBuffer.Carry, Slot(plan, node.Id)),
+                };
+                var accumulate = buffer == KernelBuffer.DVector || !written.Add((buffer, slot));
+                outputs.Add(new Store(buffer, slot, IrBuilder.Sum(terms), accumulate));
+            }
+            if (stage == 0)
+                for (var s = 0; s < model.States.Count; s++)
+                    if (written.Add((KernelBuffer.DPrev, s)))
+                        outputs.Add(new Store(KernelBuffer.DPrev, s, new IrConst(0), false));
+            return outputs;
         }
 
         private static int Slot(ValuePlan plan, int id) =>

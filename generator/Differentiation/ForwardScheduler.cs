@@ -10,7 +10,8 @@ namespace RnnGen.Generator.Differentiation
     /// </summary>
     internal static class ForwardScheduler
     {
-        public static KernelPass Schedule(CellModel model, ValuePlan plan, int stage)
+        /// <param name="stageNodes">The nodes of this stage, in order.</param>
+        public static KernelPass Schedule(CellModel model, ValuePlan plan, int stage, IEnumerable<CellNode> stageNodes)
         {
             var reader = new ValueReader(model, plan, backward: false);
             var body = new List<Statement>();
@@ -32,16 +33,16 @@ namespace RnnGen.Generator.Differentiation
             Ir Expression(CellNode node) =>
                 ValueReader.Compute(node, Argument(node.Left), node.ArgumentCount == 2 ? Argument(node.Right) : null);
 
-            foreach (var node in nodes.Where(n => !n.IsLeaf && n.Stage == stage))
+            foreach (var node in stageNodes.Where(n => !n.IsLeaf))
             {
                 if (Inline(node)) continue;
-                foreach (var line in model.Lines.Where(l => l.Node == node.Id)) body.Add(new Remark(line.Text));
+                foreach (var line in plan.LinesOf(node.Id)) body.Add(new Remark(line.Text));
                 body.Add(new Let(plan.Name(node.Id), Expression(node)));
                 reader.Declare(node.Id);
             }
 
             var stores = new List<Statement>();
-            foreach (var node in nodes.Where(n => n.Stage == stage && (!n.IsLeaf || n.Kind != NodeKind.Constant)))
+            foreach (var node in stageNodes.Where(n => !n.IsLeaf || n.Kind != NodeKind.Constant))
             {
                 if (plan.TryTapeSlot(node.Id, out var slot)) stores.Add(new Store(KernelBuffer.Tape, slot, reader.Read(node.Id), false));
                 foreach (var state in plan.StatesOf(node.Id)) stores.Add(new Store(KernelBuffer.Next, state, reader.Read(node.Id), false));

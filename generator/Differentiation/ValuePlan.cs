@@ -16,6 +16,10 @@ namespace RnnGen.Generator.Differentiation
         private readonly Dictionary<int, int> _carrySlots = new();
         private readonly Dictionary<int, int> _stateOf = new();
         private readonly Dictionary<int, int> _operandOf = new();
+        private readonly ILookup<int, int> _statesByNode;
+        private readonly ILookup<int, EquationLine> _lines;
+        private readonly ILookup<(int Node, int Stage), (int Consumer, int Position)> _consumersByStage;
+        private readonly bool[] _recomputable;
         private readonly string[] _names;
 
         public ValuePlan(CellModel model)
@@ -24,29 +28,35 @@ namespace RnnGen.Generator.Differentiation
             for (var s = 0; s < model.StateValues.Count; s++)
                 if (!_stateOf.ContainsKey(model.StateValues[s])) _stateOf[model.StateValues[s]] = s;
             for (var o = 0; o < model.Operands.Count; o++) _operandOf[model.Operands[o].Node] = o;
+            _statesByNode = Enumerable.Range(0, model.StateValues.Count).ToLookup(s => model.StateValues[s]);
+            _lines = model.Lines.ToLookup(l => l.Node);
+            _recomputable = new bool[model.Nodes.Count];
+            foreach (var node in model.Nodes) _recomputable[node.Id] = IsRecomputable(node); // children come first
             _names = NameNodes(model);
-            Consumers = model.Nodes.Select(_ => new List<(int Consumer, int Position)>()).ToArray();
-            foreach (var node in model.Nodes)
-            {
-                if (node.IsLeaf) continue;
-                Consumers[node.Left].Add((node.Id, 0));
-                if (node.ArgumentCount == 2) Consumers[node.Right].Add((node.Id, 1));
-            }
+            Consumers = NodeConsumers.Of(model.Nodes);
+            _consumersByStage = Consumers
+                .SelectMany((edges, node) => edges.Select(e => (Node: node, Edge: e)))
+                .ToLookup(e => (e.Node, model.Nodes[e.Edge.Consumer].Stage), e => e.Edge);
             PlanTape();
         }
 
         /// <summary>For every node, the (consumer, argument position) edges that read it.</summary>
         public List<(int Consumer, int Position)>[] Consumers { get; }
 
+        /// <summary>The edges that read a node from one stage: a value read by every stage is not rescanned by each.</summary>
+        public IEnumerable<(int Consumer, int Position)> ConsumersIn(int node, int stage) => _consumersByStage[(node, stage)];
+
         public int TapeWidth => _tapeSlots.Count;
         public int CarryWidth => _carrySlots.Count;
         public IReadOnlyList<string> TapeNames => _tapeSlots.OrderBy(p => p.Value).Select(p => _names[p.Key]).ToList();
 
         public string Name(int node) => _names[node];
+        /// <summary>The equations whose value the node is, for the remarks above its computation.</summary>
+        public IEnumerable<EquationLine> LinesOf(int node) => _lines[node];
         public bool TryTapeSlot(int node, out int slot) => _tapeSlots.TryGetValue(node, out slot);
         public bool TryCarrySlot(int node, out int slot) => _carrySlots.TryGetValue(node, out slot);
         public bool TryState(int node, out int state) => _stateOf.TryGetValue(node, out state);
-        public IEnumerable<int> StatesOf(int node) => Enumerable.Range(0, _model.StateValues.Count).Where(s => _model.StateValues[s] == node);
+        public IEnumerable<int> StatesOf(int node) => _statesByNode[node];
         public bool TryOperand(int node, out int operand) => _operandOf.TryGetValue(node, out operand);
 
         /// <summary>Values that can be read back without the tape.</summary>
@@ -55,9 +65,11 @@ namespace RnnGen.Generator.Differentiation
             || _stateOf.ContainsKey(node.Id) || _operandOf.ContainsKey(node.Id);
 
         /// <summary>Cheap enough to recompute from resident or saved values instead of saving.</summary>
-        public bool Recomputable(int id)
+        public bool Recomputable(int id) => _recomputable[id];
+
+        // Decided once per node, children first: a recursive walk would follow chains of equations and repeat itself.
+        private bool IsRecomputable(CellNode node)
         {
-            var node = _model.Nodes[id];
             if (Resident(node) || node.Kind is not (NodeKind.Add or NodeKind.Subtract or NodeKind.Multiply or NodeKind.Negate)) return false;
             return Available(node.Left) && (node.ArgumentCount == 1 || Available(node.Right));
         }
@@ -65,7 +77,7 @@ namespace RnnGen.Generator.Differentiation
         private bool Available(int id)
         {
             var node = _model.Nodes[id];
-            return Resident(node) || node.Kind is NodeKind.Function or NodeKind.Divide || Recomputable(id);
+            return Resident(node) || node.Kind is NodeKind.Function or NodeKind.Divide || _recomputable[id];
         }
 
         private void PlanTape()

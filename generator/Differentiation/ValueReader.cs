@@ -30,11 +30,30 @@ namespace RnnGen.Generator.Differentiation
         {
             var node = _model.Nodes[id];
             if (node.Kind == NodeKind.Constant) return new IrConst(node.Value);
-            var name = _plan.Name(id);
-            if (_declared.Contains(id)) return new IrRef(name);
-            Prelude.Add(new Let(name, Locate(node)));
-            _declared.Add(id);
-            return new IrRef(name);
+            if (!_declared.Contains(id)) DeclareWithArguments(node);
+            return new IrRef(_plan.Name(id));
+        }
+
+        /// <summary>Declares a value after the arguments it is recomputed from, left first. An explicit stack, since
+        /// recomputation can follow a chain of equations as long as the cell.</summary>
+        private void DeclareWithArguments(CellNode value)
+        {
+            var pending = new Stack<(CellNode Node, bool ArgumentsDeclared)>();
+            pending.Push((value, false));
+            while (pending.Count > 0)
+            {
+                var (node, ready) = pending.Pop();
+                if (_declared.Contains(node.Id) || node.Kind == NodeKind.Constant) continue;
+                if (!ready && _plan.Recomputable(node.Id)) // what Locate recomputes: never loaded
+                {
+                    pending.Push((node, true));
+                    if (node.ArgumentCount == 2) pending.Push((_model.Nodes[node.Right], false));
+                    pending.Push((_model.Nodes[node.Left], false));
+                    continue;
+                }
+                Prelude.Add(new Let(_plan.Name(node.Id), Locate(node)));
+                _declared.Add(node.Id);
+            }
         }
 
         private Ir Locate(CellNode node)

@@ -206,13 +206,21 @@ namespace RnnGen.Generator.Emit
             _ => Enumerable.Empty<KernelBuffer>(),
         };
 
-        private static IEnumerable<KernelBuffer> Buffers(Ir ir) => ir switch
+        // An explicit stack: a long sum of adjoint terms is as deep as it is long.
+        private static IEnumerable<KernelBuffer> Buffers(Ir ir)
         {
-            IrLoad load => new[] { load.Buffer },
-            IrNegate negate => Buffers(negate.Operand),
-            IrBinary binary => Buffers(binary.Left).Concat(Buffers(binary.Right)),
-            IrCall call => Buffers(call.Argument),
-            _ => Enumerable.Empty<KernelBuffer>(),
-        };
+            var pending = new Stack<Ir>();
+            pending.Push(ir);
+            while (pending.Count > 0)
+            {
+                switch (pending.Pop())
+                {
+                    case IrLoad load: yield return load.Buffer; break;
+                    case IrNegate negate: pending.Push(negate.Operand); break;
+                    case IrBinary binary: pending.Push(binary.Right); pending.Push(binary.Left); break;
+                    case IrCall call: pending.Push(call.Argument); break;
+                }
+            }
+        }
     }
 }

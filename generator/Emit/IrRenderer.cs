@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Globalization;
+using System.Text;
 using RnnGen.Generator.Differentiation;
 
 namespace RnnGen.Generator.Emit
@@ -37,15 +39,29 @@ namespace RnnGen.Generator.Emit
                 case IrConst constant: return Constant(constant.Value);
                 case IrLoad load: return $"{_lanes}.Load({Buffer(load.Buffer)}, {Offset(load.Buffer, load.Slot)})";
                 case IrCall call: return $"CellMath.{call.Method}({Expression(call.Argument)})";
+                // -(-x), not --x: C# would read a decrement.
+                case IrNegate { Operand: IrNegate } negate: return "-(" + Expression(negate.Operand) + ")";
                 case IrNegate negate: return "-" + Expression(negate.Operand, 3);
-                case IrBinary binary:
-                    var own = binary.Operator is '+' or '-' ? 1 : 2;
-                    // Right operands bind one tighter: a - (b - c) and a / (b * c) keep their parentheses.
-                    var text = $"{Expression(binary.Left, own)} {binary.Operator} {Expression(binary.Right, own + 1)}";
-                    return own < precedence ? "(" + text + ")" : text;
+                case IrBinary binary: return Binary(binary, precedence);
                 default: throw new System.InvalidOperationException(ir.GetType().Name);
             }
         }
+
+        /// <summary>A chain of left operands of the same precedence (a long sum of adjoint terms) is walked in a loop:
+        /// its length is not bounded by the nesting limit. Right operands bind one tighter, so a - (b - c) and
+        /// a / (b * c) keep their parentheses.</summary>
+        private string Binary(IrBinary binary, int precedence)
+        {
+            var own = Precedence(binary);
+            var chain = new Stack<IrBinary>();
+            Ir first = binary;
+            for (; first is IrBinary link && Precedence(link) == own; first = link.Left) chain.Push(link);
+            var text = new StringBuilder(Expression(first, own));
+            foreach (var link in chain) text.Append(' ').Append(link.Operator).Append(' ').Append(Expression(link.Right, own + 1));
+            return own < precedence ? "(" + text + ")" : text.ToString();
+        }
+
+        private static int Precedence(IrBinary binary) => binary.Operator is '+' or '-' ? 1 : 2;
 
         private string Constant(double value)
         {

@@ -21,6 +21,7 @@ namespace RnnGen.Generator.Model
         private readonly Dictionary<string, int> _intermediates = new();
         private readonly Dictionary<string, int> _definitionLine = new();   // "h'" or "i" → equation index
         private readonly List<string> _states = new();
+        private readonly Dictionary<string, int> _stateIndex = new();
         private readonly Dictionary<string, int> _stateValues = new();
         private readonly Dictionary<int, int> _previousStateNodes = new();
         private readonly List<string> _vectors = new();
@@ -28,6 +29,7 @@ namespace RnnGen.Generator.Model
         private readonly Dictionary<string, (string Key, string Description, int Node)> _matrices = new();
         private readonly List<(string Matrix, string Key, OperandKind Kind, int Operand, int Node)> _products = new();
         private readonly List<int> _operandNodes = new();
+        private readonly Dictionary<int, int> _operandIndex = new();
         private readonly HashSet<string> _usedNames = new();
         private int _currentLine;
 
@@ -72,7 +74,7 @@ namespace RnnGen.Generator.Model
                     if (_nodes[node].Name.Length == 0 && !_nodes[node].IsLeaf)
                         _nodes[node] = _nodes[node] with { Name = UniqueName(target.Name) };
                 }
-                lines.Add(new EquationLine(equation.Text.Replace("\r", "").Replace("\n", " "), node));
+                lines.Add(new EquationLine(OneLine(equation.Text), node));
             }
             if (_diagnostics.Count > 0) return null;
             ReportUnused(equations);
@@ -80,7 +82,7 @@ namespace RnnGen.Generator.Model
             var output = 0;
             if (declaration.Output is { } outputName)
             {
-                output = _states.IndexOf(outputName);
+                output = StateIndex(outputName);
                 if (output < 0)
                 {
                     _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.InvalidOption, 0, 0,
@@ -88,10 +90,19 @@ namespace RnnGen.Generator.Model
                     return null;
                 }
             }
-            else if (_states.Contains("h")) output = _states.IndexOf("h");
+            else if (_stateIndex.ContainsKey("h")) output = StateIndex("h");
 
             if (_diagnostics.Count > 0) return null;
             return ProductFusion.Apply(Assemble(declaration, text, lines, output));
+        }
+
+        /// <summary>The equation as one line for a <c>//</c> remark: every character C# reads as a line break becomes a space.</summary>
+        private static string OneLine(string text)
+        {
+            var line = new System.Text.StringBuilder(text.Length);
+            foreach (var ch in text)
+                if (ch != '\r') line.Append(ch is '\n' or '\u0085' or '\u2028' or '\u2029' ? ' ' : ch);
+            return line.ToString();
         }
 
         private void CollectDefinitions(IReadOnlyList<Equation> equations)
@@ -117,41 +128,54 @@ namespace RnnGen.Generator.Model
             }
             // States are numbered by first appearance anywhere in the text, so "U h … c" gives (h, c) as PyTorch does.
             foreach (var name in EquationNames.All(equations).OrderBy(n => n.Start))
-                if (!_states.Contains(name.Name) && _definitionLine.ContainsKey(name.Name + "'"))
+                if (!_stateIndex.ContainsKey(name.Name) && _definitionLine.ContainsKey(name.Name + "'"))
+                {
+                    _stateIndex[name.Name] = _states.Count;
                     _states.Add(name.Name);
+                }
         }
+
+        private int StateIndex(string name) => _stateIndex.TryGetValue(name, out var index) ? index : -1;
 
         /// <summary>Names an equation reads that are themselves defined by an equation (intermediates and new states).</summary>
         private IEnumerable<NameExpr> Dependencies(Expr expr) =>
-            EquationNames.In(expr).Where(n => (n.Primed || !_states.Contains(n.Name)) && _definitionLine.ContainsKey(n.Display));
+            EquationNames.In(expr).Where(n => (n.Primed || !_stateIndex.ContainsKey(n.Name)) && _definitionLine.ContainsKey(n.Display));
 
+        /// <summary>Depth-first along the dependencies with an explicit path: a chain of equations can be as long as the cell.</summary>
         private bool HasCycle(IReadOnlyList<Equation> equations)
         {
             var state = new int[equations.Count]; // 0 new, 1 on the path, 2 done
-            var path = new List<int>();
-            bool Visit(int line)
+            var path = new List<(int Line, IEnumerator<NameExpr> Dependencies)>();
+            void Enter(int line)
             {
                 state[line] = 1;
-                path.Add(line);
-                foreach (var dependency in Dependencies(equations[line].Value))
+                path.Add((line, Dependencies(equations[line].Value).GetEnumerator()));
+            }
+            for (var root = 0; root < equations.Count; root++)
+            {
+                if (state[root] == 0) Enter(root);
+                while (path.Count > 0)
                 {
+                    var (line, dependencies) = path[path.Count - 1];
+                    if (!dependencies.MoveNext())
+                    {
+                        state[line] = 2;
+                        path.RemoveAt(path.Count - 1);
+                        continue;
+                    }
+                    var dependency = dependencies.Current;
                     var next = _definitionLine[dependency.Display];
                     if (state[next] == 1)
                     {
-                        var cycle = path.Skip(path.IndexOf(next)).Select(l => equations[l].Target.Display).ToList();
+                        var cycle = path.Select(p => p.Line).SkipWhile(l => l != next).Select(l => equations[l].Target.Display).ToList();
                         cycle.Add(dependency.Display);
                         var start = equations[next].Target;
                         Report(DiagnosticDescriptors.Cycle, start, start.Display, string.Join(" → ", cycle));
                         return true;
                     }
-                    if (state[next] == 0 && Visit(next)) return true;
+                    if (state[next] == 0) Enter(next);
                 }
-                path.RemoveAt(path.Count - 1);
-                state[line] = 2;
-                return false;
             }
-            for (var line = 0; line < equations.Count; line++)
-                if (state[line] == 0 && Visit(line)) return true;
             return false;
         }
 
@@ -194,7 +218,7 @@ namespace RnnGen.Generator.Model
         {
             if (name.Primed)
             {
-                if (!_states.Contains(name.Name))
+                if (!_stateIndex.ContainsKey(name.Name))
                 {
                     var suggestion = _states.FirstOrDefault(s => NameDistance.IsClose(name.Name, s));
                     Report(DiagnosticDescriptors.UnknownState, name, name.Name, suggestion is null ? "" : $" (did you mean {suggestion}'?)");
@@ -212,7 +236,7 @@ namespace RnnGen.Generator.Model
                 Report(DiagnosticDescriptors.InputShape, name);
                 return Add(NodeKind.Constant);
             }
-            var stateIndex = _states.IndexOf(name.Name);
+            var stateIndex = StateIndex(name.Name);
             if (stateIndex >= 0) return PreviousState(stateIndex);
             if (_definitionLine.TryGetValue(name.Name, out var line))
             {
@@ -250,7 +274,7 @@ namespace RnnGen.Generator.Model
         private int EvaluateProduct(ProductExpr product)
         {
             var matrix = product.Matrix;
-            if (matrix.Name == "x" || _states.Contains(matrix.Name) || _definitionLine.ContainsKey(matrix.Name) || _vectorNodes.ContainsKey(matrix.Name))
+            if (matrix.Name == "x" || _stateIndex.ContainsKey(matrix.Name) || _definitionLine.ContainsKey(matrix.Name) || _vectorNodes.ContainsKey(matrix.Name))
             {
                 Report(DiagnosticDescriptors.MatrixAndVector, matrix, matrix.Name);
                 return Add(NodeKind.Constant);
@@ -259,10 +283,10 @@ namespace RnnGen.Generator.Model
             string key, description;
             OperandKind kind;
             int operand, operandNode = -1;
-            if (product.Operand is NameExpr { Primed: false } name && (name.Name == "x" || _states.Contains(name.Name) || !_definitionLine.ContainsKey(name.Name)))
+            if (product.Operand is NameExpr { Primed: false } name && (name.Name == "x" || _stateIndex.ContainsKey(name.Name) || !_definitionLine.ContainsKey(name.Name)))
             {
                 if (name.Name == "x") { key = "x"; description = "the input x"; kind = OperandKind.Input; operand = 0; }
-                else if (_states.Contains(name.Name)) { key = "state " + name.Name; description = "the state " + name.Name; kind = OperandKind.State; operand = _states.IndexOf(name.Name); }
+                else if (_stateIndex.ContainsKey(name.Name)) { key = "state " + name.Name; description = "the state " + name.Name; kind = OperandKind.State; operand = StateIndex(name.Name); }
                 else
                 {
                     Report(DiagnosticDescriptors.StateNeverUpdated, name, name.Name, matrix.Name);
@@ -275,8 +299,11 @@ namespace RnnGen.Generator.Model
                 key = "node " + operandNode;
                 description = "a value computed in the same step";
                 kind = OperandKind.Stage;
-                operand = _operandNodes.IndexOf(operandNode);
-                if (operand < 0) { _operandNodes.Add(operandNode); operand = _operandNodes.Count - 1; }
+                if (!_operandIndex.TryGetValue(operandNode, out operand))
+                {
+                    operand = _operandIndex[operandNode] = _operandNodes.Count;
+                    _operandNodes.Add(operandNode);
+                }
             }
 
             if (_matrices.TryGetValue(matrix.Name, out var existing))
@@ -335,6 +362,7 @@ namespace RnnGen.Generator.Model
             var products = new MatrixProduct[_products.Count];
             var offsets = new Dictionary<OperandKind, int>();
             var orderedKeys = _products
+                .Select((p, index) => (p.Matrix, p.Kind, p.Operand, p.Node, Index: index))
                 .OrderBy(p => p.Kind)
                 .ThenBy(p => p.Operand)
                 .GroupBy(p => (p.Kind, p.Operand));
@@ -346,7 +374,7 @@ namespace RnnGen.Generator.Model
                 var stage = group.Key.Kind == OperandKind.Stage ? stages[_nodes[members[0].Node].Left] + 1 : 0;
                 groups.Add(new MatrixGroup(group.Key.Kind, group.Key.Operand, members.Select(m => m.Matrix).ToEquatableArray(), offset, stage));
                 for (var i = 0; i < members.Count; i++)
-                    products[_products.IndexOf(members[i])] = new MatrixProduct(members[i].Matrix, groups.Count - 1, offset + i);
+                    products[members[i].Index] = new MatrixProduct(members[i].Matrix, groups.Count - 1, offset + i);
                 offsets[group.Key.Kind] = offset + members.Count;
             }
             var nodes = _nodes.Select(n => n with { Stage = stages[n.Id] }).ToEquatableArray();

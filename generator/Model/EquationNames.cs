@@ -15,21 +15,21 @@ namespace RnnGen.Generator.Model
             }
         }
 
+        /// <summary>The names in an expression, left to right; a loop, as nested iterators cost one step per level per name.</summary>
         public static IEnumerable<NameExpr> In(Expr expr)
         {
-            switch (expr)
+            var pending = new Stack<Expr>();
+            pending.Push(expr);
+            while (pending.Count > 0)
             {
-                case NameExpr name: yield return name; break;
-                case CallExpr call: foreach (var n in In(call.Argument)) yield return n; break;
-                case ProductExpr product:
-                    yield return product.Matrix;
-                    foreach (var n in In(product.Operand)) yield return n;
-                    break;
-                case BinaryExpr binary:
-                    foreach (var n in In(binary.Left)) yield return n;
-                    foreach (var n in In(binary.Right)) yield return n;
-                    break;
-                case NegateExpr negate: foreach (var n in In(negate.Operand)) yield return n; break;
+                switch (pending.Pop())
+                {
+                    case NameExpr name: yield return name; break;
+                    case CallExpr call: pending.Push(call.Argument); break;
+                    case ProductExpr product: pending.Push(product.Operand); pending.Push(product.Matrix); break;
+                    case BinaryExpr binary: pending.Push(binary.Right); pending.Push(binary.Left); break;
+                    case NegateExpr negate: pending.Push(negate.Operand); break;
+                }
             }
         }
     }

@@ -15,10 +15,12 @@ namespace RnnGen.Generator.Model
             name.Length > 1 && intended.Length > 1 && IsClose(name, intended) && !IsVariant(name, intended);
 
         /// <summary>A family of names, not a typo: W_i/W_f or gate/gate_2 (same stem before '_'), W_z/U_z (same part after
-        /// '_'), W1/W2 (only digits differ).</summary>
+        /// '_'), W1/W2 (only digits differ), W1/U1 (same digits).</summary>
         private static bool IsVariant(string a, string b)
         {
             if (WithoutDigits(a) == WithoutDigits(b)) return true;
+            var digits = Digits(a);
+            if (digits.Length > 0 && digits == Digits(b)) return true;
             var (stemA, suffixA) = Split(a);
             var (stemB, suffixB) = Split(b);
             return (suffixA is not null || suffixB is not null) && (stemA == stemB || (suffixA is not null && suffixA == suffixB));
@@ -30,12 +32,16 @@ namespace RnnGen.Generator.Model
             return underscore < 0 ? (name, null) : (name.Substring(0, underscore), name.Substring(underscore + 1));
         }
 
-        private static string WithoutDigits(string name)
+        private static string WithoutDigits(string name) => Filter(name, digits: false);
+
+        private static string Digits(string name) => Filter(name, digits: true);
+
+        private static string Filter(string name, bool digits)
         {
-            var letters = new System.Text.StringBuilder(name.Length);
+            var kept = new System.Text.StringBuilder(name.Length);
             foreach (var ch in name)
-                if (!char.IsDigit(ch)) letters.Append(ch);
-            return letters.ToString();
+                if (char.IsDigit(ch) == digits) kept.Append(ch);
+            return kept.ToString();
         }
 
         /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps (gaet → gate is 1).</summary>

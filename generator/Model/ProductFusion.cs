@@ -14,18 +14,14 @@ namespace RnnGen.Generator.Model
         public static CellModel Apply(CellModel model)
         {
             var nodes = model.Nodes.ToList();
-            var consumers = nodes.Select(_ => new List<int>()).ToArray();
-            foreach (var node in nodes.Where(n => !n.IsLeaf))
-            {
-                consumers[node.Left].Add(node.Id);
-                if (node.ArgumentCount == 2) consumers[node.Right].Add(node.Id);
-            }
+            var consumers = NodeConsumers.Of(nodes);
             var productNode = nodes.Where(n => n.Kind is NodeKind.InputProduct or NodeKind.StateProduct or NodeKind.StageProduct)
                 .ToDictionary(n => n.Index, n => n.Id);
             var sinks = new HashSet<int>(model.StateValues.Concat(model.Operands.Select(o => o.Node)));
 
             var groups = model.Groups.ToList();
             var products = model.Products.ToList();
+            var productOf = Enumerable.Range(0, products.Count).ToDictionary(p => products[p].Matrix);
             for (var g = 0; g < groups.Count; g++)
             {
                 if (groups[g].Kind != OperandKind.State) continue;
@@ -34,9 +30,9 @@ namespace RnnGen.Generator.Model
                 var sums = new List<(int Sum, int Input)>();
                 foreach (var matrix in groups[g].Matrices)
                 {
-                    var q = productNode[products.FindIndex(p => p.Matrix == matrix)];
+                    var q = productNode[productOf[matrix]];
                     if (consumers[q].Count != 1 || sinks.Contains(q)) break;
-                    var sum = nodes[consumers[q][0]];
+                    var sum = nodes[consumers[q][0].Consumer];
                     if (sum.Kind != NodeKind.Add || sum.Left == sum.Right) break;
                     var p = nodes[sum.Left == q ? sum.Right : sum.Left];
                     if (p.Kind != NodeKind.InputProduct || consumers[p.Id].Count != 1 || sinks.Contains(p.Id)) break;
@@ -69,7 +65,7 @@ namespace RnnGen.Generator.Model
                 groups[g] = groups[g] with { Offset = offset };
                 for (var i = groups[g].Fused; i < groups[g].Matrices.Count; i++)
                 {
-                    var index = products.FindIndex(p => p.Matrix == groups[g].Matrices[i]);
+                    var index = productOf[groups[g].Matrices[i]];
                     products[index] = products[index] with { Slot = offset + i - groups[g].Fused };
                 }
                 offset += groups[g].Matrices.Count - groups[g].Fused;

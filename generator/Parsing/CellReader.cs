@@ -101,6 +101,11 @@ namespace RnnGen.Generator.Parsing
             var problems = new List<TextDiagnostic>();
             var syntax = EquationParser.Parse(text.Text, problems);
             var model = problems.Count == 0 ? CellModelBuilder.Build(declaration, text.Text, syntax, problems) : null;
+            if (model is not null && Emit.HiddenLimit.Problem(model) is { } tooLarge)
+            {
+                Report(DiagnosticDescriptors.InvalidOption, OptionLocation("Hidden"), tooLarge);
+                return null;
+            }
             if (model is not null) ParameterTypos.Check(model, syntax, DeliberateParameters(), problems);
             foreach (var problem in problems)
             {

@@ -15,13 +15,24 @@ namespace RnnGen.Generator.Parsing
     /// primary  := number | name ['] | function '(' sum ')' | '(' sum ')'
     /// </code>
     /// 'f(x)' with no space is a call; 'W (x)' with a space is a product. A broken line is reported and skipped.
+    /// An expression may be at most <see cref="MaxDepth"/> levels deep (RNN024).
     /// </summary>
     internal sealed class EquationParser
     {
+        /// <summary>
+        /// The deepest expression accepted, in levels: each operator, call, matrix product and parenthesized group is
+        /// one, a name or a number is one, so <c>a + b + c</c> is three deep. Parsing and every later walk of a tree
+        /// (model building, forward inlining, rendering) recurse at most a few frames per level, which keeps even a
+        /// 256 KB thread stack far from overflowing, while real cells stay under ten levels. Deeper expressions
+        /// can be split into intermediate equations, which are not nested in the tree.
+        /// </summary>
+        public const int MaxDepth = 64;
+
         private readonly string _text;
         private readonly List<Token> _tokens;
         private readonly List<TextDiagnostic> _diagnostics;
         private int _position;
+        private int _depth; // levels open above the expression being parsed
 
         private EquationParser(string text, List<TextDiagnostic> diagnostics)
         {
@@ -43,6 +54,7 @@ namespace RnnGen.Generator.Parsing
             while (Current.Kind != TokenKind.EndOfText)
             {
                 if (Current.Kind == TokenKind.EndOfLine) { _position++; continue; }
+                _depth = 0;
                 try
                 {
                     equations.Add(ParseEquation());
@@ -78,10 +90,10 @@ namespace RnnGen.Generator.Parsing
             var left = ParseProduct();
             while (Current.Kind is TokenKind.Plus or TokenKind.Minus)
             {
-                var op = Current.Kind == TokenKind.Plus ? '+' : '-';
-                _position++;
+                var op = Current;
+                Open(op);
                 var right = ParseProduct();
-                left = new BinaryExpr(op, left, right, left.Start, right.End);
+                left = Close(new BinaryExpr(op.Kind == TokenKind.Plus ? '+' : '-', left, right, left.Start, right.End), op, left, right);
             }
             return left;
         }
@@ -91,10 +103,10 @@ namespace RnnGen.Generator.Parsing
             var left = ParseUnary();
             while (Current.Kind is TokenKind.Star or TokenKind.Slash)
             {
-                var op = Current.Kind == TokenKind.Star ? '*' : '/';
-                _position++;
+                var op = Current;
+                Open(op);
                 var right = ParseUnary();
-                left = new BinaryExpr(op, left, right, left.Start, right.End);
+                left = Close(new BinaryExpr(op.Kind == TokenKind.Star ? '*' : '/', left, right, left.Start, right.End), op, left, right);
             }
             return left;
         }
@@ -104,9 +116,9 @@ namespace RnnGen.Generator.Parsing
             if (Current.Kind == TokenKind.Minus)
             {
                 var minus = Current;
-                _position++;
+                Open(minus);
                 var operand = ParseUnary();
-                return new NegateExpr(operand, minus.Start, operand.End);
+                return Close(new NegateExpr(operand, minus.Start, operand.End), minus, operand);
             }
             return ParseApply();
         }
@@ -120,10 +132,10 @@ namespace RnnGen.Generator.Parsing
                 var startsOperand = next.Kind == TokenKind.Name || (next.Kind == TokenKind.LeftParen && next.SpaceBefore);
                 if (startsOperand)
                 {
-                    _position++;
+                    Open(token);
                     var operand = ParseApply();
                     var matrix = new NameExpr(token.Text, false, token.Start, token.End);
-                    return new ProductExpr(matrix, operand, token.Start, operand.End);
+                    return Close(new ProductExpr(matrix, operand, token.Start, operand.End), token, operand);
                 }
             }
             return ParsePrimary();
@@ -141,25 +153,26 @@ namespace RnnGen.Generator.Parsing
                     return new NumberExpr(number, token.Text, token.Start, token.End);
                 case TokenKind.LeftParen:
                     {
-                        _position++;
+                        Open(token);
                         var inner = ParseSum();
                         var close = Expect(TokenKind.RightParen, "')' to close the '(' at the start of this group");
-                        return inner with { Start = token.Start, End = close.End };
+                        return Close(inner with { Start = token.Start, End = close.End }, token, inner);
                     }
                 case TokenKind.Name:
                     {
-                        _position++;
                         var isFunction = CellFunctions.Find(token.Text) is not null;
-                        if (Current.Kind == TokenKind.LeftParen && (isFunction || !Current.SpaceBefore) && !token.Primed)
+                        if (_tokens[_position + 1] is { Kind: TokenKind.LeftParen } paren && (isFunction || !paren.SpaceBefore) && !token.Primed)
                         {
                             if (!isFunction)
                                 _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.UnknownFunction, token.Start, token.End,
                                     token.Text, Suggest(token.Text), CellFunctions.KnownList));
+                            Open(token);
                             _position++;
                             var argument = ParseSum();
                             var close = Expect(TokenKind.RightParen, $"')' to close the call of '{token.Text}'");
-                            return new CallExpr(token.Text, argument, token.Start, close.End, token.End);
+                            return Close(new CallExpr(token.Text, argument, token.Start, close.End, token.End), token, argument);
                         }
+                        _position++;
                         if (isFunction)
                             throw Error(token, $"function '{token.Text}' needs its argument in parentheses: {token.Text}(…)");
                         return new NameExpr(token.Text, token.Primed, token.Start, token.End);
@@ -170,6 +183,32 @@ namespace RnnGen.Generator.Parsing
                 default:
                     throw Error(token, $"expected a value, found '{Describe(token)}'");
             }
+        }
+
+        /// <summary>Steps over the token that opens a level (an operator, a call, a group, a matrix) and checks the
+        /// depth before parsing below it: the level and at least one leaf under it.</summary>
+        private void Open(Token at)
+        {
+            _position++;
+            _depth++;
+            CheckDepth(1, at);
+        }
+
+        /// <summary>Closes the level opened at <paramref name="at"/>: the node is one level above its deepest child.</summary>
+        private Expr Close(Expr node, Token at, Expr child, Expr? other = null)
+        {
+            _depth--;
+            node = node with { Height = Math.Max(child.Height, other?.Height ?? 0) + 1 };
+            CheckDepth(node.Height, at);
+            return node;
+        }
+
+        // A left operand grows bottom-up (a + b + c), so the height is checked as well as the levels still open above.
+        private void CheckDepth(int height, Token at)
+        {
+            if (_depth + height <= MaxDepth) return;
+            _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.TooDeep, at.Start, at.End, MaxDepth.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            throw new LineError();
         }
 
         private Token Expect(TokenKind kind, string what)
@@ -186,7 +225,8 @@ namespace RnnGen.Generator.Parsing
             var start = at.Kind is TokenKind.EndOfLine or TokenKind.EndOfText && at.Start > 0 ? at.Start - 1 : at.Start;
             var end = at.Kind is TokenKind.EndOfLine or TokenKind.EndOfText ? Math.Max(at.Start, start + 1) : at.End;
             end = Math.Min(end, _text.Length);
-            _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, start, end, message));
+            // The lexer reported an invalid character already.
+            if (at.Kind != TokenKind.Invalid) _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, start, end, message));
             return new LineError();
         }
 

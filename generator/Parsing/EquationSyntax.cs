@@ -4,7 +4,12 @@ namespace RnnGen.Generator.Parsing
 {
     // The syntax tree of the equations. Positions are offsets in the equation text.
 
-    internal abstract record Expr(int Start, int End);
+    /// <summary><c>Height</c> counts the levels of the tree down to its deepest leaf (a parenthesized group counts
+    /// as a level too); the parser bounds it so that every later recursive walk of the tree is shallow.</summary>
+    internal abstract record Expr(int Start, int End)
+    {
+        public int Height { get; init; } = 1;
+    }
 
     internal sealed record NumberExpr(double Value, string Text, int Start, int End) : Expr(Start, End);
 

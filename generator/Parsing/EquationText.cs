@@ -14,13 +14,15 @@ namespace RnnGen.Generator.Parsing
     /// </summary>
     internal sealed class EquationText
     {
-        private readonly int[] _positions; // one per character, plus the end
+        private readonly int[] _starts; // for each character, where it starts in the file, plus the end
+        private readonly int[] _ends;   // for each character, where it ends: an escape (\uD83D) spans several characters
         private readonly TextSpan? _whole;  // set when the text is not a literal here: every position maps to the argument
 
-        private EquationText(string text, int[] positions, TextSpan? whole = null)
+        private EquationText(string text, int[] starts, int[] ends, TextSpan? whole = null)
         {
             Text = text;
-            _positions = positions;
+            _starts = starts;
+            _ends = ends;
             _whole = whole;
         }
 
@@ -31,8 +33,8 @@ namespace RnnGen.Generator.Parsing
             if (_whole is { } whole) return whole;
             start = System.Math.Max(0, System.Math.Min(start, Text.Length));
             end = System.Math.Max(start, System.Math.Min(end, Text.Length));
-            if (end == start) return new TextSpan(_positions[start], 0);
-            return TextSpan.FromBounds(_positions[start], _positions[end - 1] + 1);
+            if (end == start) return new TextSpan(_starts[start], 0);
+            return TextSpan.FromBounds(_starts[start], _ends[end - 1]);
         }
 
         public static EquationText? Read(ExpressionSyntax argument, SemanticModel semanticModel, System.Threading.CancellationToken token)
@@ -42,83 +44,119 @@ namespace RnnGen.Generator.Parsing
                 return FromLiteral(literal.Token);
             var constant = semanticModel.GetConstantValue(argument, token);
             if (!constant.HasValue || constant.Value is not string value) return null;
-            return new EquationText(value, new int[value.Length + 1], argument.Span);
+            return new EquationText(value, new int[value.Length + 1], new int[value.Length], argument.Span);
         }
 
         private static EquationText FromLiteral(SyntaxToken token)
         {
+            var text = new Builder(token.SpanStart);
             var source = token.Text;
-            var origin = token.SpanStart;
-            var text = new StringBuilder();
-            var positions = new List<int>();
-            void Add(char ch, int offset) { text.Append(ch); positions.Add(origin + offset); }
+            if (token.IsKind(SyntaxKind.MultiLineRawStringLiteralToken)) ReadMultiLineRaw(source, text);
+            else if (token.IsKind(SyntaxKind.SingleLineRawStringLiteralToken)) ReadSingleLineRaw(source, text);
+            else if (source.StartsWith("@", System.StringComparison.Ordinal)) ReadVerbatim(source, text);
+            else ReadRegular(source, text);
+            return text.ToEquationText();
+        }
 
-            if (token.IsKind(SyntaxKind.MultiLineRawStringLiteralToken))
+        private static void ReadMultiLineRaw(string source, Builder text)
+        {
+            var lineStarts = new List<int> { 0 };
+            for (var i = 0; i < source.Length; i++) if (source[i] == '\n') lineStarts.Add(i + 1);
+            var lastLine = lineStarts[lineStarts.Count - 1];
+            var indent = 0;
+            while (lastLine + indent < source.Length && source[lastLine + indent] is ' ' or '\t') indent++;
+            for (var line = 1; line < lineStarts.Count - 1; line++)
             {
-                var quotes = 0;
-                while (quotes < source.Length && source[quotes] == '"') quotes++;
-                var lineStarts = new List<int> { 0 };
-                for (var i = 0; i < source.Length; i++) if (source[i] == '\n') lineStarts.Add(i + 1);
-                var lastLine = lineStarts[lineStarts.Count - 1];
-                var indent = 0;
-                while (lastLine + indent < source.Length && source[lastLine + indent] is ' ' or '\t') indent++;
-                for (var line = 1; line < lineStarts.Count - 1; line++)
+                if (line > 1) text.Add('\n', lineStarts[line] - 1);
+                var end = lineStarts[line + 1] - 1;
+                if (end > lineStarts[line] && source[end - 1] == '\r') end--;
+                for (var i = lineStarts[line] + indent; i < end; i++) text.Add(source[i], i);
+            }
+        }
+
+        private static void ReadSingleLineRaw(string source, Builder text)
+        {
+            var quotes = 0;
+            while (quotes < source.Length && source[quotes] == '"') quotes++;
+            for (var i = quotes; i < source.Length - quotes; i++) text.Add(source[i], i);
+        }
+
+        private static void ReadVerbatim(string source, Builder text)
+        {
+            for (var i = 2; i < source.Length - 1; i++)
+            {
+                var quoted = source[i] == '"';
+                text.Add(source[i], i, quoted ? 2 : 1);
+                if (quoted) i++;
+            }
+        }
+
+        private static void ReadRegular(string source, Builder text)
+        {
+            for (var i = 1; i < source.Length - 1; i++)
+            {
+                if (source[i] != '\\') { text.Add(source[i], i); continue; }
+                var start = i;
+                var next = source[++i];
+                switch (next)
                 {
-                    if (line > 1) Add('\n', lineStarts[line] - 1);
-                    var end = lineStarts[line + 1] - 1;
-                    if (end > lineStarts[line] && source[end - 1] == '\r') end--;
-                    for (var i = lineStarts[line] + indent; i < end; i++) Add(source[i], i);
+                    case 'n': text.Add('\n', start, 2); break;
+                    case 'r': text.Add('\r', start, 2); break;
+                    case 't': text.Add('\t', start, 2); break;
+                    case '0': text.Add('\0', start, 2); break;
+                    case 'a': text.Add('\a', start, 2); break;
+                    case 'b': text.Add('\b', start, 2); break;
+                    case 'f': text.Add('\f', start, 2); break;
+                    case 'v': text.Add('\v', start, 2); break;
+                    case 'e': text.Add('\u001b', start, 2); break;
+                    case 'u':
+                    case 'x':
+                    case 'U':
+                        // \u: exactly 4 hex digits, \U: exactly 8, \x: 1 to 4.
+                        var digits = next == 'u' ? 4 : next == 'U' ? 8 : 0;
+                        var j = i + 1;
+                        while (j < source.Length - 1 && (digits == 0 ? j - i <= 4 : j - i <= digits) && System.Uri.IsHexDigit(source[j])) j++;
+                        AddEscapedCode(text, source.Substring(i + 1, j - i - 1), start, j - start);
+                        i = j - 1;
+                        break;
+                    default: text.Add(next, start, 2); break;
                 }
             }
-            else if (token.IsKind(SyntaxKind.SingleLineRawStringLiteralToken))
-            {
-                var quotes = 0;
-                while (quotes < source.Length && source[quotes] == '"') quotes++;
-                for (var i = quotes; i < source.Length - quotes; i++) Add(source[i], i);
-            }
-            else if (source.StartsWith("@", System.StringComparison.Ordinal))
-            {
-                for (var i = 2; i < source.Length - 1; i++)
-                {
-                    Add(source[i], i);
-                    if (source[i] == '"') i++;
-                }
-            }
+        }
+
+        /// <summary>\u and \x give one UTF-16 unit (a pair takes two escapes, and a lone surrogate is kept for the lexer
+        /// to report); \U above U+FFFF gives a pair. An escape the compiler rejects must not throw here.</summary>
+        private static void AddEscapedCode(Builder text, string hex, int start, int length)
+        {
+            var code = hex.Length == 0 ? 0 : System.Convert.ToUInt32(hex, 16);
+            if (code is > 0xFFFF and <= 0x10FFFF)
+                foreach (var unit in char.ConvertFromUtf32((int)code)) text.Add(unit, start, length);
             else
+                text.Add((char)code, start, length);
+        }
+
+        /// <summary>The decoded text with, for each character, the span of the source characters it came from.</summary>
+        private sealed class Builder
+        {
+            private readonly int _origin;
+            private readonly StringBuilder _text = new();
+            private readonly List<int> _starts = new();
+            private readonly List<int> _ends = new();
+
+            public Builder(int origin) => _origin = origin;
+
+            public void Add(char ch, int offset, int length = 1)
             {
-                for (var i = 1; i < source.Length - 1; i++)
-                {
-                    if (source[i] != '\\') { Add(source[i], i); continue; }
-                    var start = i;
-                    var next = source[++i];
-                    switch (next)
-                    {
-                        case 'n': Add('\n', start); break;
-                        case 'r': Add('\r', start); break;
-                        case 't': Add('\t', start); break;
-                        case '0': Add('\0', start); break;
-                        case 'a': Add('\a', start); break;
-                        case 'b': Add('\b', start); break;
-                        case 'f': Add('\f', start); break;
-                        case 'v': Add('\v', start); break;
-                        case 'e': Add('\u001b', start); break;
-                        case 'u':
-                        case 'x':
-                        case 'U':
-                            // \u: exactly 4 hex digits, \U: exactly 8 (may need a surrogate pair), \x: 1 to 4.
-                            var digits = next == 'u' ? 4 : next == 'U' ? 8 : 0;
-                            var j = i + 1;
-                            while (j < source.Length - 1 && (digits == 0 ? j - i <= 4 : j - i <= digits) && System.Uri.IsHexDigit(source[j])) j++;
-                            var code = System.Convert.ToInt32(source.Substring(i + 1, j - i - 1), 16);
-                            foreach (var unit in char.ConvertFromUtf32(code)) Add(unit, start);
-                            i = j - 1;
-                            break;
-                        default: Add(next, start); break;
-                    }
-                }
+                _text.Append(ch);
+                _starts.Add(_origin + offset);
+                _ends.Add(_origin + offset + length);
             }
-            positions.Add(positions.Count > 0 ? positions[positions.Count - 1] + 1 : origin + 1);
-            return new EquationText(text.ToString(), positions.ToArray());
+
+            public EquationText ToEquationText()
+            {
+                _starts.Add(_ends.Count > 0 ? _ends[_ends.Count - 1] : _origin + 1);
+                return new EquationText(_text.ToString(), _starts.ToArray(), _ends.ToArray());
+            }
         }
     }
 }

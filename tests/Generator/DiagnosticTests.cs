@@ -406,6 +406,7 @@ public class DiagnosticTests
         "c' = f * c + i * tanh(W_c x)", "h' = o * tanh(c')")]
     [InlineData("gate = sigmoid(W x + U h)", "gate_2 = tanh(V x)", "gate3 = relu(M x)", "h' = gate * h + gate_2 * gate3 + gate_4 + gate5")]
     [InlineData("a1 = tanh(W x + U h)", "h' = a1 * h + a2")]
+    [InlineData("a1 = tanh(W x + U h)", "h' = a1 * h + c1")]
     [InlineData("z  = sigmoid(W_z x)", "r  = sigmoid(W_z x + U_z h)", "h' = z * r * h")]
     [InlineData("h' = tanh(Wz x + Uz h + bz) + tanh(Wr x + Ur h + br)")]
     [InlineData("m  = sigmoid(V (h * h) + b)", "h' = tanh(M (m * h) + W x + k)")]
