@@ -25,7 +25,7 @@ internal sealed record Snippet(string File, int Line, string Code, string Setup,
 /// <item><c>&lt;!-- snippet: compile-only --&gt;</c> on the line before the fence: compiled, not run (it needs files);</item>
 /// <item>lines after the mode, up to <c>--&gt;</c>, are hidden setup: C# compiled in front of the block (its usings
 /// hoisted), to declare what a block uses without showing it, e.g. <c>&lt;!-- snippet: run</c>, <c>var input = new float[8];</c>,
-/// <c>--&gt;</c>.</item>
+/// <c>--&gt;</c> (the closing <c>--&gt;</c> alone on the line before the fence).</item>
 /// </list>
 /// Errors point at README lines (the generated program carries #line directives).
 /// </summary>
@@ -71,6 +71,8 @@ internal static class Snippets
             "compile-only" => false,
             _ => throw new InvalidDataException($"{file} line {start + 1}: unknown snippet mode '{mode}'; use 'run' or 'compile-only'."),
         };
+        if (start < fence - 1 && lines[fence - 1].Trim() != "-->")
+            throw new InvalidDataException($"{file} line {fence}: a snippet's setup ends with '-->' on a line of its own.");
         var setup = string.Join('\n', lines.Skip(start + 1).Take(fence - 2 - start));
         return (runs, setup, start + 2);
     }
