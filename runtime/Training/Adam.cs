@@ -78,6 +78,12 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         TensorPrimitives.MultiplyAdd(denominator, T.CreateTruncating(-LearningRate / correction1), values, values);
     }
 
+    protected override IReadOnlyList<(string Name, T[][] Buffers)> NamedBuffers() =>
+        [("exp_avg", _m), ("exp_avg_sq", _v), ("max_exp_avg_sq", _vMax)];
+
+    protected override IReadOnlyList<(string Name, string Value)> Hyperparameters() =>
+        [("beta1", Invariant(Beta1)), ("beta2", Invariant(Beta2)), ("eps", Invariant(Epsilon)), ("weight_decay", Invariant(WeightDecay)), ("amsgrad", Invariant(AmsGrad))];
+
     protected override void ClearState()
     {
         Clear(_m);

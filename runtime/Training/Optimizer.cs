@@ -9,7 +9,7 @@ namespace RnnGen.Training;
 /// allocated at construction, so Step allocates nothing. Building an optimizer seals the set.
 /// </summary>
 /// <remarks>Thread safety: not thread-safe; one Step at a time, and never while inference sessions read the weights it updates.</remarks>
-public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public abstract partial class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private double _learningRate;
 

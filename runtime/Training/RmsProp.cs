@@ -69,6 +69,12 @@ public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
         TensorPrimitives.MultiplyAdd(d, T.CreateTruncating(-LearningRate), values, values);
     }
 
+    protected override IReadOnlyList<(string Name, T[][] Buffers)> NamedBuffers() =>
+        [("square_avg", _square), ("grad_avg", _average), ("momentum_buffer", _momentum)];
+
+    protected override IReadOnlyList<(string Name, string Value)> Hyperparameters() =>
+        [("alpha", Invariant(Alpha)), ("eps", Invariant(Epsilon)), ("weight_decay", Invariant(WeightDecay)), ("momentum", Invariant(Momentum)), ("centered", Invariant(Centered))];
+
     protected override void ClearState()
     {
         Clear(_square);

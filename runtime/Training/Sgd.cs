@@ -60,5 +60,10 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         TensorPrimitives.MultiplyAdd(g, T.CreateTruncating(-LearningRate), values, values);
     }
 
+    protected override IReadOnlyList<(string Name, T[][] Buffers)> NamedBuffers() => [("momentum_buffer", _momentum)];
+
+    protected override IReadOnlyList<(string Name, string Value)> Hyperparameters() =>
+        [("momentum", Invariant(Momentum)), ("dampening", Invariant(Dampening)), ("nesterov", Invariant(Nesterov)), ("weight_decay", Invariant(WeightDecay))];
+
     protected override void ClearState() => Clear(_momentum);
 }
