@@ -80,7 +80,7 @@ public class ParserHardeningTests
         var run = RunOnSmallStack(Cell(Nested(shape, 100_000)));
         var diagnostic = AssertSingle(run, "RNN024");
         Assert.Contains(Limit.ToString(), diagnostic.GetMessage());
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
     }
 
     [Theory]
@@ -290,7 +290,7 @@ public class ParserHardeningTests
         var watch = Stopwatch.StartNew();
         var run = GeneratorHarness.Run(Cell("h' = tanh(W x + U h + b) * " + Repeat("-", 10_000) + "h"));
         Assert.Equal("RNN024", Assert.Single(run.GeneratorDiagnostics).Id);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
     }
 
     /// <summary>2,000 equations, each reading the previous one, <c>h</c> and the input: a long dependency chain, 2,000
@@ -312,7 +312,7 @@ public class ParserHardeningTests
         var watch = Stopwatch.StartNew();
         var run = GeneratorHarness.Run(Cell(WideCell(2000)));
         Assert.Empty(run.GeneratorDiagnostics);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
     }
 
     [Theory]
@@ -343,7 +343,7 @@ public class ParserHardeningTests
         var small = Time(1000);
         var large = Time(4000);
         // Four times the cell may take four times as long, plus noise; a quadratic phase takes sixteen.
-        Assert.True(large < TimeSpan.FromSeconds(5), $"4,000 equations took {large}");
+        Assert.True(large < TimeSpan.FromSeconds(30), $"4,000 equations took {large}");
         Assert.True(large.TotalMilliseconds < 8 * small.TotalMilliseconds + 100, $"1,000 equations: {small}, 4,000: {large}");
     }
 }
