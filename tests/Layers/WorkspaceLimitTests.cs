@@ -1,4 +1,3 @@
-
 namespace RnnGen.Tests.Layers;
 
 /// <summary>A workspace too large for the limit is refused before anything large is allocated, with its estimate.</summary>
