@@ -5,7 +5,7 @@ using RnnGen.Generator;
 
 namespace RnnGen.Tests.Generator;
 
-/// <summary>What one run of the cell generator produced.</summary>
+/// <summary>What one run of the generators produced (diagnostics and sources of all of them).</summary>
 internal sealed record GeneratorRun(
     GeneratorDriver Driver,
     CSharpCompilation Input,
@@ -62,9 +62,9 @@ internal static class GeneratorHarness
 
     public static GeneratorDriver CreateDriver() => CreateDriver(new RecurrentCellGenerator());
 
-    public static GeneratorDriver CreateDriver(IIncrementalGenerator generator) =>
+    public static GeneratorDriver CreateDriver(params IIncrementalGenerator[] generators) =>
         CSharpGeneratorDriver.Create(
-            new[] { generator.AsSourceGenerator() },
+            generators.Select(g => g.AsSourceGenerator()),
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
@@ -76,7 +76,7 @@ internal static class GeneratorHarness
     {
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         var result = driver.GetRunResult();
-        var generator = result.Results.Single();
-        return new GeneratorRun(driver, compilation, output, result, generator.Diagnostics, generator.GeneratedSources);
+        return new GeneratorRun(driver, compilation, output, result, result.Diagnostics,
+            result.Results.SelectMany(r => r.GeneratedSources).ToImmutableArray());
     }
 }
