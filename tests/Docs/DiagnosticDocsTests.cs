@@ -46,9 +46,7 @@ public class DiagnosticDocsTests
         Assert.Equal(id != WithoutExamples, examples.Any(e => e.Wrong) && examples.Any(e => !e.Wrong));
         foreach (var (snippet, wrong) in examples)
         {
-            var run = GeneratorHarness.Run(
-                GeneratorHarness.CreateDriver(new RecurrentCellGenerator(), new RecurrentModelGenerator()),
-                GeneratorHarness.CreateCompilation(snippet.Code));
+            var run = GeneratorHarness.RunBoth(snippet.Code);
             run.AssertGeneratorDidNotThrow();
             if (wrong)
                 Assert.True(run.GeneratorDiagnostics.Any(d => d.Id == id), $"{snippet}: no {id}, got [{string.Join("; ", run.GeneratorDiagnostics)}]");

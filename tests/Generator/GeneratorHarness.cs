@@ -71,6 +71,10 @@ internal static class GeneratorHarness
     /// <summary>Runs a fresh driver over <paramref name="sources"/>.</summary>
     public static GeneratorRun Run(params string[] sources) => Run(CreateDriver(), CreateCompilation(sources));
 
+    /// <summary>Runs the cell and the model generator together over <paramref name="sources"/>, as a build does.</summary>
+    public static GeneratorRun RunBoth(params string[] sources) =>
+        Run(CreateDriver(new RecurrentCellGenerator(), new RecurrentModelGenerator()), CreateCompilation(sources));
+
     /// <summary>Runs <paramref name="driver"/> (possibly holding a previous run's state) over <paramref name="compilation"/>.</summary>
     public static GeneratorRun Run(GeneratorDriver driver, CSharpCompilation compilation)
     {
