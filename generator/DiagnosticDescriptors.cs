@@ -8,8 +8,14 @@ namespace RnnGen.Generator
         private const string CellCategory = "RnnGen.Cell";
         private const string ModelCategory = "RnnGen.Model";
 
+        // The repository's PackageProjectUrl (Directory.Build.props): each ID has its page under docs/diagnostics/.
+        private const string HelpLinkBase = "https://github.com/rnngen/rnngen/blob/main/docs/diagnostics/";
+
         private static DiagnosticDescriptor Error(string id, string title, string message, string category = CellCategory) =>
-            new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+            Rule(id, title, message, category, DiagnosticSeverity.Error);
+
+        private static DiagnosticDescriptor Rule(string id, string title, string message, string category, DiagnosticSeverity severity) =>
+            new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
 
         public static readonly DiagnosticDescriptor SyntaxError = Error("RNN001",
             "Syntax error in cell equations", "Syntax error in cell equations: {0}");
@@ -83,9 +89,9 @@ namespace RnnGen.Generator
         public static readonly DiagnosticDescriptor TooDeep = Error("RNN024",
             "Expression nested too deeply", "The expression is nested more than {0} levels deep (each operator, call, matrix product and parenthesized group is a level); split it into intermediate equations");
 
-        public static readonly DiagnosticDescriptor PossibleTypo = new("RNN025",
+        public static readonly DiagnosticDescriptor PossibleTypo = Rule("RNN025",
             "Possible typo in a parameter name",
             "'{0}' is written only once, so it becomes a new learnable parameter; did you mean '{1}'? If the name is deliberate, declare it: Parameters = \"{0}\"",
-            CellCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+            CellCategory, DiagnosticSeverity.Warning);
     }
 }

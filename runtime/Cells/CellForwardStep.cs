@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace RnnGen;
 
 /// <summary>
@@ -5,6 +7,7 @@ namespace RnnGen;
 /// each as [Batch, H]; stage operands likewise at <c>o·OperandStride</c>.
 /// </summary>
 /// <remarks>Thread safety: a stack-only view for one kernel call on one thread.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly ref struct CellForwardStep<T>(
     int batch, int hidden,
     ReadOnlySpan<T> zx, ReadOnlySpan<T> zh, ReadOnlySpan<T> zs, ReadOnlySpan<T> vectors,
@@ -50,6 +53,7 @@ public readonly ref struct CellForwardStep<T>(
 /// (stride <see cref="GradientStride"/>). dZ buffers are written, DVectors is accumulated over the batch.
 /// </summary>
 /// <remarks>Thread safety: a stack-only view for one kernel call on one thread.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly ref struct CellBackwardStep<T>(
     int batch, int hidden, ReadOnlySpan<T> vectors,
     ReadOnlySpan<T> prev, ReadOnlySpan<T> next, int stateStride,

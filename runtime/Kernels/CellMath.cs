@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -8,6 +9,7 @@ namespace RnnGen.Kernels;
 /// written in terms of the output y = f(x) (what the forward pass saves).
 /// </summary>
 /// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class CellMath
 {
     // ---- exp (the building block) ----

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -5,8 +6,11 @@ using System.Runtime.Intrinsics;
 
 namespace RnnGen.Kernels;
 
+// Generated kernels call these types; user code never needs them, so IntelliSense hides them (EditorBrowsable).
+
 /// <summary>Unchecked vector loads and stores for generated kernels; the step's Validate has checked the lengths.</summary>
 /// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class VectorLanes
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -24,6 +28,7 @@ public static class VectorLanes
 
 /// <summary>The scalar counterpart of <see cref="VectorLanes"/>, for the tail of each row.</summary>
 /// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ScalarLanes
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -38,6 +43,7 @@ public static class ScalarLanes
 
 /// <summary>The 512-bit counterpart of <see cref="VectorLanes"/>, used where AVX-512 is accelerated.</summary>
 /// <remarks>Thread safety: stateless; safe to call from any number of threads at once (on buffers no other thread writes).</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Vector512Lanes
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

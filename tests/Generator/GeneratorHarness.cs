@@ -5,7 +5,7 @@ using RnnGen.Generator;
 
 namespace RnnGen.Tests.Generator;
 
-/// <summary>What one run of the cell generator produced.</summary>
+/// <summary>What one run of the generators produced (diagnostics and sources of all of them).</summary>
 internal sealed record GeneratorRun(
     GeneratorDriver Driver,
     CSharpCompilation Input,
@@ -62,21 +62,25 @@ internal static class GeneratorHarness
 
     public static GeneratorDriver CreateDriver() => CreateDriver(new RecurrentCellGenerator());
 
-    public static GeneratorDriver CreateDriver(IIncrementalGenerator generator) =>
+    public static GeneratorDriver CreateDriver(params IIncrementalGenerator[] generators) =>
         CSharpGeneratorDriver.Create(
-            new[] { generator.AsSourceGenerator() },
+            generators.Select(g => g.AsSourceGenerator()),
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Runs a fresh driver over <paramref name="sources"/>.</summary>
     public static GeneratorRun Run(params string[] sources) => Run(CreateDriver(), CreateCompilation(sources));
 
+    /// <summary>Runs the cell and the model generator together over <paramref name="sources"/>, as a build does.</summary>
+    public static GeneratorRun RunBoth(params string[] sources) =>
+        Run(CreateDriver(new RecurrentCellGenerator(), new RecurrentModelGenerator()), CreateCompilation(sources));
+
     /// <summary>Runs <paramref name="driver"/> (possibly holding a previous run's state) over <paramref name="compilation"/>.</summary>
     public static GeneratorRun Run(GeneratorDriver driver, CSharpCompilation compilation)
     {
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         var result = driver.GetRunResult();
-        var generator = result.Results.Single();
-        return new GeneratorRun(driver, compilation, output, result, generator.Diagnostics, generator.GeneratedSources);
+        return new GeneratorRun(driver, compilation, output, result, result.Diagnostics,
+            result.Results.SelectMany(r => r.GeneratedSources).ToImmutableArray());
     }
 }
