@@ -27,25 +27,33 @@ public static partial class CellMath
     /// <summary>
     /// e^x in float, inlined: x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by Cephes' degree-6 polynomial, 2^n through the
     /// exponent bits. About 1 ulp; the runtime's Vector.Exp(float) is exact to 0.5 ulp but goes through double and is
-    /// not inlined, which made it most of the cost of a gate.
+    /// not inlined, which made it most of the cost of a gate. MultiplyAddEstimate: fused (bit-identical to
+    /// FusedMultiplyAdd) where the hardware has FMA, a multiply and an add where it has not — there (NativeAOT's
+    /// default instruction set) FusedMultiplyAdd is emulated one element at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> ExpSingle(Vector<float> x)
     {
         // Below −87.3 the result is 0 (flush, like e^x in float), above 88.7 it is +∞.
         var clamped = Vector.Min(Vector.Max(x, new Vector<float>(-87.33655f)), new Vector<float>(88.72283f));
-        // n ≤ 127 keeps 2^n finite; just below the overflow threshold r then reaches 0.35, still within the polynomial's range.
-        var n = Vector.Min(Vector.Round(clamped * new Vector<float>(1.44269504088896341f)), new Vector<float>(127));
-        var r = Vector.FusedMultiplyAdd(n, new Vector<float>(-0.693359375f), clamped);
-        r = Vector.FusedMultiplyAdd(n, new Vector<float>(2.12194440e-4f), r);
+        // n = round(x·log2 e), to nearest even, by adding 1.5·2^23: the sum's low mantissa bits then hold n as an
+        // integer. Same n as Vector.Round and ConvertToInt32, which NativeAOT's default instruction set runs one
+        // element at a time. n ≤ 127 keeps 2^n finite; just below the overflow threshold r then reaches 0.35, still
+        // within the polynomial's range.
+        var shifter = new Vector<float>(12582912f);
+        var shifted = Vector.Min(clamped * new Vector<float>(1.44269504088896341f) + shifter, shifter + new Vector<float>(127));
+        var n = shifted - shifter;
+        var r = Vector.MultiplyAddEstimate(n, new Vector<float>(-0.693359375f), clamped);
+        r = Vector.MultiplyAddEstimate(n, new Vector<float>(2.12194440e-4f), r);
         var p = new Vector<float>(1.9875691500e-4f);
-        p = Vector.FusedMultiplyAdd(p, r, new Vector<float>(1.3981999507e-3f));
-        p = Vector.FusedMultiplyAdd(p, r, new Vector<float>(8.3334519073e-3f));
-        p = Vector.FusedMultiplyAdd(p, r, new Vector<float>(4.1665795894e-2f));
-        p = Vector.FusedMultiplyAdd(p, r, new Vector<float>(1.6666665459e-1f));
-        p = Vector.FusedMultiplyAdd(p, r, new Vector<float>(5.0000001201e-1f));
-        var expR = Vector.FusedMultiplyAdd(p, r * r, r + Vector<float>.One);
-        var scale = Vector.ShiftLeft(Vector.ConvertToInt32(n) + new Vector<int>(127), 23).As<int, float>();
+        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(1.3981999507e-3f));
+        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(8.3334519073e-3f));
+        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(4.1665795894e-2f));
+        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(1.6666665459e-1f));
+        p = Vector.MultiplyAddEstimate(p, r, new Vector<float>(5.0000001201e-1f));
+        var expR = Vector.MultiplyAddEstimate(p, r * r, r + Vector<float>.One);
+        // 2^n: n + 127 into the exponent field (shifted's bits are those of the shifter, 0x4B400000, plus n).
+        var scale = Vector.ShiftLeft(shifted.As<float, int>() - new Vector<int>(0x4B400000 - 127), 23).As<int, float>();
         var result = expR * scale;
         result = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(x, new Vector<float>(88.72283f)), new Vector<float>(float.PositiveInfinity), result);
         return Vector.ConditionalSelect(Vector.LessThan(x, new Vector<float>(-87.33655f)), Vector<float>.Zero, result);

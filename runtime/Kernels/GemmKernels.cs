@@ -261,46 +261,71 @@ internal unsafe struct F64Avx2Kernel : IGemmKernel<double>
     }
 }
 
-/// <summary>Portable fallback (no AVX2/AVX-512): a 4 × 4 scalar tile.</summary>
-internal unsafe struct ScalarKernel<T> : IGemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>Portable fallback for any hardware with 128-bit SIMD (SSE2 on x64, AdvSimd on arm64): what a
+/// NativeAOT build with the default instruction set gets, since it cannot check for AVX at run time.
+/// 6 × 2 vectors (6 × 8 fp32, 6 × 4 fp64) = 12 accumulators, leaving 2 B vectors, 1 broadcast and (without
+/// FMA) 1 product temporary within the 16 xmm registers.</summary>
+internal unsafe struct Vector128Kernel<T> : IGemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static int MR => 4;
-    public static int NR => 4;
+    public static int MR => 6;
+    public static int NR => 2 * Vector128<T>.Count;
     public static int KC => 256;
-    public static int MC => 64;
-    public static int NC => 1024;
+    public static int MC => 144;
+    public static int NC => 2048;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
     {
-        T c00 = T.Zero, c01 = T.Zero, c02 = T.Zero, c03 = T.Zero;
-        T c10 = T.Zero, c11 = T.Zero, c12 = T.Zero, c13 = T.Zero;
-        T c20 = T.Zero, c21 = T.Zero, c22 = T.Zero, c23 = T.Zero;
-        T c30 = T.Zero, c31 = T.Zero, c32 = T.Zero, c33 = T.Zero;
+        int v = Vector128<T>.Count;
+        // cij: row i, columns j·v .. (j+1)·v of the 6 × 2v tile.
+        Vector128<T> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector128<T> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector128<T> c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
         {
-            T b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
-            T x = a[0]; c00 += x * b0; c01 += x * b1; c02 += x * b2; c03 += x * b3;
-            x = a[1]; c10 += x * b0; c11 += x * b1; c12 += x * b2; c13 += x * b3;
-            x = a[2]; c20 += x * b0; c21 += x * b1; c22 += x * b2; c23 += x * b3;
-            x = a[3]; c30 += x * b0; c31 += x * b1; c32 += x * b2; c33 += x * b3;
-            a += 4;
-            b += 4;
+            Vector128<T> b0 = Vector128.Load(b), b1 = Vector128.Load(b + v);
+            Vector128<T> x = Vector128.Create(a[0]);
+            c00 = MultiplyAdd(x, b0, c00); c01 = MultiplyAdd(x, b1, c01);
+            x = Vector128.Create(a[1]);
+            c10 = MultiplyAdd(x, b0, c10); c11 = MultiplyAdd(x, b1, c11);
+            x = Vector128.Create(a[2]);
+            c20 = MultiplyAdd(x, b0, c20); c21 = MultiplyAdd(x, b1, c21);
+            x = Vector128.Create(a[3]);
+            c30 = MultiplyAdd(x, b0, c30); c31 = MultiplyAdd(x, b1, c31);
+            x = Vector128.Create(a[4]);
+            c40 = MultiplyAdd(x, b0, c40); c41 = MultiplyAdd(x, b1, c41);
+            x = Vector128.Create(a[5]);
+            c50 = MultiplyAdd(x, b0, c50); c51 = MultiplyAdd(x, b1, c51);
+            a += 6;
+            b += 2 * v;
         }
-        Store(c, c00, c01, c02, c03, overwrite); c += ldc;
-        Store(c, c10, c11, c12, c13, overwrite); c += ldc;
-        Store(c, c20, c21, c22, c23, overwrite); c += ldc;
-        Store(c, c30, c31, c32, c33, overwrite);
+        Store(c, c00, c01, overwrite); c += ldc;
+        Store(c, c10, c11, overwrite); c += ldc;
+        Store(c, c20, c21, overwrite); c += ldc;
+        Store(c, c30, c31, overwrite); c += ldc;
+        Store(c, c40, c41, overwrite); c += ldc;
+        Store(c, c50, c51, overwrite);
     }
 
-    private static void Store(T* c, T v0, T v1, T v2, T v3, bool overwrite)
+    /// <summary>acc + x·y: one fused instruction where the hardware has FMA, a multiply and an add where it
+    /// has not (never the software-emulated exact fused operation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> MultiplyAdd(Vector128<T> x, Vector128<T> y, Vector128<T> acc)
     {
-        if (overwrite)
+        if (typeof(T) == typeof(float))
+            return Vector128.MultiplyAddEstimate(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
+        return Vector128.MultiplyAddEstimate(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(T* c, Vector128<T> v0, Vector128<T> v1, bool overwrite)
+    {
+        if (!overwrite)
         {
-            c[0] = v0; c[1] = v1; c[2] = v2; c[3] = v3;
+            v0 += Vector128.Load(c);
+            v1 += Vector128.Load(c + Vector128<T>.Count);
         }
-        else
-        {
-            c[0] += v0; c[1] += v1; c[2] += v2; c[3] += v3;
-        }
+        v0.Store(c);
+        v1.Store(c + Vector128<T>.Count);
     }
 }

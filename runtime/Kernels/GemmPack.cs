@@ -38,12 +38,21 @@ internal static unsafe class GemmPack
     /// <summary>Full panel whose w lanes are contiguous for each p: one row copy per p.</summary>
     private static void CopyPanel<T>(T* s, nint kStride, int kc, T* dst, int w) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // The widest accelerated vector that divides a panel row (only 128-bit ones in NativeAOT's default ISA).
         if (Vector256.IsHardwareAccelerated && w * sizeof(T) % 32 == 0)
         {
             int step = Vector256<T>.Count;
             for (int p = 0; p < kc; p++, s += kStride, dst += w)
                 for (int i = 0; i < w; i += step)
                     Vector256.Load(s + i).Store(dst + i);
+            return;
+        }
+        if (Vector128.IsHardwareAccelerated && w * sizeof(T) % 16 == 0)
+        {
+            int step = Vector128<T>.Count;
+            for (int p = 0; p < kc; p++, s += kStride, dst += w)
+                for (int i = 0; i < w; i += step)
+                    Vector128.Load(s + i).Store(dst + i);
             return;
         }
         for (int p = 0; p < kc; p++, s += kStride, dst += w)

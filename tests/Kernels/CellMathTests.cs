@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using RnnGen.Kernels;
 
 namespace RnnGen.Tests.Kernels;
@@ -38,5 +40,26 @@ public class CellMathTests
         Assert.True(float.IsPositiveInfinity(y[0]));
         Assert.Equal(0f, CellMath.Exp(new Vector<float>(-100f))[0]);
         Assert.True(float.IsFinite(CellMath.Exp(new Vector<float>(88.5f))[0]));
+    }
+
+    /// <summary>On FMA hardware the Vector&lt;T&gt; exp (MultiplyAddEstimate, rounding by a shifter) and the Vector512 one
+    /// (FusedMultiplyAdd, Round, ConvertToInt32) give the same bits, so the kernel width never changes a result.</summary>
+    [Fact]
+    public void VectorExpMatchesVector512BitForBit()
+    {
+        if (!Vector512.IsHardwareAccelerated || !Fma.IsSupported)
+            return;
+        var xs = new float[16];
+        for (var i = 0; i < 400_000; i += 16)
+        {
+            for (var k = 0; k < 16; k++) xs[k] = (float)(-100 + 200 * (i + k) / 400_000.0);
+            var wide = CellMath.Exp(Vector512.Create(xs));
+            for (var k = 0; k < 16; k += Vector<float>.Count)
+            {
+                var narrow = CellMath.Exp(new Vector<float>(xs, k));
+                for (var q = 0; q < Vector<float>.Count; q++)
+                    Assert.Equal(BitConverter.SingleToInt32Bits(wide[k + q]), BitConverter.SingleToInt32Bits(narrow[q]));
+            }
+        }
     }
 }

@@ -40,8 +40,8 @@ public class GemmPackedTests
     [MemberData(nameof(GemmReference.Modes), MemberType = typeof(GemmReference))]
     public void AllKernels_MatchNaive(bool transA, bool transB, bool accumulate)
     {
-        CheckFewSizes<float>(KernelPack<float, ScalarKernel<float>>, KernelMul<float, ScalarKernel<float>>, transA, transB, accumulate, 1e-5);
-        CheckFewSizes<double>(KernelPack<double, ScalarKernel<double>>, KernelMul<double, ScalarKernel<double>>, transA, transB, accumulate, 1e-12);
+        CheckFewSizes<float>(KernelPack<float, Vector128Kernel<float>>, KernelMul<float, Vector128Kernel<float>>, transA, transB, accumulate, 1e-5);
+        CheckFewSizes<double>(KernelPack<double, Vector128Kernel<double>>, KernelMul<double, Vector128Kernel<double>>, transA, transB, accumulate, 1e-12);
         if (Avx2.IsSupported && Fma.IsSupported)
         {
             CheckFewSizes<float>(KernelPack<float, F32Avx2Kernel>, KernelMul<float, F32Avx2Kernel>, transA, transB, accumulate, 1e-5);
@@ -60,7 +60,7 @@ public class GemmPackedTests
     public void LayoutMismatch_Throws()
     {
         var packed = new PackedMatrix<float>();
-        KernelPack<float, ScalarKernel<float>>(false, 4, 5, new float[20], 5, packed);
+        KernelPack<float, Vector128Kernel<float>>(false, 4, 5, new float[20], 5, packed);
         Assert.Throws<InvalidOperationException>(() =>
             KernelMul<float, F32Avx2Kernel>(false, 3, new float[12], 4, packed, new float[15], 5, false));
     }

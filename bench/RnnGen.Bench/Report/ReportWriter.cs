@@ -102,6 +102,7 @@ public static class ReportWriter
         WritePeephole(md, peephole);
         WriteThreads(md, threads, Time);
         WriteNotes(md, info, all);
+        AppendHandMeasured(md, markdownPath);
 
         File.WriteAllText(markdownPath, md.ToString());
         var subtitle = info is null ? "" : $"{info.Machine.Cpu}, 1 thread, float32";
@@ -218,6 +219,17 @@ public static class ReportWriter
                 $"{gflops.ToString("0", Inv)} | {(gflops / PeakGflops * 100).ToString("0", Inv)} % |");
         }
         md.AppendLine();
+    }
+
+    /// <summary>Sections measured outside BenchmarkDotNet (NativeAOT publish timings, bench/NativeAot.md next to
+    /// RESULTS.md): copied in verbatim so regenerating the page keeps them.</summary>
+    private static void AppendHandMeasured(StringBuilder md, string markdownPath)
+    {
+        var path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(markdownPath))!, "NativeAot.md");
+        if (!File.Exists(path))
+            return;
+        md.AppendLine();
+        md.Append(File.ReadAllText(path));
     }
 
     private static void WriteNotes(StringBuilder md, RunInfo? info, List<Measurement> all)
