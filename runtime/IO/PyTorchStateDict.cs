@@ -111,8 +111,7 @@ public static class PyTorchStateDict
                 {
                     foreach (var tensor in p.Tensors())
                         if (!layer.IsFrozen(tensor))
-                            result.Add(($"{prefix}{suffix}.{tensor.Name}", tensor.Values.ToArray(),
-                                tensor.Rows == 1 ? [tensor.Columns] : [tensor.Rows, tensor.Columns]));
+                            result.Add(($"{prefix}{suffix}.{tensor.Name}", tensor.Values.ToArray(), tensor.Shape.ToArray()));
                     continue;
                 }
                 var input = Group(p, OperandKind.Input);

@@ -12,6 +12,7 @@ public sealed class SequenceClassifier<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private Parameter<T>[]? _named;
     private readonly T[] _dLogits, _dSummary, _dInput;
     private int _batch, _steps;
 
@@ -42,7 +43,8 @@ public sealed class SequenceClassifier<TCell, T>
     /// <summary>The gradient of the last loss with respect to the input, [batch, steps, input].</summary>
     public ReadOnlySpan<T> InputGradient => _dInput.AsSpan(0, _batch * _steps * Recurrent.InputSize);
 
-    public IEnumerable<TrainableTensor<T>> Parameters() => ModelParameters.Of("rnn.", Recurrent).Concat(ModelParameters.Of("output.", Output));
+    /// <summary>Every parameter under its member's prefix; the same objects every call.</summary>
+    public IReadOnlyList<Parameter<T>> Parameters() => _named ??= new NamedLayer<T>("rnn", Recurrent).Parameters().Concat(new NamedLayer<T>("output", Output).Parameters()).ToArray();
 
     public void Forward(ReadOnlySpan<T> input, int batch, int steps, ReadOnlySpan<int> lengths = default, bool training = false)
     {

@@ -55,7 +55,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (var i = 0; i < entries.Count; i++)
         {
             var entry = entries[i];
-            Update(i, entry.Values.Span, entry.Gradients.Span, entry.Decay);
+            Update(i, entry.Values.Span, entry.Gradient.Span, entry.Decay);
         }
     }
 
