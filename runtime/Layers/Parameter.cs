@@ -50,7 +50,7 @@ public sealed class Parameter<T> where T : unmanaged
     public Parameter<T> WithPrefix(string prefix) => new(prefix + Name, _shape, Values, Gradient) { Frozen = Frozen, Decay = Decay };
 
     /// <summary>The shape as it appears in error messages: [4, 10, 7].</summary>
-    public static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
+    public static string Format(ReadOnlySpan<int> shape) => Shapes.Format(shape);
 
     public override string ToString() => $"{Name} {Format(_shape)}";
 }

@@ -129,7 +129,7 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (ReadsTokens) throw new ArgumentException($"This model reads token ids; pass a [batch, steps] tensor of int.", nameof(input));
         var (batch, steps) = Shape(input.Lengths, 3, nameof(input));
         if (input.Lengths[2] != InputSize)
-            throw new ArgumentException($"input must be [batch, steps, {InputSize}] but is {Format(input.Lengths)}.", nameof(input));
+            throw new ArgumentException($"input must be [batch, steps, {InputSize}] but is {Shapes.Format(input.Lengths)}.", nameof(input));
         if (_values.Length < input.FlattenedLength) _values = new T[input.FlattenedLength];
         input.FlattenTo(_values);
         var values = _values.AsMemory(0, (int)input.FlattenedLength);
@@ -169,7 +169,7 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
     private static (int Batch, int Steps) Shape(ReadOnlySpan<nint> lengths, int rank, string argument)
     {
         if (lengths.Length != rank || lengths[0] < 1 || lengths[1] < 1)
-            throw new ArgumentException($"{argument} must be [batch, steps{(rank == 3 ? ", features" : "")}] but is {Format(lengths)}.", argument);
+            throw new ArgumentException($"{argument} must be [batch, steps{(rank == 3 ? ", features" : "")}] but is {Shapes.Format(lengths)}.", argument);
         return ((int)lengths[0], (int)lengths[1]);
     }
 
@@ -187,6 +187,4 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
             : [output.BatchSize, output.Steps, output.Features];
         return Tensor.Create(output.Values.ToArray(), shape);
     }
-
-    private static string Format(ReadOnlySpan<nint> lengths) => "[" + string.Join(", ", lengths.ToArray()) + "]";
 }
