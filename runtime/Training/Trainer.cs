@@ -5,6 +5,7 @@ using System.Numerics;
 namespace RnnGen.Training;
 
 /// <summary>What to do when a loss or a gradient is NaN or infinite. The weights are never updated with it.</summary>
+/// <remarks>Thread safety: a value; safe everywhere.</remarks>
 public enum NonFinitePolicy { Stop, SkipBatch }
 
 /// <summary>

@@ -99,3 +99,22 @@ public class FitLearningTests
         Assert.Equal([3, 2], batch.Inputs.Lengths.ToArray());
     }
 }
+
+/// <summary>The topology models expose their layers as the same protocol model.</summary>
+public class TopologyModelProtocolTests
+{
+    [Fact]
+    public void ASequenceTaggerTrainsThroughItsModel()
+    {
+        var tagger = new SequenceTagger<RnnGen.Gru, float>(6, 4, 8, 6, maxBatch: 2, maxSteps: 3, seed: 1);
+        var sequences = Enumerable.Range(0, 24).Select(i => Enumerable.Range(0, 4 + i % 5).Select(t => (i + t) % 6).ToArray()).ToList();
+        var data = TokenSequenceDataset<float>.NextToken(sequences, seed: 2);
+        var loss = new SoftmaxCrossEntropyLoss<float>();
+        var before = tagger.Model.Evaluate(data, loss).Loss;
+        tagger.Model.Fit(data, loss, new Adam<float>(new ParameterSet<float>().AddAll(tagger.Parameters()), 0.05), new FitOptions<float> { Epochs = 20, BatchSize = 8 });
+        var after = tagger.Model.Evaluate(data, loss);
+        Assert.True(after.Loss < before / 4 && after.Accuracy > 0.9, $"loss {before:F3} → {after.Loss:F3}, accuracy {after.Accuracy:P0}");
+        Assert.Equal(["embedding", "rnn", "output"], tagger.Model.Layers.Select(l => l.Name));
+        Assert.Same(tagger.Parameters()[0], tagger.Model.Parameters()[0]);
+    }
+}
