@@ -14,7 +14,7 @@ namespace RnnGen;
 /// <remarks>Thread safety: not thread-safe — one call at a time, and <see cref="Output"/> belongs to the last call
 /// (a second thread inside Forward/Backward throws). To serve one trained layer from many threads, give each thread its
 /// own <see cref="CreateInferenceSession"/>: sessions share the weights (read-only) and own their buffers.</remarks>
-public sealed class RecurrentLayer<TCell, T> : ILayer<T>
+public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -415,6 +415,8 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>
     }
 
     ILayer<T> ILayer<T>.CreateInferenceSession() => CreateInferenceSession();
+
+    TResult IRecurrentLayer<T>.Accept<TResult>(IRecurrentLayerVisitor<T, TResult> visitor) => visitor.Visit(this);
 
     private SequenceBatch<T> LastOutput() => Options.ReturnSequences
         ? new SequenceBatch<T>(OutputMemory(), _batch, _steps, OutputSize, _lastInput.Lengths)
