@@ -41,7 +41,9 @@ public static class Checkpoint
             if (!reader.Contains(tensor.Name))
                 throw new InvalidDataException($"Checkpoint '{reader.FileName}' has no tensor '{tensor.Name}' {Parameter<T>.Format(tensor.Shape)}; nothing was loaded.");
             staged[i] = new T[tensor.Values.Length];
-            reader.Read<T>(tensor.Name, staged[i], tensor.Shape);
+            // Files of RnnGen 0.1 stored every tensor flat: a flat tensor of the right length still loads.
+            var flat = reader[tensor.Name].Shape is [var length] && length == tensor.Length;
+            reader.Read<T>(tensor.Name, staged[i], flat ? [tensor.Length] : tensor.Shape);
         }
         for (var i = 0; i < targets.Count; i++) staged[i].CopyTo(targets[i].Values.Span);
     }

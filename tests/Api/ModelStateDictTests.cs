@@ -58,4 +58,32 @@ public class ModelStateDictTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void CheckpointsStoreRealShapesAndStillLoadFlatOnes()
+    {
+        var source = Build(1);
+        var writer = new SafeTensorsWriter();
+        foreach (var p in source.Parameters()) writer.Add<float>(p.Name, p.Values.Span, p.Length);   // as RnnGen 0.1 wrote them
+        var target = Build(2);
+        Checkpoint.Load(target.Parameters(), SafeTensorsReader.FromBytes(writer.ToBytes()));
+        Assert.Equal(source.Parameters().Select(p => p.Values.ToArray()), target.Parameters().Select(p => p.Values.ToArray()));
+
+        var path = Path.Combine(Path.GetTempPath(), $"rnngen-checkpoint-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            Checkpoint.Save(source.Parameters(), path);
+            using var reader = SafeTensorsReader.Open(path);
+            Assert.Equal([5, 8], reader["fc.weight"].Shape);
+            Assert.Equal([4, 3], reader["rnn.l0.W_i"].Shape);
+            var transposed = new SafeTensorsWriter();
+            foreach (var p in source.Parameters()) transposed.Add<float>(p.Name, p.Values.Span, p.Shape.Length == 2 ? [p.Shape[1], p.Shape[0]] : p.Shape.ToArray());
+            var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(target.Parameters(), SafeTensorsReader.FromBytes(transposed.ToBytes())));
+            Assert.Contains("[3, 7]", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
