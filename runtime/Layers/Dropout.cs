@@ -9,7 +9,7 @@ namespace RnnGen;
 /// The mask is drawn from a seeded generator, so a seed gives the same run.
 /// </summary>
 /// <remarks>Thread safety: not thread-safe; an inference session is the identity and is safe on any thread.</remarks>
-public sealed class Dropout<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Dropout<T> : ParameterFreeLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Random _random;
     private T[] _mask = [], _output = [], _dInput = [];
@@ -28,29 +28,21 @@ public sealed class Dropout<T> : ILayer<T> where T : unmanaged, IFloatingPointIe
     {
     }
 
-    private Dropout(DropoutConfig config, bool session)
+    private Dropout(DropoutConfig config, bool session) : base((config ?? throw new ArgumentNullException(nameof(config))).Features, session)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(config.Features);
         if (!(config.Rate >= 0 && config.Rate < 1))
             throw new ArgumentOutOfRangeException(nameof(config), config.Rate, "The dropout rate must be in [0, 1).");
-        (Features, Rate, Seed, IsInferenceSession) = (config.Features, config.Rate, config.Seed, session);
+        (Rate, Seed) = (config.Rate, config.Seed);
         _random = new Random(config.Seed);
         _gate = new BackwardGate(forwardOnly: session);
     }
 
-    public int Features { get; }
     public double Rate { get; }
     public int Seed { get; }
-    public bool IsInferenceSession { get; }
-    public LayerConfig Config => new DropoutConfig(Features, Rate, Seed);
-    int ILayer<T>.InputSize => Features;
-    int ILayer<T>.OutputSize => Features;
-
-    public IReadOnlyList<Parameter<T>> Parameters() => [];
+    public override LayerConfig Config => new DropoutConfig(Features, Rate, Seed);
 
     /// <summary>Training: a fresh mask applied to the input (a view of this layer's buffer). Inference: the input itself.</summary>
-    public SequenceBatch<T> Forward(in SequenceBatch<T> input, bool training = false)
+    public override SequenceBatch<T> Forward(in SequenceBatch<T> input, bool training = false)
     {
         input.RequireFeatures(Features, nameof(input));
         _gate.Clear();
@@ -71,7 +63,7 @@ public sealed class Dropout<T> : ILayer<T> where T : unmanaged, IFloatingPointIe
         return input.With(_output.AsMemory(0, length), Features);
     }
 
-    public SequenceBatch<T> Backward(in SequenceBatch<T> dOutput, bool inputGradient = true, bool retainGraph = false)
+    public override SequenceBatch<T> Backward(in SequenceBatch<T> dOutput, bool inputGradient = true, bool retainGraph = false)
     {
         _gate.RequireRecorded();
         dOutput.RequireShapeOf(_last, nameof(dOutput));
@@ -84,11 +76,7 @@ public sealed class Dropout<T> : ILayer<T> where T : unmanaged, IFloatingPointIe
         return dOutput.With(_dInput.AsMemory(0, length), Features);
     }
 
-    public void ZeroGradients()
-    {
-    }
-
-    public ILayer<T> CreateInferenceSession() => new Dropout<T>((DropoutConfig)Config, session: true);
+    public override ILayer<T> CreateInferenceSession() => new Dropout<T>((DropoutConfig)Config, session: true);
 }
 
 /// <summary>A <see cref="Dropout{T}"/> layer as plain data.</summary>

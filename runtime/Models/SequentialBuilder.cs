@@ -55,6 +55,9 @@ public sealed class SequentialBuilder<T> where T : unmanaged, IFloatingPointIeee
     public SequentialBuilder<T> SimpleRnn(int hiddenSize, int layers = 1, bool bidirectional = false, bool returnSequences = true, double dropout = 0) =>
         Recurrent<SimpleRnnTanh>(hiddenSize, Options(layers, bidirectional, returnSequences, dropout));
 
+    /// <summary>Each sequence's last step (by its length): turns a per-step output into one row per sequence.</summary>
+    public SequentialBuilder<T> LastStep() => Add("last", new LastStep<T>(Features()));
+
     public SequentialBuilder<T> Dropout(double rate) => Add("dropout", new Dropout<T>(Features(), rate, NextSeed()));
 
     /// <summary>A per-step (or, after a many-to-one layer, per-sequence) affine layer: the usual head.</summary>

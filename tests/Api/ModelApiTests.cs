@@ -187,7 +187,7 @@ public class ModelApiTests
     public void ConfigsRebuildEveryLayerKind()
     {
         var model = Model.Sequential<double>().Embedding(7, 3, paddingIndex: 0).Recurrent<RnnGen.ResetBeforeGru>(4,
-            new RecurrentOptions { Bidirectional = true, NumLayers = 2 }).Dropout(0.2).Dense(5, Activation.Tanh).Build();
+            new RecurrentOptions { Bidirectional = true, NumLayers = 2 }).Dropout(0.2).LastStep().Dense(5, Activation.Tanh).Build();
         var rebuilt = Model<double>.Create(model.Config);
         Assert.Equal(model.Config.Layers.Select(l => l.Config), rebuilt.Config.Layers.Select(l => l.Config));
         Assert.Equal(model.Parameters().Select(p => p.ToString()), rebuilt.Parameters().Select(p => p.ToString()));

@@ -55,6 +55,19 @@ public class ProtocolGradientTests
     }
 
     [Fact]
+    public void LastStepClassifierWithLengthsMatchesFiniteDifferences()
+    {
+        var model = Model.Sequential<double>(seed: 7).Embedding(6, 3).Gru(4, bidirectional: true).Dropout(0.5).LastStep().Dense(3).Build();
+        var data = TokenSequenceDataset<double>.Classified([[1, 2, 3, 4], [5, 1], [2, 2, 3]], [2, 0, 1]);
+        var batch = data.GetBatch(0, 3);
+        // Dropout is the identity outside training, so finite differences see the same function.
+        Check(model, () => model.Forward(batch.Inputs), new SoftmaxCrossEntropyLoss<double>(), batch.Targets);
+        var last = model.Forward(batch.Inputs);
+        Assert.True(last.IsPerSequence);
+        Assert.Equal(3 * 3, last.Values.Length);
+    }
+
+    [Fact]
     public void AnnotatedAndSequentialModelsAreTheSameModel()
     {
         var annotated = new AnnotatedLanguageModel();
