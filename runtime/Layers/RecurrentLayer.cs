@@ -54,7 +54,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>
 
     /// <summary>The layer a <see cref="RecurrentConfig"/> describes, with fresh weights.</summary>
     public RecurrentLayer(RecurrentConfig config)
-        : this(Check(config).InputSize, config.HiddenSize, config.Options)
+        : this(ForThisCell(config).InputSize, config.HiddenSize, config.Options)
     {
     }
 
@@ -90,7 +90,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>
         Reserve(maxBatch, maxSteps);
     }
 
-    private static RecurrentConfig Check(RecurrentConfig config)
+    private static RecurrentConfig ForThisCell(RecurrentConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         if (config.Cell != TCell.Info.Name)

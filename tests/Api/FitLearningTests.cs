@@ -1,3 +1,4 @@
+using RnnGen.Tests.Cells;
 using System.Numerics.Tensors;
 using RnnGen.Data;
 using RnnGen.Training;
@@ -53,6 +54,21 @@ public class FitLearningTests
         model.Fit(data, loss, new Adam<float>(new ParameterSet<float>().AddAll(model.Parameters()), 0.02), new FitOptions<float> { Epochs = 15, BatchSize = 16 });
         var after = model.Evaluate(data, loss).MeanSquaredError;
         Assert.True(after < 0.03 && after < before / 5, $"MSE {before:F4} → {after:F4}");
+    }
+
+    [Fact]
+    public void ANoisySineForecasterWithACustomPeepholeCell()
+    {
+        var random = new Random(8);
+        var series = Enumerable.Range(0, 300).Select(t => (float)(Math.Sin(t * 0.3) + 0.05 * (random.NextDouble() * 2 - 1))).ToArray();
+        var data = new TimeSeriesDataset<float>(series, window: 10, stride: 2, seed: 1);
+        var model = Model.Sequential<float>(seed: 2).Input(1).Recurrent<PeepholeLstm>(12, new RecurrentOptions { ReturnSequences = false, Seed = 3 }).Dense(1).Build();
+        var loss = new MeanSquaredErrorLoss<float>();
+        model.Fit(data, loss, new Adam<float>(new ParameterSet<float>().AddAll(model.Parameters()), 0.01), new FitOptions<float> { Epochs = 15, BatchSize = 16 });
+        Assert.True(model.Evaluate(data, loss).MeanSquaredError < 0.02);
+
+        RecurrentCells.Register<PeepholeLstm>();   // a custom cell, made rebuildable from its config by name
+        Assert.Equal(model.Config.Layers, Model<float>.Create(model.Config).Config.Layers);
     }
 
     [Fact]
