@@ -65,7 +65,10 @@ public sealed class SequenceDataset<T> : IDataset<T> where T : unmanaged, IFloat
         _order.Check(start, count);
         int rows = _steps * _features, size = _targetSize;
         if (_batchInputs.Length < count * rows)
-            (_batchInputs, _batchValues, _batchLabels, _batchLengths) = (new T[count * rows], new T[_values.Length == 0 ? 0 : count * size], new int[count], new int[count]);
+        {
+            (_batchInputs, _batchLabels, _batchLengths) = (new T[count * rows], new int[count], new int[count]);
+            _batchValues = new T[_values.Length == 0 ? 0 : count * size];
+        }
         for (var b = 0; b < count; b++)
         {
             var example = _order[start + b];

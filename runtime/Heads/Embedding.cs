@@ -192,7 +192,8 @@ public sealed class Embedding<T> : ITokenLayer<T> where T : unmanaged, IFloating
     public SequenceBatch<T> Backward(in SequenceBatch<T> dOutput, bool inputGradient = true, bool retainGraph = false)
     {
         _gate.RequireRecorded();
-        dOutput.RequireShapeOf(new SequenceBatch<T>(_output.AsMemory(0, _rows * Dimension), _lastInput.BatchSize, _lastInput.Steps, Dimension), nameof(dOutput));
+        var output = new SequenceBatch<T>(_output.AsMemory(0, _rows * Dimension), _lastInput.BatchSize, _lastInput.Steps, Dimension);
+        dOutput.RequireShapeOf(output, nameof(dOutput));
         Backward(dOutput.Values.Span, retainGraph);
         return default;
     }

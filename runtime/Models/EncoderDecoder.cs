@@ -64,11 +64,9 @@ public sealed class EncoderDecoder<TCell, T>
     public ReadOnlySpan<T> Logits => Output.Output;
 
     /// <summary>Every parameter under its member's prefix; the same objects every call.</summary>
-    public IReadOnlyList<Parameter<T>> Parameters() => _named ??= new NamedLayer<T>("source_embedding", SourceEmbedding).Parameters()
-            .Concat(new NamedLayer<T>("target_embedding", TargetEmbedding).Parameters())
-            .Concat(new NamedLayer<T>("encoder", Encoder).Parameters())
-            .Concat(new NamedLayer<T>("decoder", Decoder).Parameters())
-            .Concat(new NamedLayer<T>("output", Output).Parameters()).ToArray();
+    public IReadOnlyList<Parameter<T>> Parameters() => _named ??= NamedLayer<T>.Collect(
+        new("source_embedding", SourceEmbedding), new("target_embedding", TargetEmbedding), new("encoder", Encoder),
+        new("decoder", Decoder), new("output", Output));
 
     /// <summary>Encodes <paramref name="source"/> and runs the decoder over <paramref name="decoderInput"/> (the target shifted
     /// right behind a start token).</summary>

@@ -14,6 +14,14 @@ public readonly record struct NamedLayer<T>(string Name, ILayer<T> Layer) where 
         var prefix = Name + ".";
         return Layer.Parameters().Select(p => p.WithPrefix(prefix));
     }
+
+    /// <summary>The parameters of several named layers, in order (a model's list).</summary>
+    public static Parameter<T>[] Collect(params ReadOnlySpan<NamedLayer<T>> layers)
+    {
+        var all = new List<Parameter<T>>();
+        foreach (var layer in layers) all.AddRange(layer.Parameters());
+        return all.ToArray();
+    }
 }
 
 /// <summary>A model as plain data: its layers' names and configs in order (<see cref="Model{T}.Create"/> rebuilds it).</summary>
@@ -45,7 +53,7 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (layers.Length == 0) throw new ArgumentException("A model needs at least one layer.", nameof(layers));
         for (var i = 0; i < layers.Length; i++) CheckLayer(layers, i);
         _layers = layers.ToArray();
-        _parameters = _layers.SelectMany(l => l.Parameters()).ToArray();
+        _parameters = NamedLayer<T>.Collect(_layers);
     }
 
     /// <summary>A new model (fresh weights) of the description <paramref name="config"/>.</summary>

@@ -54,8 +54,8 @@ public sealed class SequenceGenerator<TCell, T>
     public ReadOnlySpan<T> Logits => Output.Output;
 
     /// <summary>Every parameter under its member's prefix; the same objects every call.</summary>
-    public IReadOnlyList<Parameter<T>> Parameters() => _named ??= new NamedLayer<T>("condition", Condition).Parameters().Concat(new NamedLayer<T>("embedding", Embedding).Parameters())
-            .Concat(new NamedLayer<T>("decoder", Decoder).Parameters()).Concat(new NamedLayer<T>("output", Output).Parameters()).ToArray();
+    public IReadOnlyList<Parameter<T>> Parameters() => _named ??= NamedLayer<T>.Collect(
+        new("condition", Condition), new("embedding", Embedding), new("decoder", Decoder), new("output", Output));
 
     public void Forward(ReadOnlySpan<T> condition, ReadOnlySpan<int> tokens, int batch, int steps, ReadOnlySpan<int> lengths = default, bool training = false)
     {
