@@ -27,21 +27,21 @@ public struct MetricTotals
 {
     /// <summary>Σ batch loss × rows counted, and the rows counted (unmasked rows).</summary>
     public double Loss, Rows;
-    /// <summary>Classification: rows whose arg-max is the label.</summary>
-    public double Correct;
+    /// <summary>Classification: decisions that were right (arg-max = label, or sign = 0/1 target) out of all made.</summary>
+    public double Correct, Decisions;
     /// <summary>Regression: Σ (p − y)², Σ |p − y| and the elements they cover.</summary>
     public double SquaredError, AbsoluteError, Elements;
 
-    public readonly Metrics ToMetrics(bool classification) => new(
+    public readonly Metrics ToMetrics() => new(
         Rows > 0 ? Loss / Rows : double.NaN,
-        classification && Rows > 0 ? Correct / Rows : null,
-        !classification && Elements > 0 ? SquaredError / Elements : null,
-        !classification && Elements > 0 ? AbsoluteError / Elements : null,
+        Decisions > 0 ? Correct / Decisions : null,
+        Elements > 0 ? SquaredError / Elements : null,
+        Elements > 0 ? AbsoluteError / Elements : null,
         (long)Rows);
 }
 
-/// <summary>What <c>Evaluate</c> returns: the mean loss per counted row, accuracy for classification, MSE and MAE
-/// (per element) for regression, and the rows counted (padding excluded).</summary>
+/// <summary>What <c>Evaluate</c> returns: the mean loss per counted row, accuracy for classification (softmax or
+/// binary), MSE and MAE (per element) for regression, and the rows counted (padding excluded).</summary>
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record Metrics(double Loss, double? Accuracy, double? MeanSquaredError, double? MeanAbsoluteError, long Rows);
 
@@ -53,9 +53,6 @@ public sealed record Metrics(double Loss, double? Accuracy, double? MeanSquaredE
 /// <remarks>Thread safety: implementations own scratch buffers; one per training or evaluation loop.</remarks>
 public interface ILoss<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>True when targets are class ids (Evaluate then reports accuracy, else MSE and MAE).</summary>
-    bool IsClassification { get; }
-
     /// <summary>The mean loss over unmasked rows; writes d(loss)/d(output) into <paramref name="gradient"/> (the output's
     /// length) unless it is empty.</summary>
     /// <exception cref="ArgumentException">The targets do not match the output; the message names both shapes.</exception>

@@ -10,8 +10,6 @@ public abstract class SequenceLoss<T> : ILoss<T> where T : unmanaged, IFloatingP
 {
     private T[] _mask = [];
 
-    public abstract bool IsClassification { get; }
-
     public abstract double Compute(in SequenceBatch<T> output, in Targets<T> targets, Span<T> gradient);
 
     public void Measure(in SequenceBatch<T> output, in Targets<T> targets, ref MetricTotals totals)
@@ -20,26 +18,13 @@ public abstract class SequenceLoss<T> : ILoss<T> where T : unmanaged, IFloatingP
         var rows = LossRowsCounted(mask, output.Rows);
         totals.Loss += Compute(output, targets, default) * rows;
         totals.Rows += rows;
-        var values = output.Values.Span;
         var f = output.Features;
         for (var r = 0; r < output.Rows; r++)
-        {
-            if (!mask.IsEmpty && mask[r] == T.Zero) continue;
-            var row = values.Slice(r * f, f);
-            if (IsClassification)
-            {
-                if (TensorPrimitives.IndexOfMax(row) == targets.Labels.Span[r]) totals.Correct++;
-                continue;
-            }
-            var target = targets.Values.Span.Slice(r * f, f);
-            for (var k = 0; k < f; k++)
-            {
-                var error = double.CreateTruncating(row[k] - target[k]);
-                (totals.SquaredError, totals.AbsoluteError) = (totals.SquaredError + error * error, totals.AbsoluteError + Math.Abs(error));
-            }
-            totals.Elements += f;
-        }
+            if (mask.IsEmpty || mask[r] != T.Zero) Score(output.Values.Span.Slice(r * f, f), r, targets, ref totals);
     }
+
+    /// <summary>Adds one unmasked output row (row <paramref name="r"/>) to the accuracy or error sums.</summary>
+    protected abstract void Score(ReadOnlySpan<T> row, int r, in Targets<T> targets, ref MetricTotals totals);
 
     /// <summary>One weight per output row from the lengths (empty: every row counts).</summary>
     protected ReadOnlySpan<T> Mask(in SequenceBatch<T> output)
@@ -76,7 +61,11 @@ public abstract class SequenceLoss<T> : ILoss<T> where T : unmanaged, IFloatingP
 /// <remarks>Thread safety: one per loop (owns a scratch mask).</remarks>
 public sealed class SoftmaxCrossEntropyLoss<T> : SequenceLoss<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public override bool IsClassification => true;
+    protected override void Score(ReadOnlySpan<T> row, int r, in Targets<T> targets, ref MetricTotals totals)
+    {
+        if (TensorPrimitives.IndexOfMax(row) == targets.Labels.Span[r]) totals.Correct++;
+        totals.Decisions++;
+    }
 
     /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, classes).</exception>
     public override double Compute(in SequenceBatch<T> output, in Targets<T> targets, Span<T> gradient)
@@ -90,7 +79,16 @@ public sealed class SoftmaxCrossEntropyLoss<T> : SequenceLoss<T> where T : unman
 /// <remarks>Thread safety: one per loop (owns a scratch mask).</remarks>
 public sealed class MeanSquaredErrorLoss<T> : SequenceLoss<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public override bool IsClassification => false;
+    protected override void Score(ReadOnlySpan<T> row, int r, in Targets<T> targets, ref MetricTotals totals)
+    {
+        var target = targets.Values.Span.Slice(r * row.Length, row.Length);
+        for (var k = 0; k < row.Length; k++)
+        {
+            var error = double.CreateTruncating(row[k] - target[k]);
+            (totals.SquaredError, totals.AbsoluteError) = (totals.SquaredError + error * error, totals.AbsoluteError + Math.Abs(error));
+        }
+        totals.Elements += row.Length;
+    }
 
     /// <exception cref="ArgumentException">A target is NaN or infinite (named by index).</exception>
     public override double Compute(in SequenceBatch<T> output, in Targets<T> targets, Span<T> gradient)
@@ -113,7 +111,15 @@ public sealed class MeanSquaredErrorLoss<T> : SequenceLoss<T> where T : unmanage
 /// <remarks>Thread safety: one per loop (owns a scratch mask).</remarks>
 public sealed class BinaryCrossEntropyLoss<T> : SequenceLoss<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public override bool IsClassification => false;
+    /// <summary>A decision per element: logit &gt; 0 against target &gt; ½.</summary>
+    protected override void Score(ReadOnlySpan<T> row, int r, in Targets<T> targets, ref MetricTotals totals)
+    {
+        var target = targets.Values.Span.Slice(r * row.Length, row.Length);
+        var half = T.CreateTruncating(0.5);
+        for (var k = 0; k < row.Length; k++)
+            if (row[k] > T.Zero == target[k] > half) totals.Correct++;
+        totals.Decisions += row.Length;
+    }
 
     public override double Compute(in SequenceBatch<T> output, in Targets<T> targets, Span<T> gradient)
     {

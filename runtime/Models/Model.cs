@@ -167,7 +167,7 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
             var batch = data.GetBatch(start, Math.Min(batchSize, data.Count - start));
             loss.Measure(Forward(batch.Inputs), batch.Targets, ref totals);
         }
-        return totals.ToMetrics(loss.IsClassification);
+        return totals.ToMetrics();
     }
 
     /// <summary>A forward-only copy for one thread: each layer's inference session (shared weights, own buffers).</summary>

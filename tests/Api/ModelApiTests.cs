@@ -195,3 +195,21 @@ public class ModelApiTests
             new RecurrentConfig("NoSuchCell", 1, 1, new RecurrentOptions()).Create<float>()).Message);
     }
 }
+
+public class BinaryMetricsTests
+{
+    [Fact]
+    public void BinaryCrossEntropyReportsAccuracyOfItsDecisions()
+    {
+        // Logits 2x for x = −1, 1, 2 against 0/1 targets 0, 0, 1: decisions (x > 0) right, wrong, right.
+        var dense = new Dense<float>(1, 1);
+        (dense.Weight[0], dense.Bias[0]) = (2, 0);
+        var model = new Model<float>(new NamedLayer<float>("fc", dense));
+        var data = new RnnGen.Data.SequenceDataset<float>(Tensor.Create(new[] { -1f, 1, 2 }, [3, 1, 1]), Tensor.Create(new[] { 0f, 0, 1 }, [3, 1, 1]));
+        var metrics = model.Evaluate(data, new BinaryCrossEntropyLoss<float>());
+        Assert.Equal(2.0 / 3, metrics.Accuracy!.Value, 9);
+        Assert.Null(metrics.MeanSquaredError);
+        var expected = (Math.Log(1 + Math.Exp(-2)) + Math.Log(1 + Math.Exp(2)) + Math.Log(1 + Math.Exp(-4))) / 3;
+        Assert.Equal(expected, metrics.Loss, 5);
+    }
+}
