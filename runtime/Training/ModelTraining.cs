@@ -56,6 +56,8 @@ public static class ModelTraining
         var settings = options ?? new FitOptions<T>();
         if (data.Count == 0) throw new ArgumentException("data is empty: Fit needs at least one example.", nameof(data));
         if (settings.Validation is { Count: 0 }) throw new ArgumentException("options.Validation is empty.", nameof(options));
+        if (settings.EarlyStopping is not null && settings.Validation is null)
+            throw new ArgumentException("options.EarlyStopping watches the validation loss: set options.Validation too.", nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.BatchSize, "options.BatchSize");
         RequireOptimizerOf(model, optimizer);
 

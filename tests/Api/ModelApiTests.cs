@@ -162,6 +162,9 @@ public class ModelApiTests
             new Adam<float>(new ParameterSet<float>().AddAll(other.Parameters().Skip(1)), 0.01)));
         Assert.Equal("optimizer", error.ParamName);
         Assert.Contains("rnn.l0.W_i", error.Message);
+        var optimizer = new Adam<float>(new ParameterSet<float>().AddAll(model.Parameters()), 0.01);
+        Assert.Contains("set options.Validation", Assert.Throws<ArgumentException>(() => model.Fit(data, new MeanSquaredErrorLoss<float>(), optimizer,
+            new FitOptions<float> { EarlyStopping = new EarlyStopping(2) })).Message);
     }
 
     [Fact]
