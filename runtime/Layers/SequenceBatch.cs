@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace RnnGen;
 
@@ -78,6 +78,14 @@ public readonly struct SequenceBatch<T> where T : unmanaged
     {
         if (BatchSize != expected.BatchSize || Steps != expected.Steps || Features != expected.Features || IsTokens)
             throw new ArgumentException($"{argument} must be {expected} (the shape of the last output) but is {this}.", argument);
+    }
+
+    /// <summary>An owned copy of the values: [batch, steps, features], or [batch, features] for a per-sequence batch.</summary>
+    public Tensor<T> ToTensor()
+    {
+        if (IsEmpty || IsTokens) throw new InvalidOperationException($"Only a batch of values becomes a tensor; this one is {this}.");
+        ReadOnlySpan<nint> shape = IsPerSequence ? [BatchSize, Features] : [BatchSize, Steps, Features];
+        return Tensor.Create(Values.ToArray(), shape);
     }
 
     /// <summary>The shape as errors print it: [4, 10, 7], or [4, 10] token ids.</summary>

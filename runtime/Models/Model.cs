@@ -141,7 +141,7 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (_values.Length < input.FlattenedLength) _values = new T[input.FlattenedLength];
         input.FlattenTo(_values);
         var values = _values.AsMemory(0, (int)input.FlattenedLength);
-        return Owned(Forward(new SequenceBatch<T>(values, batch, steps, InputSize, CopyLengths(lengths))));
+        return Forward(new SequenceBatch<T>(values, batch, steps, InputSize, CopyLengths(lengths))).ToTensor();
     }
 
     /// <summary>Runs a model whose first layer reads token ids on a [batch, steps] tensor of ids.</summary>
@@ -152,7 +152,7 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (_tokens.Length < tokens.FlattenedLength) _tokens = new int[tokens.FlattenedLength];
         tokens.FlattenTo(_tokens);
         var ids = _tokens.AsMemory(0, (int)tokens.FlattenedLength);
-        return Owned(Forward(SequenceBatch<T>.FromTokens(ids, batch, steps, CopyLengths(lengths))));
+        return Forward(SequenceBatch<T>.FromTokens(ids, batch, steps, CopyLengths(lengths))).ToTensor();
     }
 
     /// <summary>The loss and metrics over a whole dataset, in its current order, without training.</summary>
@@ -186,13 +186,5 @@ public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (_lengths.Length < lengths.Length) _lengths = new int[lengths.Length];
         lengths.CopyTo(_lengths);
         return _lengths.AsMemory(0, lengths.Length);
-    }
-
-    private static Tensor<T> Owned(in SequenceBatch<T> output)
-    {
-        ReadOnlySpan<nint> shape = output.IsPerSequence
-            ? [output.BatchSize, output.Features]
-            : [output.BatchSize, output.Steps, output.Features];
-        return Tensor.Create(output.Values.ToArray(), shape);
     }
 }
