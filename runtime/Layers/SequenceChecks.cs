@@ -3,16 +3,12 @@ namespace RnnGen;
 /// <summary>The batch, steps and lengths checks every sequence layer makes, with one wording.</summary>
 internal static class SequenceChecks
 {
-    /// <summary>Sizes a workspace holds (<paramref name="maxBatch"/> × <paramref name="maxSteps"/>; a growing layer passes
-    /// int.MaxValue and grows after this check).</summary>
-    public static void Sizes(int batch, int steps, int maxBatch = int.MaxValue, int maxSteps = int.MaxValue)
+    public static void Sizes(int batch, int steps)
     {
-        if (batch <= 0 || batch > maxBatch)
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch size must be between 1 and {maxBatch} (the size this workspace was created for).");
+        if (batch <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch size must be at least 1.");
         if (steps <= 0)
             throw new ArgumentOutOfRangeException(nameof(steps), steps, "A sequence needs at least one step; zero-length sequences have no output.");
-        if (steps > maxSteps)
-            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"The sequence has {steps} steps, more than the {maxSteps} this workspace was created for.");
     }
 
     /// <summary>Empty lengths mean every sequence is full length; else one length in [1, steps] per sequence.
