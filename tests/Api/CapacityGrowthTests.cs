@@ -25,6 +25,25 @@ public class CapacityGrowthTests
     }
 
     [Fact]
+    public void ACellSequenceAllocatesNothingAfterGrowing()
+    {
+        var parameters = new CellParameters<float>(RnnGen.Gru.Info, 3, 8);
+        parameters.InitializeUniform(new Random(1));
+        var gradients = new CellParameters<float>(RnnGen.Gru.Info, 3, 8);
+        var sequence = new CellSequence<RnnGen.Gru, float>(parameters, maxBatch: 1, maxSteps: 2);
+        var (input, output, dInput) = (new float[6 * 7 * 3], new float[6 * 7 * 8], new float[6 * 7 * 3]);
+        var index = 0;
+        var bytes = Allocations.Measure(() =>
+        {
+            var (batch, steps) = index++ % 2 == 0 ? (6, 7) : (2, 3);   // beyond the hint, then within it
+            sequence.Forward(input.AsSpan(0, batch * steps * 3), batch, steps, default, output.AsSpan(0, batch * steps * 8), default);
+            sequence.Backward(output.AsSpan(0, batch * steps * 8), default, gradients, dInput.AsSpan(0, batch * steps * 3), default);
+        });
+        Assert.Equal(0, bytes);
+        Assert.Equal((6, 7), (sequence.MaxBatch, sequence.MaxSteps));
+    }
+
+    [Fact]
     public void GrowingPastTheWorkspaceLimitThrowsBeforeAllocating()
     {
         var options = new RecurrentOptions { BatchFirst = true, MaxWorkspaceBytes = RecurrentLayer<RnnGen.Gru, float>.WorkspaceBytes(2, 8, 4, 10) };
