@@ -75,7 +75,7 @@ namespace RnnGen.Generator
             "Model class is not partial", "Model '{0}' has [RecurrentModel] but is not partial; declare it 'partial' so the generator can add Forward and Backward", ModelCategory);
 
         public static readonly DiagnosticDescriptor NotALayer = Error("RNN020",
-            "Member is not a layer", "[Layer] member '{0}' has type '{1}'; a layer is an Embedding<T>, a RecurrentLayer<TCell, T> or a Dense<T>", ModelCategory);
+            "Member is not a layer", "[Layer] member '{0}' has type '{1}'; a layer is a type that implements RnnGen.ILayer<T> (RecurrentLayer, Embedding, Dense, Dropout, or your own)", ModelCategory);
 
         public static readonly DiagnosticDescriptor NoLayers = Error("RNN021",
             "Model has no layers", "Model '{0}' has no [Layer] members; mark its layers, in the order data flows through them", ModelCategory);

@@ -8,15 +8,22 @@ using RnnGen.Generator.Parsing;
 
 namespace RnnGen.Generator.Models
 {
-    /// <summary>Syntax → model spec: finds the [Layer] members in declaration order, checks their types and order.</summary>
+    /// <summary>Syntax → model spec: finds the [Layer] members in declaration order and checks them through the layer
+    /// protocol only: a member is a layer when its type implements RnnGen.ILayer&lt;T&gt;, and reads tokens (so must come
+    /// first) when it implements RnnGen.ITokenLayer&lt;T&gt;. No layer type is named here.</summary>
     internal static class ModelReader
     {
-        private static readonly Dictionary<string, LayerKind> LayerTypes = new()
+        private const string LayerInterface = "RnnGen.ILayer`1";
+        private const string TokenLayerInterface = "RnnGen.ITokenLayer`1";
+
+        /// <summary>The ILayer&lt;T&gt; (or ITokenLayer&lt;T&gt;) the type is or implements, or null.</summary>
+        private static INamedTypeSymbol? Implemented(ITypeSymbol type, string metadataName)
         {
-            ["RnnGen.Embedding`1"] = LayerKind.Embedding,
-            ["RnnGen.RecurrentLayer`2"] = LayerKind.Recurrent,
-            ["RnnGen.Dense`1"] = LayerKind.Dense,
-        };
+            static bool Is(INamedTypeSymbol candidate, string name) =>
+                candidate.OriginalDefinition.ContainingNamespace?.ToDisplayString() + "." + candidate.OriginalDefinition.MetadataName == name;
+            if (type is INamedTypeSymbol named && Is(named, metadataName)) return named;
+            return type.AllInterfaces.FirstOrDefault(i => Is(i, metadataName));
+        }
 
         public static ReadResult<ModelSpec> Read(GeneratorAttributeSyntaxContext context, CancellationToken token)
         {
@@ -36,7 +43,7 @@ namespace RnnGen.Generator.Models
                     return Fail();
                 }
 
-                var layers = new List<(LayerSpec Spec, ITypeSymbol Element, Location Location)>();
+                var layers = new List<(LayerSpec Spec, ITypeSymbol Element, bool Tokens, Location Location)>();
                 var members = symbol.GetMembers()
                     .Where(m => m is IFieldSymbol or IPropertySymbol && m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "RnnGen.LayerAttribute"))
                     .OrderBy(m => m.Locations[0].SourceTree?.FilePath)
@@ -45,14 +52,14 @@ namespace RnnGen.Generator.Models
                 {
                     token.ThrowIfCancellationRequested();
                     var memberType = member is IFieldSymbol field ? field.Type : ((IPropertySymbol)member).Type;
-                    var named = memberType as INamedTypeSymbol;
-                    var metadataName = named is null ? "" : named.OriginalDefinition.ContainingNamespace.ToDisplayString() + "." + named.OriginalDefinition.MetadataName;
-                    if (named is null || !LayerTypes.TryGetValue(metadataName, out var kind))
+                    var layer = Implemented(memberType, LayerInterface);
+                    if (layer is null)
                     {
                         Report(DiagnosticDescriptors.NotALayer, member.Locations[0], member.Name, memberType.ToDisplayString());
                         continue;
                     }
-                    layers.Add((new LayerSpec(member.Name, kind, member.Name.TrimStart('_') + "."), named.TypeArguments.Last(), member.Locations[0]));
+                    layers.Add((new LayerSpec(member.Name, member.Name.TrimStart('_')), layer.TypeArguments[0],
+                        Implemented(memberType, TokenLayerInterface) is not null, member.Locations[0]));
                 }
                 if (diagnostics.Count > 0) return Fail();
                 if (layers.Count == 0)
@@ -62,9 +69,9 @@ namespace RnnGen.Generator.Models
                 }
                 for (var i = 1; i < layers.Count; i++)
                 {
-                    if (layers[i].Spec.Kind == LayerKind.Embedding)
+                    if (layers[i].Tokens)
                         Report(DiagnosticDescriptors.LayerOrder, layers[i].Location, layers[i].Spec.Member, layers[i - 1].Spec.Member,
-                            "an Embedding reads token ids, so it can only be the first layer");
+                            "it reads token ids (ITokenLayer), so it can only be the first layer");
                     else if (!SymbolEqualityComparer.Default.Equals(layers[i].Element, layers[0].Element))
                         Report(DiagnosticDescriptors.LayerOrder, layers[i].Location, layers[i].Spec.Member, layers[i - 1].Spec.Member,
                             $"it computes in {layers[i].Element.ToDisplayString()} but the model computes in {layers[0].Element.ToDisplayString()}");

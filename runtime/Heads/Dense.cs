@@ -11,25 +11,34 @@ public enum Activation { None, Tanh, Sigmoid, Relu }
 /// <summary>
 /// A fully connected layer over rows: y[N, out] = act(x[N, in]·Wᵀ + b), with W [out, in] row-major and b [out]
 /// (PyTorch nn.Linear: "weight", "bias"). A sequence [batch, steps, F] or [steps, batch, F] is just N = batch·steps
-/// rows. Every buffer is sized for <see cref="MaxRows"/> at construction (<see cref="WorkspaceBytes"/>); Forward and
+/// rows. Buffers are sized for <see cref="MaxRows"/> (a hint) and grow once when more rows come; after that Forward and
 /// Backward allocate nothing.
 /// </summary>
 /// <remarks>Thread safety: not thread-safe (a second thread inside Forward/Backward throws); for many threads, give each
 /// its own <see cref="CreateInferenceSession"/>, which shares the weights read-only.</remarks>
-public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const string NotShared = "Dense is not thread-safe and another thread is inside it; use CreateInferenceSession() per thread.";
-    private readonly T[] _input, _output, _dPre;
+    private readonly Parameter<T>[] _named;
+    private T[] _input = [], _output = [], _dPre = [], _dX = [];
+    private SequenceBatch<T> _lastInput;
     private int _rows;
     private BackwardGate _gate;
     private int _inUse;
 
+    /// <param name="maxRows">A capacity hint (rows = batch·steps); more rows grow the buffers once.</param>
     /// <exception cref="InsufficientMemoryException">The layer (<see cref="WorkspaceBytes"/>) exceeds
     /// <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before anything is allocated.</exception>
-    public Dense(int inputSize, int outputSize, int maxRows, Activation activation = Activation.None, bool bias = true, int seed = 0)
+    public Dense(int inputSize, int outputSize, int maxRows = 1, Activation activation = Activation.None, bool bias = true, int seed = 0)
         : this(inputSize, outputSize, maxRows, activation, bias, shared: null)
     {
         InitializeUniform(new Random(seed));
+    }
+
+    /// <summary>The layer a <see cref="DenseConfig"/> describes, with fresh weights.</summary>
+    public Dense(DenseConfig config)
+        : this(config.InputSize, config.OutputSize, 1, config.Activation, config.Bias, config.Seed)
+    {
     }
 
     /// <param name="shared">The layer this is an inference session of (its weight and bias are read, not copied), or null.</param>
@@ -40,11 +49,9 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
         if (!Enum.IsDefined(activation))
             throw new ArgumentOutOfRangeException(nameof(activation), activation, $"Expected one of: {string.Join(", ", Enum.GetNames<Activation>())}.");
-        Workspace.Check(WorkspaceBytes(inputSize, outputSize, maxRows, activation, bias, inferenceSession: shared is not null),
-            RnnGenLimits.MaxWorkspaceBytes, $"Dense<{typeof(T).Name}>", $"maxRows {maxRows}, input {inputSize}, output {outputSize}");
+        CheckLimit(inputSize, outputSize, maxRows, activation, bias, shared is not null);
         InputSize = inputSize;
         OutputSize = outputSize;
-        MaxRows = maxRows;
         Activation = activation;
         HasBias = bias;
         IsInferenceSession = shared is not null;
@@ -53,10 +60,27 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
         Bias = shared?.Bias ?? (bias ? new T[outputSize] : []);
         WeightGradient = shared is null ? new T[Weight.Length] : [];
         BiasGradient = shared is null ? new T[Bias.Length] : [];
-        _input = Workspace.Allocate<T>((long)maxRows * inputSize);
-        _output = Workspace.Allocate<T>((long)maxRows * outputSize);
+        _named = bias ? [Named("weight", Weight, WeightGradient), Named("bias", Bias, BiasGradient)] : [Named("weight", Weight, WeightGradient)];
+        Reserve(maxRows);
+    }
+
+    private static void CheckLimit(int inputSize, int outputSize, int maxRows, Activation activation, bool bias, bool session) =>
+        Workspace.Check(WorkspaceBytes(inputSize, outputSize, maxRows, activation, bias, session),
+            RnnGenLimits.MaxWorkspaceBytes, $"Dense<{typeof(T).Name}>", $"maxRows {maxRows}, input {inputSize}, output {outputSize}");
+
+    private Parameter<T> Named(string name, T[] values, T[] gradient) =>
+        new(name, name == "weight" ? [OutputSize, InputSize] : [OutputSize], values, gradient);
+
+    /// <summary>Sizes the row buffers for <paramref name="maxRows"/> rows, after checking the limit.</summary>
+    private void Reserve(int maxRows)
+    {
+        CheckLimit(InputSize, OutputSize, maxRows, Activation, HasBias, IsInferenceSession);
+        _input = Workspace.Allocate<T>((long)maxRows * InputSize);
+        _output = Workspace.Allocate<T>((long)maxRows * OutputSize);
         // Without an activation the pre-activation gradient is dY itself: no buffer needed.
-        _dPre = activation == Activation.None || shared is not null ? [] : Workspace.Allocate<T>((long)maxRows * outputSize);
+        _dPre = Activation == Activation.None || IsInferenceSession ? [] : Workspace.Allocate<T>((long)maxRows * OutputSize);
+        _dX = [];
+        MaxRows = maxRows;
     }
 
     /// <summary>
@@ -79,7 +103,8 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public int InputSize { get; }
     public int OutputSize { get; }
-    public int MaxRows { get; }
+    /// <summary>The rows the buffers hold now: the hint, or the most rows seen.</summary>
+    public int MaxRows { get; private set; }
     public Activation Activation { get; }
     public bool HasBias { get; }
 
@@ -104,11 +129,10 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
-    /// <summary>"weight" [out, in], then "bias" [1, out] when present (vectors are one row, as in <see cref="CellParameters{T}"/>).</summary>
-    public IEnumerable<ParameterTensor<T>> Parameters() => Tensors(Weight, Bias);
+    /// <summary>"weight" [out, in], then "bias" [out] when present, each with its gradient.</summary>
+    public IReadOnlyList<Parameter<T>> Parameters() => _named;
 
-    /// <summary>The gradients under the same names and shapes as <see cref="Parameters"/>.</summary>
-    public IEnumerable<ParameterTensor<T>> Gradients() => Tensors(WeightGradient, BiasGradient);
+    public LayerConfig Config => new DenseConfig(InputSize, OutputSize, Activation, HasBias);
 
     /// <summary>PyTorch's default: weight and bias uniform in (−1/√in, 1/√in), weight first.</summary>
     public void InitializeUniform(Random random)
@@ -130,10 +154,10 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Forward(ReadOnlySpan<T> x, int rows)
     {
         using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
-        if (rows < 1 || rows > MaxRows)
-            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"The number of rows must be between 1 and {MaxRows}.");
-        if (x.Length != rows * InputSize)
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        if (x.Length != (long)rows * InputSize)
             throw new ArgumentException($"x must hold {rows * InputSize} elements [rows {rows}, in {InputSize}], but holds {x.Length}.", nameof(x));
+        if (rows > MaxRows) Reserve(rows);
         _gate.Clear();
         int n = OutputSize, k = InputSize;
         // Backward needs x after the caller's span is gone; multiplying the copy also lets x be this layer's own Output.
@@ -210,9 +234,34 @@ public sealed class Dense<T> where T : unmanaged, IFloatingPointIeee754<T>
             Gemm.Multiply<T>(false, false, rows, k, n, dPre, n, Weight, k, dX, k, accumulate: false);
     }
 
-    private IEnumerable<ParameterTensor<T>> Tensors(T[] weight, T[] bias)
+    /// <summary>Applies the layer to every step of <paramref name="input"/> [batch, steps, InputSize]; returns
+    /// [batch, steps, OutputSize], a view valid until the next call.</summary>
+    public SequenceBatch<T> Forward(in SequenceBatch<T> input, bool training = false)
     {
-        yield return new ParameterTensor<T>("weight", weight, OutputSize, InputSize);
-        if (HasBias) yield return new ParameterTensor<T>("bias", bias, 1, OutputSize);
+        input.RequireFeatures(InputSize, nameof(input));
+        Forward(input.Values.Span, input.Rows);
+        _lastInput = input;
+        return input.With(_output.AsMemory(0, input.Rows * OutputSize), OutputSize);
     }
+
+    public SequenceBatch<T> Backward(in SequenceBatch<T> dOutput, bool inputGradient = true, bool retainGraph = false)
+    {
+        _gate.RequireRecorded();
+        dOutput.RequireShapeOf(_lastInput.With(_output.AsMemory(0, _rows * OutputSize), OutputSize), nameof(dOutput));
+        var length = _rows * InputSize;
+        if (inputGradient && _dX.Length < length) _dX = Workspace.Allocate<T>((long)MaxRows * InputSize);
+        Backward(dOutput.Values.Span, inputGradient ? _dX.AsSpan(0, length) : default, retainGraph);
+        return inputGradient ? _lastInput.With(_dX.AsMemory(0, length), InputSize) : default;
+    }
+
+    ILayer<T> ILayer<T>.CreateInferenceSession() => CreateInferenceSession();
+}
+
+/// <summary>A <see cref="Dense{T}"/> layer as plain data.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
+public sealed record DenseConfig(int InputSize, int OutputSize, Activation Activation = Activation.None, bool Bias = true, int Seed = 0) : LayerConfig
+{
+    public override string Kind => "dense";
+
+    public override ILayer<T> Create<T>() => new Dense<T>(this);
 }

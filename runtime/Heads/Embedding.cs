@@ -7,15 +7,17 @@ namespace RnnGen;
 /// A lookup table [vocab, dim] (PyTorch nn.Embedding: "weight"): row i of the output is the table row of token i.
 /// Equivalent to a one-hot row × the table (<see cref="OneHot"/>), without the product. With a padding index
 /// (PyTorch padding_idx) that row starts at zero and never receives gradient. Buffers are sized for
-/// <see cref="MaxRows"/> at construction (<see cref="WorkspaceBytes"/>); Forward and Backward allocate nothing.
+/// <see cref="MaxRows"/> (a hint) and grow once when more rows come; after that Forward and Backward allocate nothing.
 /// </summary>
 /// <remarks>Thread safety: not thread-safe (a second thread inside Forward/Backward throws); for many threads, give each
 /// its own <see cref="CreateInferenceSession"/>, which shares the table read-only.</remarks>
-public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Embedding<T> : ITokenLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const string NotShared = "Embedding is not thread-safe and another thread is inside it; use CreateInferenceSession() per thread.";
-    private readonly int[] _ids;
-    private readonly T[] _output;
+    private readonly Parameter<T>[] _named;
+    private int[] _ids = [];
+    private T[] _output = [];
+    private SequenceBatch<T> _lastInput;
     private int _rows;
     private BackwardGate _gate;
     private int _inUse;
@@ -23,10 +25,17 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <param name="paddingIndex">A token whose row gets no gradient; negative counts from the end, as in PyTorch.</param>
     /// <exception cref="InsufficientMemoryException">The layer (<see cref="WorkspaceBytes"/>) exceeds
     /// <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before anything is allocated.</exception>
-    public Embedding(int vocabularySize, int dimension, int maxRows, int? paddingIndex = null, int seed = 0)
+    /// <param name="maxRows">A capacity hint (rows = batch·steps); more rows grow the buffers once.</param>
+    public Embedding(int vocabularySize, int dimension, int maxRows = 1, int? paddingIndex = null, int seed = 0)
         : this(vocabularySize, dimension, maxRows, paddingIndex, shared: null)
     {
         InitializeNormal(new Random(seed));
+    }
+
+    /// <summary>The layer an <see cref="EmbeddingConfig"/> describes, with fresh weights.</summary>
+    public Embedding(EmbeddingConfig config)
+        : this(config.VocabularySize, config.Dimension, 1, config.PaddingIndex, config.Seed)
+    {
     }
 
     /// <param name="shared">The layer this is an inference session of (its table is read, not copied), or null.</param>
@@ -37,18 +46,28 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
         if (paddingIndex is { } p && (p < -vocabularySize || p >= vocabularySize))
             throw new ArgumentOutOfRangeException(nameof(paddingIndex), p, $"The padding index must be in [{-vocabularySize}, {vocabularySize}) for a vocabulary of {vocabularySize}.");
-        Workspace.Check(WorkspaceBytes(vocabularySize, dimension, maxRows, inferenceSession: shared is not null), RnnGenLimits.MaxWorkspaceBytes,
-            $"Embedding<{typeof(T).Name}>", $"maxRows {maxRows}, vocabulary {vocabularySize}, dimension {dimension}");
+        CheckLimit(vocabularySize, dimension, maxRows, shared is not null);
         VocabularySize = vocabularySize;
         Dimension = dimension;
-        MaxRows = maxRows;
         PaddingIndex = paddingIndex is { } index && index < 0 ? index + vocabularySize : paddingIndex;
         IsInferenceSession = shared is not null;
         _gate = new BackwardGate(forwardOnly: IsInferenceSession);
         Weight = shared?.Weight ?? Workspace.Allocate<T>((long)vocabularySize * dimension);
         WeightGradient = shared is null ? new T[Weight.Length] : [];
+        _named = [new Parameter<T>("weight", [vocabularySize, dimension], Weight, WeightGradient)];
+        Reserve(maxRows);
+    }
+
+    private static void CheckLimit(int vocabularySize, int dimension, int maxRows, bool session) =>
+        Workspace.Check(WorkspaceBytes(vocabularySize, dimension, maxRows, session), RnnGenLimits.MaxWorkspaceBytes,
+            $"Embedding<{typeof(T).Name}>", $"maxRows {maxRows}, vocabulary {vocabularySize}, dimension {dimension}");
+
+    private void Reserve(int maxRows)
+    {
+        CheckLimit(VocabularySize, Dimension, maxRows, IsInferenceSession);
         _ids = new int[maxRows];
-        _output = Workspace.Allocate<T>((long)maxRows * dimension);
+        _output = Workspace.Allocate<T>((long)maxRows * Dimension);
+        MaxRows = maxRows;
     }
 
     /// <summary>
@@ -69,7 +88,8 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public int VocabularySize { get; }
     public int Dimension { get; }
-    public int MaxRows { get; }
+    /// <summary>The rows the buffers hold now: the hint, or the most rows seen.</summary>
+    public int MaxRows { get; private set; }
     /// <summary>The padding token, normalized to [0, vocab); null when there is none.</summary>
     public int? PaddingIndex { get; }
 
@@ -90,15 +110,13 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
-    public IEnumerable<ParameterTensor<T>> Parameters()
-    {
-        yield return new ParameterTensor<T>("weight", Weight, VocabularySize, Dimension);
-    }
+    /// <summary>"weight" [vocab, dim] with its gradient.</summary>
+    public IReadOnlyList<Parameter<T>> Parameters() => _named;
 
-    public IEnumerable<ParameterTensor<T>> Gradients()
-    {
-        yield return new ParameterTensor<T>("weight", WeightGradient, VocabularySize, Dimension);
-    }
+    public LayerConfig Config => new EmbeddingConfig(VocabularySize, Dimension, PaddingIndex);
+
+    int ILayer<T>.InputSize => VocabularySize;
+    int ILayer<T>.OutputSize => Dimension;
 
     /// <summary>PyTorch's default: every entry N(0, 1) (Box–Muller from <paramref name="random"/>), the padding row zero.</summary>
     public void InitializeNormal(Random random)
@@ -122,11 +140,11 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Forward(ReadOnlySpan<int> ids, int rows)
     {
         using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
-        if (rows < 1 || rows > MaxRows)
-            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"The number of rows must be between 1 and {MaxRows}.");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
         if (ids.Length != rows)
             throw new ArgumentException($"ids must hold one token id per row ({rows}), but holds {ids.Length}.", nameof(ids));
         OneHot.CheckIds(ids, VocabularySize, nameof(ids));
+        if (rows > MaxRows) Reserve(rows);
         _gate.Clear();
         var d = Dimension;
         for (var r = 0; r < rows; r++)
@@ -158,4 +176,36 @@ public sealed class Embedding<T> where T : unmanaged, IFloatingPointIeee754<T>
             TensorPrimitives.Add(row, dY.Slice(r * d, d), row);
         }
     }
+
+    /// <summary>Looks up a [batch, steps] batch of token ids; returns [batch, steps, Dimension], a view valid until the next call.</summary>
+    /// <exception cref="ArgumentException">The input is not token ids.</exception>
+    public SequenceBatch<T> Forward(in SequenceBatch<T> input, bool training = false)
+    {
+        if (!input.IsTokens)
+            throw new ArgumentException($"input must be [batch, steps] token ids for an Embedding, but is {input}.", nameof(input));
+        Forward(input.Tokens.Span, input.Rows);
+        _lastInput = input;
+        return new SequenceBatch<T>(_output.AsMemory(0, _rows * Dimension), input.BatchSize, input.Steps, Dimension, input.Lengths);
+    }
+
+    /// <summary>Scatter-adds the gradient into the table; token ids have no gradient, so this returns an empty batch.</summary>
+    public SequenceBatch<T> Backward(in SequenceBatch<T> dOutput, bool inputGradient = true, bool retainGraph = false)
+    {
+        _gate.RequireRecorded();
+        var output = new SequenceBatch<T>(_output.AsMemory(0, _rows * Dimension), _lastInput.BatchSize, _lastInput.Steps, Dimension);
+        dOutput.RequireShapeOf(output, nameof(dOutput));
+        Backward(dOutput.Values.Span, retainGraph);
+        return default;
+    }
+
+    ILayer<T> ILayer<T>.CreateInferenceSession() => CreateInferenceSession();
+}
+
+/// <summary>An <see cref="Embedding{T}"/> as plain data.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
+public sealed record EmbeddingConfig(int VocabularySize, int Dimension, int? PaddingIndex = null, int Seed = 0) : LayerConfig
+{
+    public override string Kind => "embedding";
+
+    public override ILayer<T> Create<T>() => new Embedding<T>(this);
 }

@@ -12,7 +12,7 @@ namespace RnnGen.IO;
 /// Every name takes an optional prefix (e.g. "rnn.").
 /// </summary>
 /// <remarks>Thread safety: thread-safe; a load must not race other use of the same layer.</remarks>
-public static class PyTorchStateDict
+public static partial class PyTorchStateDict
 {
     /// <summary>Where a vector parameter lives in PyTorch's two bias tensors (gate block index, or −1).</summary>
     private readonly record struct BiasSlot(string Vector, int Ih, int Hh);
@@ -111,8 +111,7 @@ public static class PyTorchStateDict
                 {
                     foreach (var tensor in p.Tensors())
                         if (!layer.IsFrozen(tensor))
-                            result.Add(($"{prefix}{suffix}.{tensor.Name}", tensor.Values.ToArray(),
-                                tensor.Rows == 1 ? [tensor.Columns] : [tensor.Rows, tensor.Columns]));
+                            result.Add(($"{prefix}{suffix}.{tensor.Name}", tensor.Values.ToArray(), tensor.Shape.ToArray()));
                     continue;
                 }
                 var input = Group(p, OperandKind.Input);

@@ -2,10 +2,6 @@ using System.Numerics;
 
 namespace RnnGen;
 
-/// <summary>One named parameter tensor: a matrix [H, operand size] (a row block of its group) or a vector [H].</summary>
-/// <remarks>Thread safety: an immutable view; the values it points to follow the rules of their owner.</remarks>
-public readonly record struct ParameterTensor<T>(string Name, Memory<T> Values, int Rows, int Columns);
-
 /// <summary>
 /// The parameters of a cell (or their gradients, same layout): one stacked block per matrix group,
 /// [matrices·H, operand size] row-major, and the vectors as [vectors, H].
@@ -43,22 +39,25 @@ public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754
     internal static long Elements(CellInfo cell, int inputSize, int hidden) => checked(
         cell.Groups.Sum(g => (long)g.Matrices.Length * hidden * (g.Kind == OperandKind.Input ? inputSize : hidden)) + (long)cell.Vectors.Count * hidden);
 
-    /// <summary>Every matrix and vector by its name in the equations.</summary>
-    public IEnumerable<ParameterTensor<T>> Tensors()
+    /// <summary>Every matrix ([H, operand size], a row block of its group) and vector ([H]) by its name in the equations,
+    /// as views over this object's arrays; with <paramref name="gradients"/> (same layout) each carries its gradient.</summary>
+    public IEnumerable<Parameter<T>> Tensors(CellParameters<T>? gradients = null)
     {
         for (var g = 0; g < Groups.Length; g++)
         {
             var group = Cell.Groups[g];
             var block = Hidden * OperandSize(group);
             for (var m = 0; m < group.Matrices.Length; m++)
-                yield return new ParameterTensor<T>(group.Matrices[m], Groups[g].AsMemory(m * block, block), Hidden, OperandSize(group));
+                yield return new Parameter<T>(group.Matrices[m], [Hidden, OperandSize(group)], Groups[g].AsMemory(m * block, block),
+                    gradients is null ? default : gradients.Groups[g].AsMemory(m * block, block));
         }
         for (var v = 0; v < Cell.Vectors.Count; v++)
-            yield return new ParameterTensor<T>(Cell.Vectors[v], Vectors.AsMemory(v * Hidden, Hidden), 1, Hidden);
+            yield return new Parameter<T>(Cell.Vectors[v], [Hidden], Vectors.AsMemory(v * Hidden, Hidden),
+                gradients is null ? default : gradients.Vectors.AsMemory(v * Hidden, Hidden));
     }
 
-    public ParameterTensor<T> this[string name] =>
-        Tensors().FirstOrDefault(t => t.Name == name) is { Name: not null } tensor
+    public Parameter<T> this[string name] =>
+        Tensors().FirstOrDefault(t => t.Name == name) is { } tensor
             ? tensor
             : throw new KeyNotFoundException($"Cell {Cell.Name} has no parameter '{name}'; it has: {string.Join(", ", Tensors().Select(t => t.Name))}.");
 

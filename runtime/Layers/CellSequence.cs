@@ -25,11 +25,14 @@ public sealed class CellSequence<TCell, T>
     private readonly int _zxWidth, _zhWidth, _zsWidth;
     // Forward: time-major input, input products of every step, every state of every step ([S][T+1][B][H]),
     // stage operands ([O][T][B][H]), the tape of every step, and per-step Zh/Zs.
-    private readonly T[] _inputs, _zx, _states, _operands, _tape, _zh, _zs;
+    // The workspace, sized for (MaxBatch, MaxSteps); Reserve replaces it once when a call needs more.
+    private T[] _inputs = [], _zx = [], _states = [], _operands = [], _tape = [], _zh = [], _zs = [];
     // Backward (empty in a forward-only sequence): d(products) of every step (for the weight GEMMs), per-step state/operand adjoints.
-    private readonly T[] _dzx, _dzh, _dzs, _dInputs, _dStatesA, _dStatesB, _dOperands, _carry, _heldGradients;
-    private readonly int[] _lengths;
-    private readonly T[] _stateGradientNorms;
+    private T[] _dzx = [], _dzh = [], _dzs = [], _dInputs = [], _dStatesA = [], _dStatesB = [], _dOperands = [], _carry = [], _heldGradients = [];
+    private int[] _lengths = [];
+    private T[] _stateGradientNorms = [];
+    private readonly bool _backward;
+    private readonly long _maxWorkspaceBytes;
     // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate].
     private readonly PackedMatrix<T>[][] _packs;
     private bool _packed;
@@ -38,8 +41,11 @@ public sealed class CellSequence<TCell, T>
     private BackwardGate _gate;
     private int _inUse;
 
+    /// <param name="maxBatch">A capacity hint: the workspace holds this batch now; a larger batch grows it once.</param>
+    /// <param name="maxSteps">A capacity hint for the sequence length, likewise.</param>
     /// <exception cref="InsufficientMemoryException">The workspace (<see cref="WorkspaceBytes"/>) exceeds
-    /// <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before anything is allocated.</exception>
+    /// <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before anything is allocated (and by a call that would grow
+    /// it past the limit).</exception>
     public CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps)
         : this(parameters, maxBatch, maxSteps, backward: true, RnnGenLimits.MaxWorkspaceBytes)
     {
@@ -54,19 +60,24 @@ public sealed class CellSequence<TCell, T>
             throw new ArgumentException($"The parameters belong to cell {parameters.Cell.Name}, not {_cell.Name}.", nameof(parameters));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
-        Workspace.Check(WorkspaceBytes(parameters.InputSize, parameters.Hidden, maxBatch, maxSteps, backward), maxWorkspaceBytes, $"CellSequence<{_cell.Name}, {typeof(T).Name}>",
-            $"maxBatch {maxBatch}, maxSteps {maxSteps}, input {parameters.InputSize}, hidden {parameters.Hidden}");
         _parameters = parameters;
-        MaxBatch = maxBatch;
-        MaxSteps = maxSteps;
+        (_backward, _maxWorkspaceBytes) = (backward, maxWorkspaceBytes);
         _gate = new BackwardGate(forwardOnly: !backward);
         _hidden = parameters.Hidden;
         _inputSize = parameters.InputSize;
         _stateCount = _cell.States.Count;
         _operandCount = _cell.OperandStages.Count;
         (_zxWidth, _zhWidth, _zsWidth) = (_cell.InputWidth * _hidden, _cell.RecurrentWidth * _hidden, _cell.StageWidth * _hidden);
+        _packs = _cell.Groups.Select(_ => Enumerable.Range(0, 4).Select(_ => new PackedMatrix<T>()).ToArray()).ToArray();
+        Reserve(maxBatch, maxSteps);
+    }
 
-        var size = new Sizes(_cell, _inputSize, _hidden, maxBatch, maxSteps, backward);
+    /// <summary>Checks the limit, then (re)allocates the workspace for batches up to maxBatch × maxSteps.</summary>
+    private void Reserve(int maxBatch, int maxSteps)
+    {
+        Workspace.Check(WorkspaceBytes(_inputSize, _hidden, maxBatch, maxSteps, _backward), _maxWorkspaceBytes, $"CellSequence<{_cell.Name}, {typeof(T).Name}>",
+            $"maxBatch {maxBatch}, maxSteps {maxSteps}, input {_inputSize}, hidden {_hidden}");
+        var size = new Sizes(_cell, _inputSize, _hidden, maxBatch, maxSteps, _backward);
         (_inputs, _zx, _states, _operands, _tape) = (Workspace.Allocate<T>(size.Inputs), Workspace.Allocate<T>(size.Zx),
             Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.Operands), Workspace.Allocate<T>(size.Tape));
         (_zh, _zs, _stateGradientNorms) = (Workspace.Allocate<T>(size.Zh), Workspace.Allocate<T>(size.Zs), Workspace.Allocate<T>(size.Norms));
@@ -75,7 +86,7 @@ public sealed class CellSequence<TCell, T>
         (_dStatesA, _dStatesB, _heldGradients) = (Workspace.Allocate<T>(size.DStates), Workspace.Allocate<T>(size.DStates), Workspace.Allocate<T>(size.DStates));
         (_dOperands, _carry) = (Workspace.Allocate<T>(size.DOperands), Workspace.Allocate<T>(size.Carry));
         _lengths = new int[maxBatch];
-        _packs = _cell.Groups.Select(_ => Enumerable.Range(0, 4).Select(_ => new PackedMatrix<T>()).ToArray()).ToArray();
+        (MaxBatch, MaxSteps) = (maxBatch, maxSteps);
     }
 
     /// <summary>
@@ -121,8 +132,10 @@ public sealed class CellSequence<TCell, T>
     /// <summary>Packing a matrix costs about one or two of its products; it pays from a few steps on.</summary>
     private const int PackFromSteps = 3;
 
-    public int MaxBatch { get; }
-    public int MaxSteps { get; }
+    /// <summary>The batch the workspace holds now: the hint, or the largest batch seen.</summary>
+    public int MaxBatch { get; private set; }
+    /// <summary>The sequence length the workspace holds now: the hint, or the longest sequence seen.</summary>
+    public int MaxSteps { get; private set; }
     public CellInfo Cell => _cell;
     public CellParameters<T> Parameters => _parameters;
 
@@ -152,7 +165,7 @@ public sealed class CellSequence<TCell, T>
     {
         using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
         int batch = inputShape.Batch, steps = inputShape.Steps;
-        SequenceChecks.Sizes(batch, steps, MaxBatch, MaxSteps);
+        SequenceChecks.Sizes(batch, steps);
         int h = _hidden, rows = batch * steps, stateBlock = batch * h;
         if (inputShape.Features != _inputSize)
             throw new ArgumentException($"The input has {inputShape.Features} features per step but the cell was built for input size {_inputSize}.", nameof(inputShape));
@@ -162,6 +175,7 @@ public sealed class CellSequence<TCell, T>
         CheckLength(output.Length, outputShape.RequiredLength, nameof(output), outputShape);
         CheckStates(initialStates.Length, (long)_stateCount * stateBlock, nameof(initialStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
         CheckStates(finalStates.Length, (long)_stateCount * stateBlock, nameof(finalStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
+        if (batch > MaxBatch || steps > MaxSteps) Reserve(Math.Max(batch, MaxBatch), Math.Max(steps, MaxSteps));
         SetLengths(lengths, batch, steps);
         (_inputShape, _outputShape, _reverse) = (inputShape, outputShape, reverse);
         _gate.Clear();

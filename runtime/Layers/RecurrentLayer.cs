@@ -14,29 +14,47 @@ namespace RnnGen;
 /// <remarks>Thread safety: not thread-safe — one call at a time, and <see cref="Output"/> belongs to the last call
 /// (a second thread inside Forward/Backward throws). To serve one trained layer from many threads, give each thread its
 /// own <see cref="CreateInferenceSession"/>: sessions share the weights (read-only) and own their buffers.</remarks>
-public sealed class RecurrentLayer<TCell, T>
+public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const string NotShared = "RecurrentLayer is not thread-safe and another thread is inside it; use CreateInferenceSession() per thread.";
-    private readonly CellSequence<TCell, T>[] _sequences;
     private readonly CellParameters<T>[] _parameters, _gradients;
-    private readonly T[][] _outputs, _dOutputs, _dropped, _masks;
-    private readonly T[] _merged, _finalStates, _carried, _dFinal, _stateIn, _stateOut, _reversed, _dReversed;
-    private readonly int[] _lengths;
+    private readonly Parameter<T>[] _named;
     private readonly int[] _frozenVectors;
+    // The workspace: sized for (MaxBatch, MaxSteps) and replaced, once, by Reserve when a call needs more.
+    private CellSequence<TCell, T>[] _sequences = [];
+    private T[][] _outputs = [], _dOutputs = [], _dropped = [], _masks = [];
+    private T[] _merged = [], _finalStates = [], _carried = [], _dFinal = [], _stateIn = [], _stateOut = [], _reversed = [], _dReversed = [], _dInput = [];
+    private int[] _lengths = [];
     private readonly Random _random;
     private readonly int _stateCount, _directions;
     private int _batch, _steps;
     private bool _hasLengths, _training, _carriedValid;
     private BackwardGate _gate;
+    private SequenceBatch<T> _lastInput;
     private int _inUse;
 
+    /// <summary>A layer whose workspace is sized by its first call and grows, once, for any larger batch or longer sequence.</summary>
+    public RecurrentLayer(int inputSize, int hiddenSize, RecurrentOptions? options = null)
+        : this(inputSize, hiddenSize, 1, 1, options ?? new RecurrentOptions(), shared: null)
+    {
+    }
+
+    /// <param name="maxBatch">A capacity hint: the workspace is allocated for this batch now (so the first step does not
+    /// allocate); a larger batch grows it once.</param>
+    /// <param name="maxSteps">A capacity hint for the sequence length, likewise.</param>
     /// <exception cref="InsufficientMemoryException">The layer (<see cref="WorkspaceBytes"/>) exceeds
     /// <see cref="RecurrentOptions.MaxWorkspaceBytes"/> or <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before
-    /// anything large is allocated.</exception>
+    /// anything large is allocated (and again by a call that would grow it past the limit).</exception>
     public RecurrentLayer(int inputSize, int hiddenSize, int maxBatch, int maxSteps, RecurrentOptions? options = null)
         : this(inputSize, hiddenSize, maxBatch, maxSteps, options ?? new RecurrentOptions(), shared: null)
+    {
+    }
+
+    /// <summary>The layer a <see cref="RecurrentConfig"/> describes, with fresh weights.</summary>
+    public RecurrentLayer(RecurrentConfig config)
+        : this(ForThisCell(config).InputSize, config.HiddenSize, config.Options)
     {
     }
 
@@ -46,14 +64,10 @@ public sealed class RecurrentLayer<TCell, T>
         Options = options;
         Validate(inputSize, hiddenSize, maxBatch, maxSteps, options);
         var session = shared is not null;
-        var bytes = WorkspaceBytes(inputSize, hiddenSize, maxBatch, maxSteps, options, session);
-        Workspace.Check(bytes, options.MaxWorkspaceBytes ?? RnnGenLimits.MaxWorkspaceBytes, $"RecurrentLayer<{TCell.Info.Name}, {typeof(T).Name}>",
-            $"maxBatch {maxBatch}, maxSteps {maxSteps}, input {inputSize}, hidden {hiddenSize}, {options.NumLayers} layer(s) × {(options.Bidirectional ? 2 : 1)} direction(s)");
+        CheckLimit(inputSize, hiddenSize, maxBatch, maxSteps, options, session);
 
         InputSize = inputSize;
         HiddenSize = hiddenSize;
-        MaxBatch = maxBatch;
-        MaxSteps = maxSteps;
         IsInferenceSession = session;
         _gate = new BackwardGate(forwardOnly: IsInferenceSession);
         _directions = Options.Bidirectional ? 2 : 1;
@@ -62,31 +76,63 @@ public sealed class RecurrentLayer<TCell, T>
         var count = Options.NumLayers * _directions;
         _parameters = shared ?? new CellParameters<T>[count];
         _gradients = session ? [] : new CellParameters<T>[count];
-        _sequences = new CellSequence<TCell, T>[count];
-        for (var k = 0; k < count; k++)
+        for (var k = 0; k < count && !session; k++)
         {
             var width = k < _directions ? inputSize : _directions * hiddenSize;
-            if (!session)
-            {
-                _parameters[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
-                _parameters[k].InitializeUniform(_random);
-                _gradients[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
-            }
-            _sequences[k] = new CellSequence<TCell, T>(_parameters[k], maxBatch, maxSteps, backward: !session, long.MaxValue);
+            _parameters[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
+            _parameters[k].InitializeUniform(_random);
+            _gradients[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
         }
         _frozenVectors = Options.Bias ? [] : Enumerable.Range(0, TCell.Info.Vectors.Count).Where(v => CellInfo.IsBias(TCell.Info.Vectors[v])).ToArray();
         if (!session) ZeroFrozen(_parameters);
+        _named = Enumerable.Range(0, count).SelectMany(k => _parameters[k].Tensors(session ? null : _gradients[k])
+            .Where(t => !IsFrozen(t)).Select(t => t.WithPrefix(SlotName(k / _directions, k % _directions) + "."))).ToArray();
+        Reserve(maxBatch, maxSteps);
+    }
 
-        var size = new Sizes(inputSize, hiddenSize, maxBatch, maxSteps, options, session);
+    private static RecurrentConfig ForThisCell(RecurrentConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.Cell != TCell.Info.Name)
+            throw new ArgumentException($"config describes a {config.Cell} layer, not {TCell.Info.Name}.", nameof(config));
+        return config;
+    }
+
+    private void CheckLimit(int inputSize, int hiddenSize, int maxBatch, int maxSteps, RecurrentOptions options, bool session) =>
+        Workspace.Check(WorkspaceBytes(inputSize, hiddenSize, maxBatch, maxSteps, options, session),
+            options.MaxWorkspaceBytes ?? RnnGenLimits.MaxWorkspaceBytes, $"RecurrentLayer<{TCell.Info.Name}, {typeof(T).Name}>",
+            $"maxBatch {maxBatch}, maxSteps {maxSteps}, input {inputSize}, hidden {hiddenSize}, {options.NumLayers} layer(s) × {(options.Bidirectional ? 2 : 1)} direction(s)");
+
+    /// <summary>(Re)allocates the workspace for batches up to <paramref name="maxBatch"/> × <paramref name="maxSteps"/>,
+    /// keeping the states a Stateful layer carries.</summary>
+    private void Reserve(int maxBatch, int maxSteps)
+    {
+        var session = IsInferenceSession;
+        var size = new Sizes(InputSize, HiddenSize, maxBatch, maxSteps, Options, session);
+        _sequences = Enumerable.Range(0, _parameters.Length)
+            .Select(k => new CellSequence<TCell, T>(_parameters[k], maxBatch, maxSteps, backward: !session, long.MaxValue)).ToArray();
         _outputs = Enumerable.Range(0, Options.NumLayers).Select(_ => Workspace.Allocate<T>(size.Output)).ToArray();
         _dOutputs = Enumerable.Range(0, Options.NumLayers).Select(_ => Workspace.Allocate<T>(size.DOutput)).ToArray();
         _dropped = Enumerable.Range(0, Options.NumLayers).Select(l => l > 0 ? Workspace.Allocate<T>(size.Dropout) : []).ToArray();
         _masks = Enumerable.Range(0, Options.NumLayers).Select(l => l > 0 ? Workspace.Allocate<T>(size.Dropout) : []).ToArray();
         _merged = Workspace.Allocate<T>(size.Merged);
+        var carried = _carried;
         (_finalStates, _carried, _dFinal) = (Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.DStates));
+        carried.CopyTo(_carried, 0);
         (_stateIn, _stateOut) = (Workspace.Allocate<T>(size.StateBlock), Workspace.Allocate<T>(size.StateBlock));
         (_reversed, _dReversed) = (Workspace.Allocate<T>(size.Reversed), Workspace.Allocate<T>(size.DReversed));
+        _dInput = [];   // sized by the first Backward that asks for it (protocol calls only)
         _lengths = new int[maxBatch];
+        (MaxBatch, MaxSteps) = (maxBatch, maxSteps);
+    }
+
+    /// <summary>Grows the workspace when a call is larger or longer than any before (checked against the limit first).</summary>
+    private void EnsureCapacity(int batch, int steps)
+    {
+        if (batch <= MaxBatch && steps <= MaxSteps) return;
+        int maxBatch = Math.Max(batch, MaxBatch), maxSteps = Math.Max(steps, MaxSteps);
+        CheckLimit(InputSize, HiddenSize, maxBatch, maxSteps, Options, IsInferenceSession);
+        Reserve(maxBatch, maxSteps);
     }
 
     /// <summary>
@@ -173,8 +219,10 @@ public sealed class RecurrentLayer<TCell, T>
     public RecurrentOptions Options { get; }
     public int InputSize { get; }
     public int HiddenSize { get; }
-    public int MaxBatch { get; }
-    public int MaxSteps { get; }
+    /// <summary>The batch size the workspace holds now: the hint, or the largest batch seen.</summary>
+    public int MaxBatch { get; private set; }
+    /// <summary>The sequence length the workspace holds now: the hint, or the longest sequence seen.</summary>
+    public int MaxSteps { get; private set; }
     public int Directions => _directions;
 
     /// <summary>Features of the output per step (or per sequence without ReturnSequences): directions·H for Concat, else H.</summary>
@@ -191,8 +239,8 @@ public sealed class RecurrentLayer<TCell, T>
     /// <summary>The name of one layer and direction in checkpoints and state dicts: l0, l0_reverse, l1, …</summary>
     public static string SlotName(int layer, int direction) => $"l{layer}{(direction == 1 ? "_reverse" : "")}";
 
-    /// <summary>A tensor this layer holds at zero and never trains (a bias, when built with Bias = false).</summary>
-    public bool IsFrozen(ParameterTensor<T> tensor) => !Options.Bias && tensor.Rows == 1 && CellInfo.IsBias(tensor.Name);
+    /// <summary>A tensor this layer holds at zero and never lists (a bias, when built with Bias = false).</summary>
+    internal bool IsFrozen(Parameter<T> tensor) => !Options.Bias && tensor.Shape.Length == 1 && CellInfo.IsBias(tensor.Name);
     public IReadOnlyList<CellParameters<T>> AllGradients => IsInferenceSession
         ? throw new InvalidOperationException("An inference session has no gradients; train the layer it was created from.")
         : _gradients;
@@ -204,9 +252,7 @@ public sealed class RecurrentLayer<TCell, T>
         get
         {
             _gate.RequireRecorded();
-            if (!Options.ReturnSequences) return _merged.AsSpan(0, _batch * OutputSize);
-            var length = _batch * _steps * OutputSize;
-            return Options.Merge == BidirectionalMerge.Concat ? _outputs[^1].AsSpan(0, length) : _merged.AsSpan(0, length);
+            return OutputMemory().Span;
         }
     }
 
@@ -230,13 +276,14 @@ public sealed class RecurrentLayer<TCell, T>
         ReadOnlySpan<T> initialStates = default, bool training = false)
     {
         using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
-        SequenceChecks.Sizes(batch, steps, MaxBatch, MaxSteps);
+        SequenceChecks.Sizes(batch, steps);
         var shape = UserShape(batch, steps, InputSize);
         if (input.Length != shape.RequiredLength)
             throw new ArgumentException($"input must hold {shape.RequiredLength} elements {shape}, but holds {input.Length}.", nameof(input));
         if (!initialStates.IsEmpty && initialStates.Length != StatesLength(batch))
             throw new ArgumentException($"initialStates must hold {StatesLength(batch)} elements [states {_stateCount}, layers·directions {_sequences.Length}, batch {batch}, hidden {HiddenSize}], but holds {initialStates.Length}.", nameof(initialStates));
         SequenceChecks.Lengths(lengths, batch, steps);
+        EnsureCapacity(batch, steps);
         var initial = initialStates;
         if (initial.IsEmpty && Options.Stateful && _carriedValid)
         {
@@ -331,6 +378,62 @@ public sealed class RecurrentLayer<TCell, T>
         if (Options.GoBackwards && !dInput.IsEmpty)
             Reverse(_dReversed.AsSpan(0, dInput.Length), dInput, UserShape(batch, steps, InputSize), InputSize);
         ZeroFrozen(_gradients);
+    }
+
+    /// <summary>What this layer is: cell, sizes and options (<see cref="LayerConfig.Create{T}"/> rebuilds it).</summary>
+    public LayerConfig Config => new RecurrentConfig(TCell.Info.Name, InputSize, HiddenSize, Options);
+
+    /// <summary>Every trainable tensor as "l{k}[_reverse].{name}" with its equation shape ([H, I], [H, H], [H]); the biases a
+    /// Bias = false layer holds at zero are not listed. An inference session's have no gradient.</summary>
+    public IReadOnlyList<Parameter<T>> Parameters() => _named;
+
+    /// <summary>
+    /// Runs the layer on a batch-first <paramref name="input"/> [batch, steps, InputSize] with its lengths. Returns
+    /// [batch, steps, OutputSize], or [batch, 1, OutputSize] without ReturnSequences: a view valid until the next call.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer was built time-major (BatchFirst = false).</exception>
+    public SequenceBatch<T> Forward(in SequenceBatch<T> input, bool training = false)
+    {
+        RequireBatchFirst();
+        input.RequireFeatures(InputSize, nameof(input));
+        Forward(input.Values.Span, input.BatchSize, input.Steps, input.Lengths.Span, default, training);
+        _lastInput = input;
+        return LastOutput();
+    }
+
+    /// <summary>Back-propagates the last Forward from d(loss)/d(its output) (same shape); returns d(loss)/d(input) in this
+    /// layer's buffer, or an empty batch when <paramref name="inputGradient"/> is false.</summary>
+    public SequenceBatch<T> Backward(in SequenceBatch<T> dOutput, bool inputGradient = true, bool retainGraph = false)
+    {
+        RequireBatchFirst();
+        _gate.RequireRecorded();
+        dOutput.RequireShapeOf(LastOutput(), nameof(dOutput));
+        var length = _lastInput.BatchSize * _lastInput.Steps * InputSize;
+        if (inputGradient && _dInput.Length < length) _dInput = Workspace.Allocate<T>((long)MaxBatch * MaxSteps * InputSize);
+        Backward(dOutput.Values.Span, default, inputGradient ? _dInput.AsSpan(0, length) : default, default, retainGraph);
+        return inputGradient ? _lastInput.With(_dInput.AsMemory(0, length), InputSize) : default;
+    }
+
+    ILayer<T> ILayer<T>.CreateInferenceSession() => CreateInferenceSession();
+
+    TResult IRecurrentLayer<T>.Accept<TResult>(IRecurrentLayerVisitor<T, TResult> visitor) => visitor.Visit(this);
+
+    private SequenceBatch<T> LastOutput() => Options.ReturnSequences
+        ? new SequenceBatch<T>(OutputMemory(), _batch, _steps, OutputSize, _lastInput.Lengths)
+        : SequenceBatch<T>.PerSequence(OutputMemory(), _batch, OutputSize);
+
+    private ReadOnlyMemory<T> OutputMemory()
+    {
+        if (!Options.ReturnSequences) return _merged.AsMemory(0, _batch * OutputSize);
+        var length = _batch * _steps * OutputSize;
+        return Options.Merge == BidirectionalMerge.Concat ? _outputs[^1].AsMemory(0, length) : _merged.AsMemory(0, length);
+    }
+
+    private void RequireBatchFirst()
+    {
+        if (!Options.BatchFirst)
+            throw new InvalidOperationException("Layers exchange batch-first batches [batch, steps, features]; build this layer with BatchFirst = true " +
+                "(Model.Sequential does), or call the span overloads for time-major data.");
     }
 
     /// <summary>‖∂L/∂h_t‖₂ for each processing step of one layer and direction after Backward (the reverse direction

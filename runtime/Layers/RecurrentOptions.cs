@@ -48,3 +48,13 @@ public sealed record RecurrentOptions
     /// throws <see cref="InsufficientMemoryException"/> before allocating. Null: <see cref="RnnGenLimits.MaxWorkspaceBytes"/>.</summary>
     public long? MaxWorkspaceBytes { get; init; }
 }
+
+/// <summary>A recurrent layer as plain data: the cell's name (as its <c>Info.Name</c>), input and hidden sizes, and
+/// options. <see cref="Create{T}"/> finds the cell in <see cref="RecurrentCells"/>.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
+public sealed record RecurrentConfig(string Cell, int InputSize, int HiddenSize, RecurrentOptions Options) : LayerConfig
+{
+    public override string Kind => "recurrent";
+
+    public override ILayer<T> Create<T>() => RecurrentCells.Create<T>(this);
+}

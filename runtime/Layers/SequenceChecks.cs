@@ -3,14 +3,12 @@ namespace RnnGen;
 /// <summary>The batch, steps and lengths checks every sequence layer makes, with one wording.</summary>
 internal static class SequenceChecks
 {
-    public static void Sizes(int batch, int steps, int maxBatch, int maxSteps)
+    public static void Sizes(int batch, int steps)
     {
-        if (batch <= 0 || batch > maxBatch)
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch size must be between 1 and {maxBatch} (the size this layer was created for).");
+        if (batch <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch size must be at least 1.");
         if (steps <= 0)
             throw new ArgumentOutOfRangeException(nameof(steps), steps, "A sequence needs at least one step; zero-length sequences have no output.");
-        if (steps > maxSteps)
-            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"The sequence has {steps} steps, more than the {maxSteps} this layer was created for.");
     }
 
     /// <summary>Empty lengths mean every sequence is full length; else one length in [1, steps] per sequence.

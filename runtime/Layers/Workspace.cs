@@ -17,7 +17,8 @@ internal static class Workspace
         var estimate = bytes == long.MaxValue ? "more than 2^63 bytes (the size products overflow)" : $"about {Format(bytes)} ({bytes:N0} bytes)";
         throw new InsufficientMemoryException(
             $"{owner} would need {estimate}, more than the limit of {Format(ceiling)} ({ceiling:N0} bytes). It was asked for {drivers}; " +
-            "the workspace grows with maxBatch × maxSteps (see docs/memory.md). Lower maxBatch or maxSteps, or raise the limit " +
+            "the workspace grows with maxBatch × maxSteps (see docs/memory.md), and a call with a larger batch or a longer sequence " +
+            "grows it to that size. Lower maxBatch or maxSteps (or the batch and sequence length passed), or raise the limit " +
             "(RecurrentOptions.MaxWorkspaceBytes for one layer, RnnGenLimits.MaxWorkspaceBytes for the process).");
     }
 

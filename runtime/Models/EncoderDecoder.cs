@@ -13,6 +13,7 @@ public sealed class EncoderDecoder<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private Parameter<T>[]? _named;
     private readonly TokenLoss<T> _loss;
     private readonly T[] _dDecoded, _dTargetEmbedded, _dSourceEmbedded, _dStates, _states;
     private readonly int[] _previous, _next;
@@ -62,12 +63,10 @@ public sealed class EncoderDecoder<TCell, T>
     /// <summary>Logits of the last Forward, [batch, target steps, target vocabulary].</summary>
     public ReadOnlySpan<T> Logits => Output.Output;
 
-    public IEnumerable<TrainableTensor<T>> Parameters() =>
-        ModelParameters.Of("source_embedding.", SourceEmbedding)
-            .Concat(ModelParameters.Of("target_embedding.", TargetEmbedding))
-            .Concat(ModelParameters.Of("encoder.", Encoder))
-            .Concat(ModelParameters.Of("decoder.", Decoder))
-            .Concat(ModelParameters.Of("output.", Output));
+    /// <summary>Every parameter under its member's prefix; the same objects every call.</summary>
+    public IReadOnlyList<Parameter<T>> Parameters() => _named ??= NamedLayer<T>.Collect(
+        new("source_embedding", SourceEmbedding), new("target_embedding", TargetEmbedding), new("encoder", Encoder),
+        new("decoder", Decoder), new("output", Output));
 
     /// <summary>Encodes <paramref name="source"/> and runs the decoder over <paramref name="decoderInput"/> (the target shifted
     /// right behind a start token).</summary>

@@ -2,15 +2,16 @@ namespace RnnGen;
 
 /// <summary>
 /// Declares a model as a partial class whose <see cref="LayerAttribute"/> members run in declaration order.
-/// The generator writes Forward, Backward, Output, Parameters (with checkpoint names taken from the member names)
-/// and ZeroGradients — plain code, no reflection, so the model works under NativeAOT and trimming.
+/// The generator writes a <c>Model</c> property — the same <see cref="Model{T}"/> that <see cref="Model.Sequential{T}"/>
+/// builds, with layers named after the members — and Forward, Backward, Parameters (checkpoint names from the member
+/// names) and ZeroGradients forwarding to it: plain code, no reflection, so the model works under NativeAOT and trimming.
 /// <code>
 /// [RecurrentModel]
 /// public partial class Tagger
 /// {
-///     [Layer] readonly Embedding&lt;float&gt; embedding = new(vocabulary, 16, rows);
-///     [Layer] readonly RecurrentLayer&lt;Lstm, float&gt; rnn = new(16, 32, batch, steps, new() { BatchFirst = true });
-///     [Layer] readonly Dense&lt;float&gt; output = new(32, classes, rows);
+///     [Layer] readonly Embedding&lt;float&gt; embedding = new(vocabulary, 16);
+///     [Layer] readonly RecurrentLayer&lt;Lstm, float&gt; rnn = new(16, 32, new RecurrentOptions { BatchFirst = true });
+///     [Layer] readonly Dense&lt;float&gt; output = new(32, classes);
 /// }
 /// </code>
 /// </summary>
@@ -19,7 +20,7 @@ namespace RnnGen;
 public sealed class RecurrentModelAttribute : Attribute;
 
 /// <summary>Marks a field or property of a <see cref="RecurrentModelAttribute"/> class as the next layer of the model:
-/// an <c>Embedding&lt;T&gt;</c>, a <c>RecurrentLayer&lt;TCell, T&gt;</c> or a <c>Dense&lt;T&gt;</c>.</summary>
+/// any type that implements <see cref="ILayer{T}"/> (a token layer such as an Embedding only first).</summary>
 /// <remarks>Thread safety: immutable metadata; safe everywhere.</remarks>
 [AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, Inherited = false)]
 public sealed class LayerAttribute : Attribute;

@@ -12,6 +12,7 @@ public sealed class SequenceClassifier<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private Model<T>? _model;
     private readonly T[] _dLogits, _dSummary, _dInput;
     private int _batch, _steps;
 
@@ -42,7 +43,12 @@ public sealed class SequenceClassifier<TCell, T>
     /// <summary>The gradient of the last loss with respect to the input, [batch, steps, input].</summary>
     public ReadOnlySpan<T> InputGradient => _dInput.AsSpan(0, _batch * _steps * Recurrent.InputSize);
 
-    public IEnumerable<TrainableTensor<T>> Parameters() => ModelParameters.Of("rnn.", Recurrent).Concat(ModelParameters.Of("output.", Output));
+    /// <summary>Every parameter under its member's prefix; the same objects every call.</summary>
+    /// <summary>The same layers as a <see cref="Model{T}"/> ("rnn" → "output"), for Fit, Predict, Evaluate and checkpoints.</summary>
+    public Model<T> Model => _model ??= new Model<T>(new NamedLayer<T>("rnn", Recurrent), new NamedLayer<T>("output", Output));
+
+    /// <summary>Every parameter as "rnn.…" and "output.…"; the same objects every call.</summary>
+    public IReadOnlyList<Parameter<T>> Parameters() => Model.Parameters();
 
     public void Forward(ReadOnlySpan<T> input, int batch, int steps, ReadOnlySpan<int> lengths = default, bool training = false)
     {

@@ -13,6 +13,7 @@ public sealed class SequenceGenerator<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private Parameter<T>[]? _named;
     private readonly TokenLoss<T> _loss;
     private readonly T[] _dDecoded, _dEmbedded, _states, _dStates;
     private readonly int[] _previous;
@@ -52,9 +53,9 @@ public sealed class SequenceGenerator<TCell, T>
     public Dense<T> Output { get; }
     public ReadOnlySpan<T> Logits => Output.Output;
 
-    public IEnumerable<TrainableTensor<T>> Parameters() =>
-        ModelParameters.Of("condition.", Condition).Concat(ModelParameters.Of("embedding.", Embedding))
-            .Concat(ModelParameters.Of("decoder.", Decoder)).Concat(ModelParameters.Of("output.", Output));
+    /// <summary>Every parameter under its member's prefix; the same objects every call.</summary>
+    public IReadOnlyList<Parameter<T>> Parameters() => _named ??= NamedLayer<T>.Collect(
+        new("condition", Condition), new("embedding", Embedding), new("decoder", Decoder), new("output", Output));
 
     public void Forward(ReadOnlySpan<T> condition, ReadOnlySpan<int> tokens, int batch, int steps, ReadOnlySpan<int> lengths = default, bool training = false)
     {

@@ -13,6 +13,7 @@ public sealed class SequenceTagger<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private Model<T>? _model;
     private readonly TokenLoss<T> _loss;
     private readonly T[] _dHidden, _dEmbedded;
     private int _rows;
@@ -47,8 +48,12 @@ public sealed class SequenceTagger<TCell, T>
     /// <summary>Logits of the last Forward, [batch, steps, classes].</summary>
     public ReadOnlySpan<T> Logits => Output.Output;
 
-    public IEnumerable<TrainableTensor<T>> Parameters() =>
-        ModelParameters.Of("embedding.", Embedding).Concat(ModelParameters.Of("rnn.", Recurrent)).Concat(ModelParameters.Of("output.", Output));
+    /// <summary>Every parameter under its member's prefix; the same objects every call.</summary>
+    /// <summary>The same layers as a <see cref="Model{T}"/> ("embedding" → "rnn" → "output"), for Fit, Predict, Evaluate and checkpoints.</summary>
+    public Model<T> Model => _model ??= new Model<T>(new NamedLayer<T>("embedding", Embedding), new NamedLayer<T>("rnn", Recurrent), new NamedLayer<T>("output", Output));
+
+    /// <summary>Every parameter as "embedding.…", "rnn.…" and "output.…"; the same objects every call.</summary>
+    public IReadOnlyList<Parameter<T>> Parameters() => Model.Parameters();
 
     /// <summary>Runs the model; <paramref name="initialStates"/> ([states, layers·directions, batch, hidden]) carries
     /// state in from an earlier chunk of the same sequences, as truncated BPTT does.</summary>

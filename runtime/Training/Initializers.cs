@@ -25,13 +25,13 @@ public static class Initializers
 
     /// <summary>Glorot/Xavier uniform, PyTorch xavier_uniform_: U(−a, a) with a = gain·√(6 / (fan_in + fan_out)),
     /// fan_in = columns, fan_out = rows.</summary>
-    public static void GlorotUniform<T>(ParameterTensor<T> tensor, Random random, double gain = 1)
+    public static void GlorotUniform<T>(Parameter<T> tensor, Random random, double gain = 1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(random);
-        CheckShape(tensor);
+        var (rows, columns) = Matrix(tensor);
         CheckGain(gain);
-        var bound = GlorotBound(tensor.Rows, tensor.Columns, gain);
+        var bound = GlorotBound(rows, columns, gain);
         var values = tensor.Values.Span;
         for (var i = 0; i < values.Length; i++)
             values[i] = T.CreateTruncating((random.NextDouble() * 2 - 1) * bound);
@@ -52,7 +52,7 @@ public static class Initializers
         where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T> =>
         ForEach(layer, p => GlorotUniform(p, random, gain));
 
-    /// <summary>The bound a of <see cref="GlorotUniform{T}(ParameterTensor{T}, Random, double)"/>.</summary>
+    /// <summary>The bound a of <see cref="GlorotUniform{T}(Parameter{T}, Random, double)"/>.</summary>
     public static double GlorotBound(int rows, int columns, double gain = 1) => gain * Math.Sqrt(6.0 / (rows + columns));
 
     /// <summary>
@@ -60,19 +60,19 @@ public static class Initializers
     /// each column's sign set so that R has a positive diagonal (which makes Q uniformly distributed), times gain.
     /// Rows are orthonormal when rows ≤ columns, columns otherwise.
     /// </summary>
-    public static void Orthogonal<T>(ParameterTensor<T> tensor, Random random, double gain = 1)
+    public static void Orthogonal<T>(Parameter<T> tensor, Random random, double gain = 1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(random);
-        CheckShape(tensor);
+        var (rows, columns) = Matrix(tensor);
         CheckGain(gain);
-        var transpose = tensor.Rows < tensor.Columns;
-        int m = Math.Max(tensor.Rows, tensor.Columns), n = Math.Min(tensor.Rows, tensor.Columns);
+        var transpose = rows < columns;
+        int m = Math.Max(rows, columns), n = Math.Min(rows, columns);
         var q = OrthonormalColumns(m, n, random);
         var values = tensor.Values.Span;
-        for (var r = 0; r < tensor.Rows; r++)
-            for (var c = 0; c < tensor.Columns; c++)
-                values[r * tensor.Columns + c] = T.CreateTruncating(gain * (transpose ? q[c * n + r] : q[r * n + c]));
+        for (var r = 0; r < rows; r++)
+            for (var c = 0; c < columns; c++)
+                values[r * columns + c] = T.CreateTruncating(gain * (transpose ? q[c * n + r] : q[r * n + c]));
     }
 
     /// <summary>Orthogonal init of every H×H recurrent block: the matrices of the State groups (U_i, U_f, … of an
@@ -126,7 +126,7 @@ public static class Initializers
         Array.Clear(parameters.Vectors);
     }
 
-    private static IEnumerable<ParameterTensor<T>> Matrices<T>(CellParameters<T> parameters, bool recurrentOnly)
+    private static IEnumerable<Parameter<T>> Matrices<T>(CellParameters<T> parameters, bool recurrentOnly)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (var g = 0; g < parameters.Groups.Length; g++)
@@ -135,7 +135,7 @@ public static class Initializers
             if (recurrentOnly && group.Kind == OperandKind.Input) continue;
             int columns = parameters.OperandSize(group), block = parameters.Hidden * columns;
             for (var m = 0; m < group.Matrices.Length; m++)
-                yield return new ParameterTensor<T>(group.Matrices[m], parameters.Groups[g].AsMemory(m * block, block), parameters.Hidden, columns);
+                yield return new Parameter<T>(group.Matrices[m], [parameters.Hidden, columns], parameters.Groups[g].AsMemory(m * block, block));
         }
     }
 
@@ -209,10 +209,12 @@ public static class Initializers
         return Math.Sqrt(-2 * Math.Log(u)) * Math.Cos(2 * Math.PI * random.NextDouble());
     }
 
-    private static void CheckShape<T>(ParameterTensor<T> tensor)
+    private static (int Rows, int Columns) Matrix<T>(Parameter<T> tensor) where T : unmanaged
     {
-        if (tensor.Rows < 1 || tensor.Columns < 1 || tensor.Values.Length != tensor.Rows * tensor.Columns)
-            throw new ArgumentException($"The tensor '{tensor.Name}' must hold rows·columns = {tensor.Rows}·{tensor.Columns} elements (both ≥ 1), but holds {tensor.Values.Length}.", nameof(tensor));
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (tensor.Shape.Length != 2)
+            throw new ArgumentException($"The tensor '{tensor.Name}' must be a matrix [rows, columns], but is {Parameter<T>.Format(tensor.Shape)}.", nameof(tensor));
+        return (tensor.Shape[0], tensor.Shape[1]);
     }
 
     private static void CheckGain(double gain)

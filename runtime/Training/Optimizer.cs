@@ -55,7 +55,7 @@ public abstract partial class Optimizer<T> where T : unmanaged, IFloatingPointIe
         for (var i = 0; i < entries.Count; i++)
         {
             var entry = entries[i];
-            Update(i, entry.Values.Span, entry.Gradients.Span, entry.Decay);
+            Update(i, entry.Values.Span, entry.Gradient.Span, entry.Decay);
         }
     }
 

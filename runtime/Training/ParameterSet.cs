@@ -3,11 +3,6 @@ using System.Numerics.Tensors;
 
 namespace RnnGen.Training;
 
-/// <summary>One trainable tensor: its values, the gradients accumulated for them (same length), and whether
-/// weight decay applies to it.</summary>
-/// <remarks>Thread safety: an immutable view; the memory it points to follows its owner's rules.</remarks>
-public readonly record struct ParameterEntry<T>(string Name, Memory<T> Values, Memory<T> Gradients, bool Decay);
-
 /// <summary>A non-finite element found by <see cref="ParameterSet{T}.FindNonFinite"/>: the tensor, the index within
 /// it, and the offending value (NaN, +∞ or −∞).</summary>
 /// <remarks>Thread safety: a value; safe to share between threads.</remarks>
@@ -17,17 +12,18 @@ public readonly record struct NonFiniteElement(string Name, int Index, double Va
 }
 
 /// <summary>
-/// The named (values, gradients) pairs an optimizer updates. Weight decay is on for every entry by default, as in
-/// PyTorch (which decays biases too); turn it off per entry with <see cref="SetDecay(string, bool)"/>.
+/// The parameters an optimizer updates. Weight decay is on for every entry by default, as in PyTorch (which decays
+/// biases too); turn it off per entry with <see cref="SetDecay(string, bool)"/> or <see cref="Parameter{T}.Decay"/>.
+/// Frozen parameters are left out when added.
 /// Once an optimizer is built over the set, the set is sealed: the optimizer's state buffers were sized for it.
 /// Every per-step method (norms, clipping, zeroing, the non-finite scan) allocates nothing.
 /// </summary>
 /// <remarks>Thread safety: not thread-safe; build it once, then use it from the training thread.</remarks>
 public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly List<ParameterEntry<T>> _entries = [];
+    private readonly List<Parameter<T>> _entries = [];
 
-    public IReadOnlyList<ParameterEntry<T>> Entries => _entries;
+    public IReadOnlyList<Parameter<T>> Entries => _entries;
 
     /// <summary>Elements over all entries.</summary>
     public int Count { get; private set; }
@@ -38,20 +34,32 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>True once an optimizer has been built over this set; <see cref="Add"/> then throws.</summary>
     public bool IsSealed { get; private set; }
 
-    public ParameterEntry<T> this[string name] => _entries[IndexOf(name)];
+    public Parameter<T> this[string name] => _entries[IndexOf(name)];
 
+    /// <summary>Adds a one-dimensional tensor by its memory (for tensors that belong to no layer).</summary>
     public ParameterSet<T> Add(string name, Memory<T> values, Memory<T> gradients, bool decay = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        if (IsSealed)
-            throw new InvalidOperationException($"Cannot add '{name}': an optimizer has been built over this set and sized its state for the {_entries.Count} entries it had.");
         if (values.Length != gradients.Length)
             throw new ArgumentException($"gradients of '{name}' must have the length of its values, {values.Length}, but have {gradients.Length}.", nameof(gradients));
-        if (_entries.Exists(e => e.Name == name))
-            throw new ArgumentException($"The set already has an entry named '{name}'.", nameof(name));
-        _entries.Add(new ParameterEntry<T>(name, values, gradients, decay));
-        Count = checked(Count + values.Length);
-        MaxLength = Math.Max(MaxLength, values.Length);
+        RequireNew(name, nameof(name));
+        return Add(new Parameter<T>(name, [values.Length], values, gradients) { Decay = decay });
+    }
+
+    /// <summary>Adds one parameter (the object itself: its flags stay shared with its layer); a frozen one is skipped.</summary>
+    public ParameterSet<T> Add(Parameter<T> parameter)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        var name = parameter.Name;
+        if (IsSealed)
+            throw new InvalidOperationException($"Cannot add '{name}': an optimizer has been built over this set and sized its state for the {_entries.Count} entries it had.");
+        if (parameter.Gradient.Length != parameter.Length)
+            throw new ArgumentException($"'{name}' has no gradient buffer; an optimizer needs one of its length, {parameter.Length}.", nameof(parameter));
+        RequireNew(name, nameof(parameter));
+        if (parameter.Frozen) return this;
+        _entries.Add(parameter);
+        Count = checked(Count + parameter.Length);
+        MaxLength = Math.Max(MaxLength, parameter.Length);
         return this;
     }
 
@@ -64,50 +72,45 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
         if (gradients.Cell != parameters.Cell || gradients.InputSize != parameters.InputSize || gradients.Hidden != parameters.Hidden)
             throw new ArgumentException($"gradients must have the layout of parameters ({parameters.Cell.Name}, input {parameters.InputSize}, hidden {parameters.Hidden}), " +
                 $"but are {gradients.Cell.Name}, input {gradients.InputSize}, hidden {gradients.Hidden}.", nameof(gradients));
-        using var values = parameters.Tensors().GetEnumerator();
-        using var grads = gradients.Tensors().GetEnumerator();
-        while (values.MoveNext() && grads.MoveNext())
-            Add(prefix + values.Current.Name, values.Current.Values, grads.Current.Values, decay);
+        foreach (var tensor in parameters.Tensors(gradients))
+            Add(new Parameter<T>(prefix + tensor.Name, tensor.Shape, tensor.Values, tensor.Gradient) { Decay = decay });
         return this;
     }
 
-    /// <summary>Adds every tensor of a model (its <c>Parameters()</c>), under the model's names.</summary>
-    public ParameterSet<T> AddAll(IEnumerable<TrainableTensor<T>> tensors, bool decay = true)
+    /// <summary>Adds every parameter of a model or layer (its <c>Parameters()</c>), under their names; frozen ones are
+    /// skipped. <paramref name="decay"/> false turns weight decay off for all of them (on the parameters themselves).</summary>
+    public ParameterSet<T> AddAll(IEnumerable<Parameter<T>> parameters, bool decay = true)
     {
-        ArgumentNullException.ThrowIfNull(tensors);
-        foreach (var tensor in tensors) Add(tensor.Name, tensor.Values, tensor.Gradients, decay);
+        ArgumentNullException.ThrowIfNull(parameters);
+        foreach (var parameter in parameters)
+        {
+            if (!decay) parameter.Decay = false;
+            Add(parameter);
+        }
         return this;
     }
 
-    /// <summary>
-    /// Adds every layer and direction of a recurrent layer as "{prefix}l{k}.{name}", "{prefix}l{k}_reverse.{name}"
-    /// (<see cref="ModelParameters"/>); the biases a layer built with Bias = false holds at zero are left out.
-    /// </summary>
-    public ParameterSet<T> AddLayer<TCell>(RecurrentLayer<TCell, T> layer, string prefix = "", bool decay = true)
-        where TCell : IRecurrentCell
+    /// <summary>Adds every parameter of one layer as "{prefix}{name}" ("rnn.l0.W_i", "fc.weight").</summary>
+    public ParameterSet<T> AddLayer(ILayer<T> layer, string prefix = "", bool decay = true)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(prefix);
-        return AddAll(ModelParameters.Of(prefix, layer), decay);
+        return AddAll(layer.Parameters().Select(p => p.WithPrefix(prefix)), decay);
     }
 
-    public void SetDecay(string name, bool decay)
-    {
-        var i = IndexOf(name);
-        _entries[i] = _entries[i] with { Decay = decay };
-    }
+    public void SetDecay(string name, bool decay) => _entries[IndexOf(name)].Decay = decay;
 
-    /// <summary>Sets the decay flag of every entry the predicate selects, e.g. <c>e =&gt; e.Values.Length == hidden</c>.</summary>
-    public void SetDecay(Func<ParameterEntry<T>, bool> which, bool decay)
+    /// <summary>Sets the decay flag of every entry the predicate selects, e.g. <c>e =&gt; e.Shape.Length == 1</c>.</summary>
+    public void SetDecay(Func<Parameter<T>, bool> which, bool decay)
     {
         ArgumentNullException.ThrowIfNull(which);
-        for (var i = 0; i < _entries.Count; i++)
-            if (which(_entries[i])) _entries[i] = _entries[i] with { Decay = decay };
+        foreach (var entry in _entries)
+            if (which(entry)) entry.Decay = decay;
     }
 
     public void ZeroGradients()
     {
-        for (var i = 0; i < _entries.Count; i++) _entries[i].Gradients.Span.Clear();
+        for (var i = 0; i < _entries.Count; i++) _entries[i].Gradient.Span.Clear();
     }
 
     /// <summary>The global L2 norm of all gradients (PyTorch's total_norm), accumulated in double.</summary>
@@ -115,7 +118,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     {
         double sum = 0;
         for (var i = 0; i < _entries.Count; i++)
-            sum += double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(_entries[i].Gradients.Span));
+            sum += double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(_entries[i].Gradient.Span));
         if (double.IsPositiveInfinity(sum)) return ScaledNorm();
         return Math.Sqrt(sum);
     }
@@ -134,7 +137,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
         var scale = T.CreateTruncating(maxNorm / (norm + 1e-6));
         for (var i = 0; i < _entries.Count; i++)
         {
-            var g = _entries[i].Gradients.Span;
+            var g = _entries[i].Gradient.Span;
             TensorPrimitives.Multiply(g, scale, g);
         }
         return norm;
@@ -148,7 +151,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
         T high = T.CreateSaturating(limit), low = -high;
         for (var i = 0; i < _entries.Count; i++)
         {
-            var g = _entries[i].Gradients.Span;
+            var g = _entries[i].Gradient.Span;
             TensorPrimitives.Clamp(g, low, high, g);
         }
     }
@@ -163,7 +166,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     {
         for (var i = 0; i < _entries.Count; i++)
         {
-            ReadOnlySpan<T> span = gradients ? _entries[i].Gradients.Span : _entries[i].Values.Span;
+            ReadOnlySpan<T> span = gradients ? _entries[i].Gradient.Span : _entries[i].Values.Span;
             if (span.IsEmpty) continue;
             // One vectorized pass: the index of the largest magnitude is a NaN's if any is present, else an infinity's
             // if any is present; so one finite answer clears the tensor. Only a bad tensor is scanned element by element.
@@ -181,7 +184,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
         double largest = 0;
         for (var i = 0; i < _entries.Count; i++)
         {
-            var g = _entries[i].Gradients.Span;
+            var g = _entries[i].Gradient.Span;
             if (g.IsEmpty) continue;
             var m = double.Abs(double.CreateTruncating(TensorPrimitives.MaxMagnitude<T>(g)));
             if (!double.IsFinite(m)) return double.IsNaN(m) ? double.NaN : double.PositiveInfinity;
@@ -189,7 +192,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
         }
         double sum = 0;
         for (var i = 0; i < _entries.Count; i++)
-            foreach (var value in _entries[i].Gradients.Span)
+            foreach (var value in _entries[i].Gradient.Span)
             {
                 var scaled = double.CreateTruncating(value) / largest;
                 sum += scaled * scaled;
@@ -198,6 +201,12 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     }
 
     internal void Seal() => IsSealed = true;
+
+    private void RequireNew(string name, string argument)
+    {
+        if (_entries.Exists(e => e.Name == name))
+            throw new ArgumentException($"The set already has an entry named '{name}'.", argument);
+    }
 
     private int IndexOf(string name)
     {

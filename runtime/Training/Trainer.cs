@@ -5,6 +5,7 @@ using System.Numerics;
 namespace RnnGen.Training;
 
 /// <summary>What to do when a loss or a gradient is NaN or infinite. The weights are never updated with it.</summary>
+/// <remarks>Thread safety: a value; safe everywhere.</remarks>
 public enum NonFinitePolicy { Stop, SkipBatch }
 
 /// <summary>
@@ -32,6 +33,11 @@ public sealed record TrainerOptions
     }
     /// <summary>Called after every batch and after every epoch's validation.</summary>
     public Action<TrainingProgress>? Progress { get; init; }
+    /// <summary>Called at the end of every epoch, after validation (Keras callbacks' on_epoch_end).</summary>
+    public Action<EpochSummary>? EpochEnd { get; init; }
+    /// <summary>With validation: when training ends (early or not), put back the weights of the epoch with the lowest
+    /// validation loss (Keras EarlyStopping(restore_best_weights=True)).</summary>
+    public bool RestoreBestWeights { get; init; }
 
     private static int AtLeastOne(int value, string option) => value >= 1 ? value : throw Invalid(option, value, "at least 1");
 
@@ -48,10 +54,15 @@ public readonly record struct TrainingProgress(
     int Epoch, int Batch, int BatchesPerEpoch, double Loss, double TokensPerSecond, TimeSpan Elapsed, TimeSpan Remaining,
     double? ValidationLoss, NonFiniteElement? Skipped);
 
-/// <summary>The outcome of <see cref="Trainer{T}.Fit"/>.</summary>
+/// <summary>One finished epoch: its mean training loss and, with validation, the validation loss.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
+public sealed record EpochSummary(int Epoch, double Loss, double? ValidationLoss);
+
+/// <summary>The outcome of <see cref="Trainer{T}.Fit"/>; <see cref="RestoredBest"/> says the weights are those of
+/// <see cref="BestEpoch"/> (<see cref="TrainerOptions.RestoreBestWeights"/>).</summary>
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record TrainingReport(IReadOnlyList<double> TrainingLoss, IReadOnlyList<double> ValidationLoss, int BestEpoch,
-    bool StoppedEarly, int SkippedBatches);
+    bool StoppedEarly, int SkippedBatches, bool RestoredBest = false);
 
 /// <summary>A NaN or infinity in a loss or gradient, caught before it reached the weights.</summary>
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
@@ -91,6 +102,15 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         ArgumentNullException.ThrowIfNull(step);
         Optimizer.Parameters.ZeroGradients();
         return Update(step().Loss, out _);
+    }
+
+    /// <summary><see cref="TrainBatch(Func{ValueTuple{double, int}})"/> with the step's state passed in, so a static
+    /// lambda serves every batch without a closure: allocation-free.</summary>
+    public double TrainBatch<TState>(TState state, Func<TState, double> step) where TState : allows ref struct
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        Optimizer.Parameters.ZeroGradients();
+        return Update(step(state), out _);
     }
 
     /// <summary>After a batch's forward and backward: check loss and gradients, clip, schedule, step.</summary>
@@ -135,6 +155,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         var best = double.PositiveInfinity;
         var bestEpoch = 0;
         var sinceBest = 0;
+        var bestWeights = Options.RestoreBestWeights && validate is not null ? new WeightSnapshot<T>(Optimizer.Parameters) : null;
         for (var epoch = 0; epoch < Options.Epochs; epoch++)
         {
             double sum = 0;
@@ -157,17 +178,45 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 }
             }
             trainingLoss.Add(counted > 0 ? sum / counted : double.NaN);
-            if (validate is null) continue;
+            if (validate is null)
+            {
+                Options.EpochEnd?.Invoke(new EpochSummary(epoch, trainingLoss[^1], null));
+                continue;
+            }
             var validation = validate(epoch);
             validationLoss.Add(validation);
             Options.Progress?.Invoke(new TrainingProgress(epoch, batchesPerEpoch, batchesPerEpoch, trainingLoss[^1], 0, clock.Elapsed, TimeSpan.Zero, validation, null));
+            Options.EpochEnd?.Invoke(new EpochSummary(epoch, trainingLoss[^1], validation));
             if (validation < best - Options.MinImprovement)
             {
                 (best, bestEpoch, sinceBest) = (validation, epoch, 0);
+                bestWeights?.Take();
             }
             else if (Options.Patience is { } patience && ++sinceBest >= patience)
-                return new TrainingReport(trainingLoss, validationLoss, bestEpoch, true, skippedBatches);
+                return new TrainingReport(trainingLoss, validationLoss, bestEpoch, true, skippedBatches, bestWeights?.Restore() ?? false);
         }
-        return new TrainingReport(trainingLoss, validationLoss, validate is null ? Options.Epochs - 1 : bestEpoch, false, skippedBatches);
+        return new TrainingReport(trainingLoss, validationLoss, validate is null ? Options.Epochs - 1 : bestEpoch, false, skippedBatches,
+            bestWeights?.Restore() ?? false);
+    }
+}
+
+/// <summary>A copy of every parameter's values, taken at the best epoch and put back at the end (buffers allocated once per Fit).</summary>
+internal sealed class WeightSnapshot<T>(ParameterSet<T> parameters) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[][] _copies = parameters.Entries.Select(e => new T[e.Length]).ToArray();
+    private bool _taken;
+
+    public void Take()
+    {
+        for (var i = 0; i < _copies.Length; i++) parameters.Entries[i].Values.Span.CopyTo(_copies[i]);
+        _taken = true;
+    }
+
+    /// <summary>Puts the copy back; false when none was taken.</summary>
+    public bool Restore()
+    {
+        if (!_taken) return false;
+        for (var i = 0; i < _copies.Length; i++) _copies[i].CopyTo(parameters.Entries[i].Values.Span);
+        return true;
     }
 }

@@ -196,7 +196,7 @@ public class EmittedCodeTests
         foreach (var tensor in parameters.Tensors())
         {
             var values = weights[tensor.Name];
-            Assert.Equal(values.Length, tensor.Rows * tensor.Columns);
+            Assert.Equal(values.Length, tensor.Length);
             values.CopyTo(tensor.Values.Span);
             names.Add(tensor.Name);
         }

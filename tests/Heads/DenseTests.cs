@@ -148,12 +148,11 @@ public class DenseTests
         var dense = new Dense<float>(3, 2, 1);
         var parameters = dense.Parameters().ToArray();
         Assert.Equal(new[] { "weight", "bias" }, parameters.Select(p => p.Name));
-        Assert.Equal((2, 3), (parameters[0].Rows, parameters[0].Columns));
-        Assert.Equal((1, 2), (parameters[1].Rows, parameters[1].Columns));
+        Assert.Equal([2, 3], parameters[0].Shape.ToArray());
+        Assert.Equal([2], parameters[1].Shape.ToArray());
         Assert.True(parameters[0].Values.Span == dense.Weight.AsSpan());
-        var gradients = dense.Gradients().ToArray();
-        Assert.True(gradients[0].Values.Span == dense.WeightGradient.AsSpan());
-        Assert.True(gradients[1].Values.Span == dense.BiasGradient.AsSpan());
+        Assert.True(parameters[0].Gradient.Span == dense.WeightGradient.AsSpan());
+        Assert.True(parameters[1].Gradient.Span == dense.BiasGradient.AsSpan());
 
         var noBias = new Dense<float>(3, 2, 1, bias: false);
         Assert.Equal(new[] { "weight" }, noBias.Parameters().Select(p => p.Name));
@@ -168,7 +167,6 @@ public class DenseTests
         Assert.Equal("x", e.ParamName);
         Assert.Contains("9", e.Message);
         Assert.Contains("10", e.Message);
-        Assert.Equal("rows", Assert.Throws<ArgumentOutOfRangeException>(() => dense.Forward(new float[15], 5)).ParamName);
         Assert.Equal("rows", Assert.Throws<ArgumentOutOfRangeException>(() => dense.Forward(default, 0)).ParamName);
         Assert.Throws<InvalidOperationException>(() => dense.Backward(new float[4], default));
         Assert.Throws<InvalidOperationException>(() => _ = dense.Output.Length);
@@ -180,6 +178,9 @@ public class DenseTests
         e = Assert.Throws<ArgumentException>(() => dense.Backward(new float[4], new float[7]));
         Assert.Equal("dX", e.ParamName);
         Assert.Contains("6", e.Message);
+        // More rows than the capacity hint (4) are no longer an error: the buffers grow once (issue 9).
+        dense.Forward(new float[15], 5);
+        Assert.Equal(5, dense.MaxRows);
 
         Assert.Equal("inputSize", Assert.Throws<ArgumentOutOfRangeException>(() => new Dense<float>(0, 2, 1)).ParamName);
         Assert.Equal("activation", Assert.Throws<ArgumentOutOfRangeException>(() => new Dense<float>(1, 2, 1, (Activation)9)).ParamName);

@@ -120,8 +120,8 @@ public class EmbeddingTests
         Assert.InRange(values.Count(v => Math.Abs(v) > 2) / (double)values.Length, 0.035, 0.057);
 
         var parameters = a.Parameters().Single();
-        Assert.Equal(("weight", 1000, 20), (parameters.Name, parameters.Rows, parameters.Columns));
-        Assert.True(a.Gradients().Single().Values.Span == a.WeightGradient.AsSpan());
+        Assert.Equal(("weight", 1000, 20), (parameters.Name, parameters.Shape[0], parameters.Shape[1]));
+        Assert.True(parameters.Gradient.Span == a.WeightGradient.AsSpan());
     }
 
     [Fact]
@@ -142,10 +142,13 @@ public class EmbeddingTests
         var length = Assert.Throws<ArgumentException>(() => embedding.Forward(new[] { 1, 2, 3 }, 2));
         Assert.Equal("ids", length.ParamName);
         Assert.Contains("(2)", length.Message);
-        Assert.Equal("rows", Assert.Throws<ArgumentOutOfRangeException>(() => embedding.Forward(new int[5], 5)).ParamName);
+        Assert.Equal("rows", Assert.Throws<ArgumentOutOfRangeException>(() => embedding.Forward(default, 0)).ParamName);
         var dY = Assert.Throws<ArgumentException>(() => embedding.Backward(new float[3]));
         Assert.Equal("dY", dY.ParamName);
         Assert.Contains("4", dY.Message);
+        // More rows than the capacity hint (4) are no longer an error: the buffers grow once (issue 9).
+        embedding.Forward(new int[5], 5);
+        Assert.Equal(5, embedding.MaxRows);
         Assert.Equal("paddingIndex", Assert.Throws<ArgumentOutOfRangeException>(() => new Embedding<float>(10, 2, 1, paddingIndex: 10)).ParamName);
         Assert.Equal("paddingIndex", Assert.Throws<ArgumentOutOfRangeException>(() => new Embedding<float>(10, 2, 1, paddingIndex: -11)).ParamName);
         Assert.Throws<InvalidOperationException>(() => new Embedding<float>(3, 2, 1).Backward(new float[2]));

@@ -194,13 +194,22 @@ public class CellSequenceTests
     }
 
     [Fact]
-    public void BatchesAndStepsBeyondTheWorkspaceAreRejected()
+    public void BatchesAndStepsBeyondTheHintGrowTheWorkspaceOnce()
     {
-        var sequence = NewLstm(out _);
+        // maxBatch 3, maxSteps 4 are hints (issue 9): a batch of 4 and then 5 steps grow the workspace instead of throwing.
+        var sequence = NewLstm(out var parameters);
+        var large = new CellSequence<RnnGen.Lstm, float>(parameters, 4, 5);
+        var input = new float[4 * 5 * 5];
+        for (var i = 0; i < input.Length; i++) input[i] = (i % 7 - 3) / 5f;
+        sequence.Forward(input.AsSpan(0, 4 * 2 * 5), 4, 2, default, new float[4 * 2 * 6], default);
+        Assert.Equal((4, 4), (sequence.MaxBatch, sequence.MaxSteps));
+        var (grown, expected) = (new float[4 * 5 * 6], new float[4 * 5 * 6]);
+        sequence.Forward(input, 4, 5, default, grown, default);
+        large.Forward(input, 4, 5, default, expected, default);
+        Assert.Equal((4, 5), (sequence.MaxBatch, sequence.MaxSteps));
+        Assert.Equal(expected, grown);
         Assert.Equal("batch", Assert.Throws<ArgumentOutOfRangeException>(() =>
-            sequence.Forward(new float[4 * 2 * 5], 4, 2, default, new float[4 * 2 * 6], default)).ParamName);
-        Assert.Equal("steps", Assert.Throws<ArgumentOutOfRangeException>(() =>
-            sequence.Forward(new float[1 * 5 * 5], 1, 5, default, new float[1 * 5 * 6], default)).ParamName);
+            sequence.Forward(default, 0, 2, default, default, default)).ParamName);
     }
 
     [Fact]

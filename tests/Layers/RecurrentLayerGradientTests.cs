@@ -70,7 +70,7 @@ public class RecurrentLayerGradientTests
             var gradients = layer.AllGradients[k].Tensors().ToList();
             for (var i = 0; i < tensors.Count; i++)
             {
-                if (!options.Bias && tensors[i].Rows == 1) continue; // frozen biases: checked to be zero below
+                if (!options.Bias && tensors[i].Shape.Length == 1) continue; // frozen biases: checked to be zero below
                 Compare($"[{k}] {tensors[i].Name}", gradients[i].Values.Span, Finite.Gradient(tensors[i].Values.Span, Loss));
             }
         }

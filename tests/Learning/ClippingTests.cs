@@ -13,7 +13,7 @@ public class ClippingTests
         var random = new Random(8);
         var rnn = new RecurrentLayer<SimpleRnnTanh, float>(2, Hidden, Batch, Steps, new RecurrentOptions { BatchFirst = true, ReturnSequences = false, Seed = 9 });
         var head = new Dense<float>(Hidden, 1, Batch, seed: 10);
-        var parameters = new ParameterSet<float>().AddAll(ModelParameters.Of("rnn.", rnn)).AddAll(ModelParameters.Of("head.", head));
+        var parameters = new ParameterSet<float>().AddAll(new NamedLayer<float>("rnn", rnn).Parameters()).AddAll(new NamedLayer<float>("head", head).Parameters());
         var trainer = new Trainer<float>(new Sgd<float>(parameters, learningRate: 2.0), options);
         var input = new float[Batch * Steps * 2];
         var target = new float[Batch];

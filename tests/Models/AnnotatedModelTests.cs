@@ -46,18 +46,18 @@ public class AnnotatedModelTests
 
         composed.Forward(tokens, 2, 6, lengths);
         composed.Loss(targets, Reduction.Sum);
-        annotated.Forward(tokens, 2, 6, lengths);
-        Assert.Equal(composed.Logits.ToArray(), annotated.Output.ToArray());
+        var output = annotated.Forward(SequenceBatch<double>.FromTokens(tokens, 2, 6, lengths));
+        Assert.Equal(composed.Logits.ToArray(), output.Values.ToArray());
 
         // The same loss gradient through the generated Backward gives the same parameter gradients, under matching names.
         var dLogits = new double[12 * 5];
         var mask = lengths.SelectMany(n => Enumerable.Range(0, 6).Select(t => t < n ? 1.0 : 0.0)).ToArray();
-        SoftmaxCrossEntropy.Compute<double>(annotated.Output, targets, 5, dLogits, mask, Reduction.Sum);
-        annotated.Backward(dLogits);
-        var expected = composed.Parameters().ToDictionary(p => p.Name.Replace("rnn.", "Rnn."), p => p.Gradients.ToArray());
+        SoftmaxCrossEntropy.Compute<double>(output.Values.Span, targets, 5, dLogits, mask, Reduction.Sum);
+        annotated.Backward(output.With(dLogits, 5));
+        var expected = composed.Parameters().ToDictionary(p => p.Name.Replace("rnn.", "Rnn."), p => p.Gradient.ToArray());
         var actual = annotated.Parameters().ToList();
         Assert.Equal(expected.Keys.OrderBy(k => k), actual.Select(p => p.Name).OrderBy(k => k));
-        foreach (var tensor in actual) Assert.Equal(expected[tensor.Name], tensor.Gradients.ToArray());
+        foreach (var tensor in actual) Assert.Equal(expected[tensor.Name], tensor.Gradient.ToArray());
     }
 
     [Fact]
@@ -68,17 +68,17 @@ public class AnnotatedModelTests
         var input = Finite.Random(random, 2 * 5 * 3);
         int[] targets = { 2, 0 };
         var dLogits = new double[6];
+        var output = default(SequenceBatch<double>);
         double Loss(bool backward)
         {
-            model.Forward(input, 2, 5, new[] { 5, 3 });
-            return SoftmaxCrossEntropy.Compute<double>(model.Output, targets, 3, backward ? dLogits : default);
+            output = model.Forward(new SequenceBatch<double>(input, 2, 5, 3, new[] { 5, 3 }));
+            return SoftmaxCrossEntropy.Compute<double>(output.Values.Span, targets, 3, backward ? dLogits : default);
         }
         model.ZeroGradients();
         Loss(true);
-        var dInput = new double[input.Length];
-        model.Backward(dLogits, dInput);
+        var dInput = model.Backward(output.With(dLogits, 3), inputGradient: true).Values.ToArray();
         foreach (var tensor in model.Parameters())
-            Assert.True(Finite.RelativeError(tensor.Gradients.Span, Finite.Gradient(tensor.Values.Span, () => Loss(false))) <= 1e-6, tensor.Name);
+            Assert.True(Finite.RelativeError(tensor.Gradient.Span, Finite.Gradient(tensor.Values.Span, () => Loss(false))) <= 1e-6, tensor.Name);
         Assert.True(Finite.RelativeError(dInput, Finite.Gradient(input, () => Loss(false))) <= 1e-6, "input");
     }
 

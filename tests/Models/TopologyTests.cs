@@ -11,16 +11,21 @@ public class TopologyTests
     private static readonly Random Data = new(17);
     private static int[] Tokens(int count, int vocabulary) => Enumerable.Range(0, count).Select(_ => Data.Next(vocabulary)).ToArray();
 
-    /// <summary>Checks every gradient, then takes SGD steps and requires the loss to halve.</summary>
-    private static void CheckAndTrain(IReadOnlyList<TrainableTensor<double>> parameters, Func<bool, double> loss, double rate = 0.5, int steps = 60)
+    private static void Zero(IReadOnlyList<Parameter<double>> parameters)
     {
-        ModelParameters.ZeroGradients(parameters);
+        foreach (var tensor in parameters) tensor.Gradient.Span.Clear();
+    }
+
+    /// <summary>Checks every gradient, then takes SGD steps and requires the loss to halve.</summary>
+    private static void CheckAndTrain(IReadOnlyList<Parameter<double>> parameters, Func<bool, double> loss, double rate = 0.5, int steps = 60)
+    {
+        Zero(parameters);
         var initial = loss(true);
         var failures = new List<string>();
         foreach (var tensor in parameters)
         {
             var numeric = Finite.Gradient(tensor.Values.Span, () => loss(false));
-            var error = Finite.RelativeError(tensor.Gradients.Span, numeric);
+            var error = Finite.RelativeError(tensor.Gradient.Span, numeric);
             if (!(error <= 1e-6)) failures.Add($"{tensor.Name}: {error:E2}");
         }
         Assert.True(failures.Count == 0, string.Join("; ", failures));
@@ -28,10 +33,10 @@ public class TopologyTests
         var current = initial;
         for (var step = 0; step < steps; step++)
         {
-            ModelParameters.ZeroGradients(parameters);
+            Zero(parameters);
             current = loss(true);
             foreach (var tensor in parameters)
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(tensor.Gradients.Span, -rate, tensor.Values.Span, tensor.Values.Span);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(tensor.Gradient.Span, -rate, tensor.Values.Span, tensor.Values.Span);
         }
         Assert.True(current < initial / 2, $"loss {initial:F4} → {current:F4}");
     }
@@ -46,7 +51,7 @@ public class TopologyTests
         int[] targets = { 0, 2, 1 };
         var dLogits = new double[9];
         var dHidden = new double[15];
-        var parameters = ModelParameters.Of("rnn.", rnn).Concat(ModelParameters.Of("head.", head)).ToList();
+        var parameters = new NamedLayer<double>("rnn", rnn).Parameters().Concat(new NamedLayer<double>("head", head).Parameters()).ToList();
         CheckAndTrain(parameters, backward =>
         {
             rnn.Forward(x, 3, 1);

@@ -37,7 +37,7 @@ public class InitializerTests
         foreach (var name in new[] { "U_i", "U_f", "U_g", "U_o" })
         {
             var u = p[name];
-            Assert.Equal((16, 16), (u.Rows, u.Columns));
+            Assert.Equal((16, 16), (u.Shape[0], u.Shape[1]));
             Assert.True(OrthogonalityError(u.Values.Span, 16, 16, ofRows: false) < 1e-10, $"{name}: QᵀQ ≠ I");
             Assert.True(OrthogonalityError(u.Values.Span, 16, 16, ofRows: true) < 1e-10, $"{name}: QQᵀ ≠ I");
             blocks.Add(u.Values.ToArray());
@@ -64,7 +64,7 @@ public class InitializerTests
     public void OrthogonalHandlesRectangularTensors(int rows, int columns)
     {
         var values = new double[rows * columns];
-        Initializers.Orthogonal(new ParameterTensor<double>("m", values, rows, columns), new Random(9));
+        Initializers.Orthogonal(new Parameter<double>("m", [rows, columns], values), new Random(9));
         Assert.True(OrthogonalityError(values, rows, columns, ofRows: rows <= columns) < 1e-12);
     }
 
@@ -77,7 +77,7 @@ public class InitializerTests
         for (var seed = 0; seed < 16; seed++)
         {
             var values = new double[16];
-            Initializers.Orthogonal(new ParameterTensor<double>("m", values, 4, 4), new Random(seed));
+            Initializers.Orthogonal(new Parameter<double>("m", [4, 4], values), new Random(seed));
             signs.Add(Math.Sign(values[0]));
         }
         Assert.Equal(new HashSet<int> { -1, 1 }, signs);
@@ -179,6 +179,6 @@ public class InitializerTests
         Assert.Equal("gain", Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.OrthogonalRecurrent(p, new Random(1), 0)).ParamName);
         Assert.Equal("gain", Assert.Throws<ArgumentOutOfRangeException>(() => Initializers.GlorotUniform(p, new Random(1), double.NaN)).ParamName);
         Assert.Equal("tensor", Assert.Throws<ArgumentException>(() =>
-            Initializers.Orthogonal(new ParameterTensor<double>("m", new double[5], 2, 3), new Random(1))).ParamName);
+            Initializers.Orthogonal(new Parameter<double>("m", [5], new double[5]), new Random(1))).ParamName);
     }
 }

@@ -312,7 +312,7 @@ public class OptimizerTests
         ParameterSet<float> Fill(ParameterSet<float> set)
         {
             foreach (var entry in set.Entries)
-                foreach (ref var g in entry.Gradients.Span) g = (float)(random.NextDouble() * 2 - 1);
+                foreach (ref var g in entry.Gradient.Span) g = (float)(random.NextDouble() * 2 - 1);
             return set;
         }
     }

@@ -26,7 +26,7 @@ public class ParameterSetTests
         Assert.Equal(4 * 8, set.MaxLength);                 // layer 1's W_*: [H, 2H]
 
         set["rnn.l1_reverse.U_f"].Values.Span[5] = 42;
-        set["rnn.l1_reverse.U_f"].Gradients.Span[6] = 7;
+        set["rnn.l1_reverse.U_f"].Gradient.Span[6] = 7;
         var p = layer.Parameters(1, 1);
         Assert.Equal(42, p["U_f"].Values.Span[5]);
         Assert.Equal(7, layer.Gradients(1, 1)["U_f"].Values.Span[6]);
@@ -97,9 +97,9 @@ public class ParameterSetTests
         var layer = Layer();
         var set = new ParameterSet<double>().AddLayer(layer);
         foreach (var e in set.Entries)
-            foreach (ref var x in e.Gradients.Span) x = random.NextDouble() * 2 - 1;
+            foreach (ref var x in e.Gradient.Span) x = random.NextDouble() * 2 - 1;
         var norm = set.GradientNorm();
-        var before = set.Entries.Select(e => e.Gradients.ToArray()).ToArray();
+        var before = set.Entries.Select(e => e.Gradient.ToArray()).ToArray();
 
         Assert.Equal(norm, set.ClipGradientsByNorm(1.0));
         Assert.Equal(1.0, set.GradientNorm(), 1e-6);
@@ -107,12 +107,12 @@ public class ParameterSetTests
         var scale = 1.0 / (norm + 1e-6);
         for (var i = 0; i < before.Length; i++)
             for (var j = 0; j < before[i].Length; j++)
-                Assert.Equal(before[i][j] * scale, set.Entries[i].Gradients.Span[j], 15);
+                Assert.Equal(before[i][j] * scale, set.Entries[i].Gradient.Span[j], 15);
 
         // Below the maximum nothing changes.
-        var small = set.Entries.Select(e => e.Gradients.ToArray()).ToArray();
+        var small = set.Entries.Select(e => e.Gradient.ToArray()).ToArray();
         Assert.Equal(set.GradientNorm(), set.ClipGradientsByNorm(10.0));
-        for (var i = 0; i < small.Length; i++) Assert.Equal(small[i], set.Entries[i].Gradients.ToArray());
+        for (var i = 0; i < small.Length; i++) Assert.Equal(small[i], set.Entries[i].Gradient.ToArray());
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public class ParameterSetTests
         var set = new ParameterSet<double>().AddLayer(layer);
         var random = new Random(2);
         foreach (var e in set.Entries)
-            foreach (ref var x in e.Gradients.Span) x = random.NextDouble() * 1e6 - 5e5;
+            foreach (ref var x in e.Gradient.Span) x = random.NextDouble() * 1e6 - 5e5;
         Assert.Null(set.FindNonFinite());
 
         layer.Gradients(1, 1)["U_g"].Values.Span[9] = bad;

@@ -1,0 +1,89 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace RnnGen;
+
+/// <summary>
+/// Inverted dropout as a layer (PyTorch nn.Dropout): in training each value is kept with probability 1 − p and scaled
+/// by 1/(1 − p), so inference is the identity and passes its input through without a copy. It has no parameters.
+/// The mask is drawn from a seeded generator, so a seed gives the same run.
+/// </summary>
+/// <remarks>Thread safety: not thread-safe; an inference session is the identity and is safe on any thread.</remarks>
+public sealed class Dropout<T> : ParameterFreeLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Random _random;
+    private T[] _mask = [], _output = [], _dInput = [];
+    private SequenceBatch<T> _last;
+    private bool _masked;
+    private BackwardGate _gate;
+
+    /// <param name="features">Features per step (the layer's input and output size).</param>
+    /// <param name="rate">The probability p of dropping a value, in [0, 1).</param>
+    public Dropout(int features, double rate, int seed = 0)
+        : this(new DropoutConfig(features, rate, seed), session: false)
+    {
+    }
+
+    public Dropout(DropoutConfig config) : this(config, session: false)
+    {
+    }
+
+    private Dropout(DropoutConfig config, bool session) : base((config ?? throw new ArgumentNullException(nameof(config))).Features, session)
+    {
+        if (!(config.Rate >= 0 && config.Rate < 1))
+            throw new ArgumentOutOfRangeException(nameof(config), config.Rate, "The dropout rate must be in [0, 1).");
+        (Rate, Seed) = (config.Rate, config.Seed);
+        _random = new Random(config.Seed);
+        _gate = new BackwardGate(forwardOnly: session);
+    }
+
+    public double Rate { get; }
+    public int Seed { get; }
+    public override LayerConfig Config => new DropoutConfig(Features, Rate, Seed);
+
+    /// <summary>Training: a fresh mask applied to the input (a view of this layer's buffer). Inference: the input itself.</summary>
+    public override SequenceBatch<T> Forward(in SequenceBatch<T> input, bool training = false)
+    {
+        input.RequireFeatures(Features, nameof(input));
+        _gate.Clear();
+        _last = input;
+        _masked = training && Rate > 0;
+        if (!_masked)
+        {
+            _gate.Record();
+            return input;
+        }
+        var length = input.Values.Length;
+        if (_mask.Length < length) (_mask, _output, _dInput) = (new T[length], new T[length], []);
+        var keep = T.CreateTruncating(1 / (1 - Rate));
+        var mask = _mask.AsSpan(0, length);
+        for (var i = 0; i < mask.Length; i++) mask[i] = _random.NextDouble() < Rate ? T.Zero : keep;
+        TensorPrimitives.Multiply(input.Values.Span, mask, _output.AsSpan(0, length));
+        _gate.Record();
+        return input.With(_output.AsMemory(0, length), Features);
+    }
+
+    public override SequenceBatch<T> Backward(in SequenceBatch<T> dOutput, bool inputGradient = true, bool retainGraph = false)
+    {
+        _gate.RequireRecorded();
+        dOutput.RequireShapeOf(_last, nameof(dOutput));
+        _gate.Pass("Dropout", retainGraph);
+        if (!inputGradient) return default;
+        if (!_masked) return dOutput;
+        var length = dOutput.Values.Length;
+        if (_dInput.Length < length) _dInput = new T[_mask.Length];
+        TensorPrimitives.Multiply(dOutput.Values.Span, _mask.AsSpan(0, length), _dInput.AsSpan(0, length));
+        return dOutput.With(_dInput.AsMemory(0, length), Features);
+    }
+
+    public override ILayer<T> CreateInferenceSession() => new Dropout<T>((DropoutConfig)Config, session: true);
+}
+
+/// <summary>A <see cref="Dropout{T}"/> layer as plain data.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
+public sealed record DropoutConfig(int Features, double Rate, int Seed = 0) : LayerConfig
+{
+    public override string Kind => "dropout";
+
+    public override ILayer<T> Create<T>() => new Dropout<T>(this);
+}
