@@ -6,7 +6,7 @@ namespace RnnGen.Tests.Generator.Fuzz;
 internal sealed record FuzzCase(int Index, string Kind, string Arguments)
 {
     /// <summary>Inputs this large run alone, on a thread of their own, with a time limit.</summary>
-    public bool IsHeavy => Arguments.Length > 20_000;
+    public bool IsHeavy => Arguments.Length > 5_000;
 
     public string Declaration(string typeName) => $"[RecurrentCell({Arguments})]\npublic partial struct {typeName};\n";
 

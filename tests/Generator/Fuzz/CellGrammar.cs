@@ -17,20 +17,20 @@ internal sealed class CellGrammar(Random random)
 
     public string Cell()
     {
-        var states = new[] { "h", "c", "m", "s2" }.Take(random.Next(1, 4)).ToList();
-        var intermediates = Enumerable.Range(0, random.Next(0, 5)).Select(i => "a" + i).ToList();
+        var states = new[] { "h", "c", "m" }.Take(random.Next(1, 3)).ToList();
+        var intermediates = Enumerable.Range(0, random.Next(0, 3)).Select(i => "a" + i).ToList();
         _readable.Clear();
         _readable.AddRange(states);
         var lines = new List<string>();
         foreach (var name in intermediates)
         {
-            lines.Add($"{name} = {Expression(3)}");
+            lines.Add($"{name} = {Expression(2)}");
             _readable.Add(name);
         }
         foreach (var state in states)
         {
             var uses = string.Concat(intermediates.Select(i => " + " + i));
-            lines.Add($"{state}' = {Expression(3)}{uses}");
+            lines.Add($"{state}' = {Expression(2)}{uses}");
             _readable.Add(state + "'");
         }
         return string.Join("\n", lines);

@@ -13,15 +13,18 @@ internal sealed record CellOutcome(FuzzCase Case, bool Accepted, IReadOnlyList<s
 /// <summary>
 /// Runs many fuzz inputs through one <see cref="CSharpGeneratorDriver"/> and one compilation — each input its own
 /// partial struct F{i} — and attributes every diagnostic back to its input by source span or generated file name.
-/// A driver exception cannot be attributed, so that batch is rerun one input at a time.
+/// A driver exception cannot be attributed, so that batch is rerun one input at a time. Generated code already
+/// compiled in an earlier batch (the same cell under another type name) is not compiled again.
 /// </summary>
-internal static class FuzzBatch
+internal sealed class FuzzBatch
 {
+    private readonly HashSet<string> _compiled = [];
+
     /// <summary>Deep nesting recurses deeply in the generator and in Roslyn: a large stack turns a would-be stack
     /// overflow (which kills the test host) into a slow or failing input.</summary>
     private const int StackBytes = 256 * 1024 * 1024;
 
-    public static IReadOnlyList<CellOutcome> Run(IReadOnlyList<FuzzCase> cases, TimeSpan limit)
+    public IReadOnlyList<CellOutcome> Run(IReadOnlyList<FuzzCase> cases, TimeSpan limit)
     {
         IReadOnlyList<CellOutcome>? outcomes = null;
         Exception? error = null;
@@ -37,13 +40,13 @@ internal static class FuzzBatch
     }
 
     /// <summary>Reruns each input alone to find which one failed the batch; a lone input fails with <paramref name="problem"/>.</summary>
-    private static IReadOnlyList<CellOutcome> Single(IReadOnlyList<FuzzCase> cases, TimeSpan limit, string problem) =>
+    private IReadOnlyList<CellOutcome> Single(IReadOnlyList<FuzzCase> cases, TimeSpan limit, string problem) =>
         cases.Count == 1
             ? [new CellOutcome(cases[0], false, [], [problem])]
             : cases.SelectMany(c => Run([c], limit)).ToList();
 
     /// <summary>The outcome of every input; throws when the generator threw out of the driver.</summary>
-    private static IReadOnlyList<CellOutcome> RunHere(IReadOnlyList<FuzzCase> cases)
+    private IReadOnlyList<CellOutcome> RunHere(IReadOnlyList<FuzzCase> cases)
     {
         var source = new StringBuilder("using RnnGen;\n\nnamespace Fuzz;\n\n");
         var spans = new List<TextSpan>();
@@ -66,7 +69,12 @@ internal static class FuzzBatch
             ? spans.FindIndex(s => s.Contains(location.SourceSpan.Start))
             : IndexOfFile(location.GetLineSpan().Path);
 
-        foreach (var generated in result.GeneratedSources) cells[IndexOfFile(generated.HintName)].Accepted = true;
+        foreach (var generated in result.GeneratedSources)
+        {
+            var index = IndexOfFile(generated.HintName);
+            cells[index].Accepted = true;
+            if (!FirstTime(generated, index)) output = output.RemoveSyntaxTrees(generated.SyntaxTree);
+        }
         foreach (var diagnostic in result.Diagnostics)
         {
             var cell = cells[CellOf(diagnostic.Location)];
@@ -85,6 +93,13 @@ internal static class FuzzBatch
     }
 
     private static string TypeName(int index) => "F" + index;
+
+    /// <summary>Whether this code (with the cell's type name taken out) is new; locked because a timed-out batch may still run.</summary>
+    private bool FirstTime(GeneratedSourceResult generated, int index)
+    {
+        lock (_compiled)
+            return _compiled.Add(System.Text.RegularExpressions.Regex.Replace(generated.SourceText.ToString(), $@"\b{TypeName(index)}\b", "F"));
+    }
 
     /// <summary>The cell of a generated file: the hint name is "Fuzz.F{i}.g.cs" (the path may have folders in front).</summary>
     private static int IndexOfFile(string? path)
