@@ -14,11 +14,11 @@ internal sealed record CellOutcome(FuzzCase Case, bool Accepted, IReadOnlyList<s
 /// Runs many fuzz inputs through one <see cref="CSharpGeneratorDriver"/> and one compilation — each input its own
 /// partial struct F{i} — and attributes every diagnostic back to its input by source span or generated file name.
 /// A driver exception cannot be attributed, so that batch is rerun one input at a time. Generated code already
-/// compiled in an earlier batch (the same cell under another type name) is not compiled again.
+/// compiled in an earlier batch (up to its comments, strings and type name: <see cref="CompiledCode"/>) is not compiled again.
 /// </summary>
 internal sealed class FuzzBatch
 {
-    private readonly HashSet<string> _compiled = [];
+    private readonly CompiledCode _compiled = new();
 
     /// <summary>Deep nesting recurses deeply in the generator and in Roslyn: a large stack turns a would-be stack
     /// overflow (which kills the test host) into a slow or failing input.</summary>
@@ -73,7 +73,7 @@ internal sealed class FuzzBatch
         {
             var index = IndexOfFile(generated.HintName);
             cells[index].Accepted = true;
-            if (!FirstTime(generated, index)) output = output.RemoveSyntaxTrees(generated.SyntaxTree);
+            if (!_compiled.IsNew(generated.SyntaxTree, TypeName(index))) output = output.RemoveSyntaxTrees(generated.SyntaxTree);
         }
         foreach (var diagnostic in result.Diagnostics)
         {
@@ -93,13 +93,6 @@ internal sealed class FuzzBatch
     }
 
     private static string TypeName(int index) => "F" + index;
-
-    /// <summary>Whether this code (with the cell's type name taken out) is new; locked because a timed-out batch may still run.</summary>
-    private bool FirstTime(GeneratedSourceResult generated, int index)
-    {
-        lock (_compiled)
-            return _compiled.Add(System.Text.RegularExpressions.Regex.Replace(generated.SourceText.ToString(), $@"\b{TypeName(index)}\b", "F"));
-    }
 
     /// <summary>The cell of a generated file: the hint name is "Fuzz.F{i}.g.cs" (the path may have folders in front).</summary>
     private static int IndexOfFile(string? path)
