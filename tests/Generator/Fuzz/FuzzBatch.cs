@@ -56,7 +56,9 @@ internal sealed class FuzzBatch
             source.Append(cases[i].Declaration(TypeName(i)));
             spans.Add(TextSpan.FromBounds(start, source.Length));
         }
+        // The lanes already keep the cores busy: one thread per compilation spares the switching between them.
         var input = GeneratorHarness.CreateCompilation(source.ToString());
+        input = input.WithOptions(input.Options.WithConcurrentBuild(false));
         GeneratorDriver driver = CSharpGeneratorDriver.Create([new RecurrentCellGenerator().AsSourceGenerator()], parseOptions: GeneratorHarness.ParseOptions);
         driver = driver.RunGeneratorsAndUpdateCompilation(input, out var output, out _);
         var result = driver.GetRunResult().Results.Single();

@@ -20,7 +20,7 @@ public sealed class GeneratorFuzzTests(ITestOutputHelper output)
     private const int MinimumInputs = 10_000;
 
     /// <summary>Cells per compilation: one driver run per cell would cost far more than the cells themselves.</summary>
-    private const int BatchSize = 150;
+    private const int BatchSize = 300;
 
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(110);
     /// <summary>A batch still running after this is taken for a hang; generous, as the machine may be busy.</summary>
