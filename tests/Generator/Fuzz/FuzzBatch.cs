@@ -71,11 +71,13 @@ internal sealed class FuzzBatch
             ? spans.FindIndex(s => s.Contains(location.SourceSpan.Start))
             : IndexOfFile(location.GetLineSpan().Path);
 
+        var shapes = new Dictionary<string, int>(); // each new shape, and the cell compiled for it
         foreach (var generated in result.GeneratedSources)
         {
             var index = IndexOfFile(generated.HintName);
             cells[index].Accepted = true;
-            if (!_compiled.IsNew(generated.SyntaxTree, TypeName(index))) output = output.RemoveSyntaxTrees(generated.SyntaxTree);
+            if (CompiledCode.Shape(generated.SyntaxTree, TypeName(index)) is { } shape && (_compiled.Contains(shape) || !shapes.TryAdd(shape, index)))
+                output = output.RemoveSyntaxTrees(generated.SyntaxTree);
         }
         foreach (var diagnostic in result.Diagnostics)
         {
@@ -91,6 +93,7 @@ internal sealed class FuzzBatch
             if (cell.Accepted) cell.Problems.Add("compile error in accepted cell: " + Describe(error));
             else cell.Ids.Add("C# " + error.Id);
         }
+        _compiled.Add(shapes.Where(p => cells[p.Value].Problems.Count == 0).Select(p => p.Key));
         return cells.Select(c => new CellOutcome(c.Case, c.Accepted, c.Ids, c.Problems)).ToList();
     }
 

@@ -38,7 +38,7 @@ internal sealed class FuzzReport(int seed)
         var text = new StringBuilder();
         foreach (var failure in _failures.Take(PrintedFailures))
         {
-            text.AppendLine($"── input {failure.Case.Index} of seed {seed} ({failure.Case.Kind})");
+            text.AppendLine($"── input {failure.Case.Index} of seed {seed} ({failure.Case.Kind}); replay: RNNGEN_FUZZ_SEED={seed} RNNGEN_FUZZ_COUNT={failure.Case.Index + 1}");
             foreach (var problem in failure.Problems.Take(3)) text.AppendLine("   " + Shorten(problem, 1500));
             text.AppendLine("   source (characters outside printable ASCII written as \\uXXXX):");
             text.AppendLine(Shorten(Visible(failure.Case.ReplaySource), 3000));
