@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Microsoft.CodeAnalysis;
 using RnnGen.Generator.Differentiation;
 
 namespace RnnGen.Tests.Generator;
@@ -13,9 +12,6 @@ public class GeneratedNameTests
     /// <summary>The longest made-up name: "d_" for an adjoint, the cut name, and a number when it had to be made unique.</summary>
     private const int LongestName = 2 + ValueNames.MaxLength + 3;
 
-    private static string Cell(string equations) =>
-        "using RnnGen;\n\nnamespace Probe;\n\n[RecurrentCell(\"\"\"\n" + equations + "\n\"\"\")]\npublic partial struct TestCell;\n";
-
     private static string Calls(string function, int depth, string inner) =>
         string.Concat(Enumerable.Repeat(function + "(", depth)) + inner + new string(')', depth);
 
@@ -26,11 +22,9 @@ public class GeneratedNameTests
 
     private static IReadOnlyList<string> GenerateAndCompile(string equations)
     {
-        var run = GeneratorHarness.Run(Cell(equations));
+        var run = GeneratorHarness.Run(GeneratorHarness.CellSource(equations));
         run.AssertGeneratorDidNotThrow();
-        Assert.Empty(run.GeneratorDiagnostics);
-        var errors = run.OutputProblems.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        Assert.True(errors.Count == 0, string.Join("\n", errors.Take(5)));
+        run.AssertCompiles();
         return DeclaredNames(run);
     }
 
