@@ -10,7 +10,7 @@ public sealed record AddingSettings(TrainingSettings Training, int Steps = 30, i
 {
     public AddingSettings() : this(new TrainingSettings(Hidden: 32, Epochs: 10, Batch: 32, LearningRate: 0.01)) { }
 
-    public static AddingSettings Quick => new(new TrainingSettings(Hidden: 16, Epochs: 6, Batch: 32, LearningRate: 0.01), Steps: 10, Examples: 1000);
+    public static AddingSettings Quick => new(new TrainingSettings(Hidden: 16, Epochs: 10, Batch: 32, LearningRate: 0.01), Steps: 10, Examples: 1000);
 }
 
 /// <summary>

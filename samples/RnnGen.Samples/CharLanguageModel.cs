@@ -9,7 +9,7 @@ public sealed record CharLanguageModelSettings(TrainingSettings Training, int Wi
 {
     public CharLanguageModelSettings() : this(new TrainingSettings(Hidden: 128, Epochs: 30, Batch: 16, LearningRate: 0.005)) { }
 
-    public static CharLanguageModelSettings Quick => new(new TrainingSettings(Hidden: 48, Epochs: 4, Batch: 16, LearningRate: 0.01), Window: 32, Generate: 80);
+    public static CharLanguageModelSettings Quick => new(new TrainingSettings(Hidden: 48, Epochs: 6, Batch: 16, LearningRate: 0.01), Window: 32, Generate: 80);
 }
 
 /// <summary>The validation loss per character (nats) and the entropy of the characters' frequencies it must beat.</summary>

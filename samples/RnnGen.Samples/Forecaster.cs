@@ -53,9 +53,9 @@ public static class Forecaster
 
         var result = new ForecastResult(model.Evaluate(test, loss).MeanSquaredError!.Value, LastValueError(series.AsSpan(split), settings.Window));
         log.WriteLine($"test MSE {result.TestError:F4}; repeating the last value scores {result.LastValueError:F4}");
-        var last = series.AsSpan(series.Length - settings.Window);
-        var next = model.Predict(Tensor.Create(last.ToArray(), [1, settings.Window, 1]))[0, 0];
-        log.WriteLine($"after the series' last value {last[^1]:F3} the model forecasts {next:F3}");
+        var window = series[^(settings.Window + 1)..^1];
+        var next = model.Predict(Tensor.Create(window, [1, settings.Window, 1]))[0, 0];
+        log.WriteLine($"the series' last value is {series[^1]:F3}; from the {settings.Window} before it the model forecasts {next:F3}, the naive forecast {window[^1]:F3}");
         return result;
     }
 
