@@ -29,16 +29,12 @@ public static class AddingProblem
         var steps = new Option<int?>("--steps") { Description = "sequence length T" };
         command.Options.Add(cell);
         command.Options.Add(steps);
-        command.SetAction(result =>
+        options.SetAction(new AddingSettings(), AddingSettings.Quick, (result, settings) => settings with
         {
-            var defaults = options.Quick(result) ? AddingSettings.Quick : new AddingSettings();
-            Run(defaults with
-            {
-                Training = options.Apply(result, defaults.Training),
-                Cell = result.GetValue(cell) ?? defaults.Cell,
-                Steps = result.GetValue(steps) ?? defaults.Steps,
-            }, Console.Out);
-        });
+            Training = options.Apply(result, settings.Training),
+            Cell = result.GetValue(cell) ?? settings.Cell,
+            Steps = result.GetValue(steps) ?? settings.Steps,
+        }, (settings, log) => Run(settings, log));
         return command;
     }
 

@@ -29,11 +29,11 @@ public static class CharLanguageModel
         var options = new SampleOptions(command);
         var length = new Option<int?>("--generate") { Description = "characters to generate after training" };
         command.Options.Add(length);
-        command.SetAction(result =>
+        options.SetAction(new CharLanguageModelSettings(), CharLanguageModelSettings.Quick, (result, settings) => settings with
         {
-            var defaults = options.Quick(result) ? CharLanguageModelSettings.Quick : new CharLanguageModelSettings();
-            Run(defaults with { Training = options.Apply(result, defaults.Training), Generate = result.GetValue(length) ?? defaults.Generate }, Console.Out);
-        });
+            Training = options.Apply(result, settings.Training),
+            Generate = result.GetValue(length) ?? settings.Generate,
+        }, (settings, log) => Run(settings, log));
         return command;
     }
 

@@ -29,11 +29,11 @@ public static class Forecaster
         var options = new SampleOptions(command);
         var window = new Option<int?>("--window") { Description = "steps the model sees before each forecast" };
         command.Options.Add(window);
-        command.SetAction(result =>
+        options.SetAction(new ForecastSettings(), ForecastSettings.Quick, (result, settings) => settings with
         {
-            var defaults = options.Quick(result) ? ForecastSettings.Quick : new ForecastSettings();
-            Run(defaults with { Training = options.Apply(result, defaults.Training), Window = result.GetValue(window) ?? defaults.Window }, Console.Out);
-        });
+            Training = options.Apply(result, settings.Training),
+            Window = result.GetValue(window) ?? settings.Window,
+        }, (settings, log) => Run(settings, log));
         return command;
     }
 

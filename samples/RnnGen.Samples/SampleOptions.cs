@@ -19,13 +19,18 @@ internal sealed class SampleOptions
     private readonly Option<int?> _batch = new("--batch") { Description = "minibatch size" };
     private readonly Option<double?> _rate = new("--learning-rate") { Description = "Adam learning rate" };
     private readonly Option<int?> _seed = new("--seed") { Description = "random seed (data and weights)" };
+    private readonly Command _command;
 
     public SampleOptions(Command command)
     {
+        _command = command;
         foreach (var option in new Option[] { _quick, _hidden, _epochs, _batch, _rate, _seed }) command.Options.Add(option);
     }
 
-    public bool Quick(ParseResult result) => result.GetValue(_quick);
+    /// <summary>The command runs <paramref name="run"/> on the console with <paramref name="full"/> or, with --quick,
+    /// <paramref name="quick"/> settings, after <paramref name="apply"/> has put in what the command line gives.</summary>
+    public void SetAction<TSettings>(TSettings full, TSettings quick, Func<ParseResult, TSettings, TSettings> apply, Action<TSettings, TextWriter> run) =>
+        _command.SetAction(result => run(apply(result, result.GetValue(_quick) ? quick : full), Console.Out));
 
     /// <summary><paramref name="defaults"/> with the options given on the command line.</summary>
     public TrainingSettings Apply(ParseResult result, TrainingSettings defaults) => new(

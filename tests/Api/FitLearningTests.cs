@@ -2,6 +2,7 @@ using RnnGen.Tests.Cells;
 using System.Numerics.Tensors;
 using RnnGen.Data;
 using RnnGen.Training;
+using RnnGen.Samples;
 
 namespace RnnGen.Tests.Api;
 
