@@ -7,7 +7,7 @@ namespace RnnGen.Samples;
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record CharLanguageModelSettings(TrainingSettings Training, int Window = 48, int Generate = 300, double Temperature = 0.6)
 {
-    public CharLanguageModelSettings() : this(new TrainingSettings(Hidden: 128, Epochs: 30, Batch: 16, LearningRate: 0.005)) { }
+    public CharLanguageModelSettings() : this(new TrainingSettings(Hidden: 128, Epochs: 40, Batch: 16, LearningRate: 0.005)) { }
 
     public static CharLanguageModelSettings Quick => new(new TrainingSettings(Hidden: 48, Epochs: 6, Batch: 16, LearningRate: 0.01), Window: 32, Generate: 80);
 }
@@ -46,7 +46,7 @@ public static class CharLanguageModel
         var split = ids.Length * 9 / 10;
         var data = TokenSequenceDataset<float>.NextToken(Chunks(ids[..split], settings.Window), seed: training.Seed);
         var validation = TokenSequenceDataset<float>.NextToken(Chunks(ids[split..], settings.Window));
-        var model = Model.Sequential<float>(training.Seed).Embedding(vocabulary.Count, 16).Lstm(training.Hidden).Dense(vocabulary.Count).Build();
+        var model = Model.Sequential<float>(training.Seed).Embedding(vocabulary.Count, 16).Lstm(training.Hidden).Dropout(0.25).Dense(vocabulary.Count).Build();
         var entropy = UnigramEntropy(ids[..split]);
         log.WriteLine($"{ids.Length} characters of fables, {vocabulary.Count} distinct; an LSTM with {training.Hidden} units");
         var loss = new SoftmaxCrossEntropyLoss<float>();
