@@ -58,6 +58,7 @@ internal static class GeneratorHarness
         var paths = trusted
             .Where(p => string.Equals(Path.GetDirectoryName(p), frameworkDirectory, StringComparison.OrdinalIgnoreCase))
             .Append(typeof(RnnGen.CellInfo).Assembly.Location)
+            .Append(typeof(System.Numerics.Tensors.Tensor).Assembly.Location)   // a package the runtime's API exposes
             .Distinct(StringComparer.OrdinalIgnoreCase);
         return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToList();
     }
