@@ -21,6 +21,7 @@ public sealed class LoadedCheckpoint<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>The model, built from the file's config, with the file's weights and dropout counters.</summary>
     public Model<T> Model { get; }
 
+    /// <summary>The vocabulary saved with <see cref="CheckpointContents{T}.Vocabulary"/>, or null.</summary>
     public Vocabulary? Vocabulary { get; }
 
     /// <summary>The next batch to run when the file was saved during training: pass it to FitOptions.StartAt.</summary>

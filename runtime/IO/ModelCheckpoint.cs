@@ -128,8 +128,11 @@ public static class ModelCheckpoint
             throw new InvalidDataException($"'{file.FileName}' is a checkpoint of format version {version}; this RnnGen reads version {FormatVersion}" +
                                            (version > FormatVersion ? " (the file is newer: update RnnGen)." : "."));
         var config = Parse<CheckpointConfig>(json, file.FileName, ConfigKey);
-        if (config.Model?.Layers is not { Count: > 0 } || config.Cells is null || config.ElementType is null)
-            throw new InvalidDataException($"'{file.FileName}': the RnnGen config (metadata '{ConfigKey}') lacks its model, cells or element type.");
+        if (config.Model?.Layers is not { Count: > 0 } layers || layers.Any(l => l?.Name is null || l.Config is null) || config.Cells is null || config.ElementType is null)
+            throw new InvalidDataException($"'{file.FileName}': the RnnGen config (metadata '{ConfigKey}') lacks its model, a layer's name or config, its cells or its element type.");
+        var recurrent = layers.Where(l => l.Config is RecurrentConfig).Select(l => (l.Name, ((RecurrentConfig)l.Config).Cell));
+        if (!recurrent.SequenceEqual(config.Cells.Select(c => (c.Layer, c.Cell))))
+            throw new InvalidDataException($"'{file.FileName}': the RnnGen config (metadata '{ConfigKey}') lists other cells than its recurrent layers use.");
         return config;
     }
 

@@ -83,4 +83,17 @@ public sealed class ResumeTests : IDisposable
         Assert.Equal(new TrainingPosition(1, 0, 5), positions[4]);
         Assert.Equal(new TrainingPosition(Epochs, 0, Epochs * 5), positions[^1]);
     }
+
+    /// <summary>A resumed run in a new process must see the same orders and masks: golden values, which a per-process
+    /// salt (HashCode.Combine) or System.Random's unsaveable state would break.</summary>
+    [Fact]
+    public void OrdersAndMasksAreTheSameInEveryProcess()
+    {
+        var order = new RnnGen.Data.ExampleOrder(8, seed: 5);
+        order.Shuffle(1);
+        Assert.Equal([1, 0, 6, 4, 2, 7, 5, 3], Enumerable.Range(0, 8).Select(i => order[i]).ToArray());
+        var mask = new float[8];
+        CounterRandom.FillDropoutMask<float>(mask, 0.5, CounterRandom.Key(seed: 3, counter: 7, stream: 1));
+        Assert.Equal([2f, 2f, 0f, 2f, 2f, 2f, 0f, 2f], mask);
+    }
 }
