@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Text;
 using RnnGen.Training;
 
 namespace RnnGen.IO;
@@ -7,6 +8,8 @@ namespace RnnGen.IO;
 /// the checks that a file and a model (or an optimizer) belong together. Every check runs before anything changes.</summary>
 internal static class CheckpointLayout
 {
+    public const string MetadataChecksumKey = "rnngen.metadata.xxh3";
+
     public static CheckpointConfig Describe<T>(Model<T> model) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var config = model.Config;
@@ -15,6 +18,20 @@ internal static class CheckpointLayout
             throw new NotSupportedException($"Layer '{custom.Name}' has a custom config ({custom.Config.GetType().Name}) that a checkpoint cannot describe; save the weights with Checkpoint.Save and rebuild the model in code.");
         var cells = Cells(model).Select(c => new CheckpointCell(c.Layer, c.Info.Name, c.Info.EquationsHash)).ToArray();
         return new CheckpointConfig(ModelCheckpoint.FormatVersion, ElementTypeOf<T>(), config, cells);
+    }
+
+    /// <summary>XXH3 of every other metadata entry, in key order: the tensors have their own checksums, and without this a
+    /// flipped bit in the config (a dropout rate, a seed) or the optimizer's settings would load as another model.</summary>
+    public static string MetadataChecksum(IEnumerable<KeyValuePair<string, string>> metadata) =>
+        SafeTensorsChecksums.Text(Encoding.UTF8.GetBytes(string.Concat(metadata
+            .Where(m => m.Key != MetadataChecksumKey).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}\0{m.Value}\0"))));
+
+    public static void RequireIntactMetadata(SafeTensorsReader file)
+    {
+        file.Metadata.TryGetValue(MetadataChecksumKey, out var stored);
+        var actual = MetadataChecksum(file.Metadata);
+        if (stored != actual)
+            throw new InvalidDataException($"'{file.FileName}': its metadata fails its checksum ('{MetadataChecksumKey}' is {stored ?? "missing"}, computed {actual}): the file is corrupted or was edited. Nothing was loaded.");
     }
 
     /// <summary>The safetensors dtype name of <typeparamref name="T"/> ("F32", "F64").</summary>

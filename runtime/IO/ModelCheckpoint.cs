@@ -76,24 +76,28 @@ public static class ModelCheckpoint
 
     private static SafeTensorsWriter Writer<T>(Model<T> model, CheckpointContents<T> contents) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var writer = new SafeTensorsWriter();
-        writer.AddMetadata("format", "pt");   // what PyTorch's save_file writes; tools that check it accept the file
-        writer.AddMetadata(ConfigKey, CheckpointJson.Write(CheckpointLayout.Describe(model)));
-        writer.AddMetadata(DrawsKey, CheckpointJson.Write(CheckpointLayout.Draws(model)));
-        if (contents.Vocabulary is { } vocabulary) writer.AddMetadata(VocabularyKey, Encoding.UTF8.GetString(vocabulary.ToJson()));
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = "pt",   // what PyTorch's save_file writes; tools that check it accept the file
+            [ConfigKey] = CheckpointJson.Write(CheckpointLayout.Describe(model)),
+            [DrawsKey] = CheckpointJson.Write(CheckpointLayout.Draws(model)),
+        };
+        if (contents.Vocabulary is { } vocabulary) metadata[VocabularyKey] = Encoding.UTF8.GetString(vocabulary.ToJson());
         if (contents.Position is { } position)
         {
             if (contents.Optimizer is { } o && o.StepCount != position.Step)
                 throw new ArgumentException($"contents.Position is at step {position.Step} but the optimizer has taken {o.StepCount} steps.", nameof(contents));
-            writer.AddMetadata(PositionKey, CheckpointJson.Write(position));
+            metadata[PositionKey] = CheckpointJson.Write(position);
         }
-        foreach (var (key, value) in contents.Metadata ?? new Dictionary<string, string>()) writer.AddMetadata(UserPrefix + key, value);
+        foreach (var (key, value) in contents.Metadata ?? new Dictionary<string, string>()) metadata[UserPrefix + key] = value;
+        if (contents.Optimizer is { } optimizer) CheckpointLayout.RequireOptimizerOf(model, optimizer);
+        var state = contents.Optimizer?.ExportState();
+
+        var writer = new SafeTensorsWriter();
+        foreach (var (key, value) in metadata) writer.AddMetadata(key, value);
+        writer.AddMetadata(CheckpointLayout.MetadataChecksumKey, CheckpointLayout.MetadataChecksum(state is null ? metadata : metadata.Concat(state.Metadata)));
         foreach (var (name, values, shape) in PyTorchStateDict.Tensors(model)) writer.Add<T>(name, values, shape);
-        if (contents.Optimizer is { } optimizer)
-        {
-            CheckpointLayout.RequireOptimizerOf(model, optimizer);
-            writer.AddOptimizerState(optimizer.ExportState());
-        }
+        if (state is not null) writer.AddOptimizerState(state);
         return writer;
     }
 
@@ -123,6 +127,7 @@ public static class ModelCheckpoint
     {
         if (!file.Metadata.TryGetValue(ConfigKey, out var json))
             throw new InvalidDataException($"'{file.FileName}' has no RnnGen model config (metadata '{ConfigKey}'); load its weights into a model you build with PyTorchStateDict.Load.");
+        CheckpointLayout.RequireIntactMetadata(file);
         var version = Parse<CheckpointVersion>(json, file.FileName, ConfigKey).Version;
         if (version != FormatVersion)
             throw new InvalidDataException($"'{file.FileName}' is a checkpoint of format version {version}; this RnnGen reads version {FormatVersion}" +

@@ -1,3 +1,4 @@
+using System.Text;
 using RnnGen.Data;
 using RnnGen.IO;
 using RnnGen.Tests.Cells;
@@ -150,10 +151,25 @@ namespace RnnGen.Tests.IO
         {
             var writer = new SafeTensorsWriter();
             writer.AddMetadata(ModelCheckpoint.ConfigKey, config);
+            writer.AddMetadata(CheckpointLayout.MetadataChecksumKey, CheckpointLayout.MetadataChecksum([new(ModelCheckpoint.ConfigKey, config)]));
             writer.Add<float>("fc.weight", [1f, 2f], 1, 2);
             writer.Save(PathOf("bad"));
             var error = Assert.Throws<InvalidDataException>(() => Model<float>.Load(PathOf("bad")));
             Assert.Contains(expected, error.Message);
+        }
+
+        [Fact]
+        public void AFlippedBitInTheMetadataFailsTheLoad()
+        {
+            TokenModel().Save(PathOf("m"));
+            var bytes = File.ReadAllBytes(PathOf("m"));
+            var rate = Encoding.UTF8.GetBytes("rate\\\":0.25");   // escaped inside the header's JSON
+            var at = bytes.AsSpan().IndexOf(rate) + rate.Length - 1;
+            Assert.True(at > rate.Length);
+            bytes[at] ^= 0x01;   // 0.25 → 0.24: valid JSON, another model
+            File.WriteAllBytes(PathOf("m"), bytes);
+            var error = Assert.Throws<InvalidDataException>(() => Model<float>.Load(PathOf("m")));
+            Assert.Contains("its metadata fails its checksum", error.Message);
         }
 
         [Fact]
