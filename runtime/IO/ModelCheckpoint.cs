@@ -59,8 +59,7 @@ public static class ModelCheckpoint
         using var file = SafeTensorsReader.Open(path);
         var config = ReadConfig(file);
         foreach (var cell in config.Cells) RequireRegistered(cell, file.FileName);
-        var model = Model<T>.Create(config.Model);
-        return Fill(file, config, model, convertElementType);
+        return Fill(file, config, Build<T>(config, file.FileName), convertElementType);
     }
 
     /// <summary>Loads the file's weights into <paramref name="model"/>, all or nothing, after checking that its layers have
@@ -139,6 +138,18 @@ public static class ModelCheckpoint
         if (!recurrent.SequenceEqual(config.Cells.Select(c => (c.Layer, c.Cell))))
             throw new InvalidDataException($"'{file.FileName}': the RnnGen config (metadata '{ConfigKey}') lists other cells than its recurrent layers use.");
         return config;
+    }
+
+    private static Model<T> Build<T>(CheckpointConfig config, string file) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        try
+        {
+            return Model<T>.Create(config.Model);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"'{file}': the RnnGen config (metadata '{ConfigKey}') describes no valid model: {e.Message}", e);
+        }
     }
 
     private static TValue? Read<TValue>(SafeTensorsReader file, string key) =>

@@ -146,6 +146,7 @@ namespace RnnGen.Tests.IO
         [InlineData("""{"version":1,"elementType":"F32","model":{"layers":[{"name":"x","config":{"kind":"conv"}}]},"cells":[]}""", "metadata 'rnngen.config' is not valid")]
         [InlineData("""{"version":1}""", "lacks its model, a layer's name or config, its cells or its element type")]
         [InlineData("""{"version":1,"elementType":"F32","model":{"layers":[{"name":"rnn","config":{"kind":"recurrent","cell":"Gru","inputSize":2,"hiddenSize":3,"options":{}}}]},"cells":[]}""", "lists other cells than its recurrent layers use")]
+        [InlineData("""{"version":1,"elementType":"F32","model":{"layers":[{"name":"fc","config":{"kind":"dense","inputSize":-2,"outputSize":1}}]},"cells":[]}""", "describes no valid model")]
         [InlineData("""{"version":7,"model":{}}""", "format version 7; this RnnGen reads version 1 (the file is newer: update RnnGen)")]
         public void ABadConfigIsOneClearError(string config, string expected)
         {
