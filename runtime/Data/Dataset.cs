@@ -39,7 +39,8 @@ internal sealed class ExampleOrder(int count, int seed)
     {
         for (var i = 0; i < _order.Length; i++) _order[i] = i;
         if (epoch < 0) return;
-        new Random(HashCode.Combine(seed, epoch)).Shuffle(_order);
+        // CounterRandom, not HashCode.Combine (salted per process): a run resumed in a new process sees the same order.
+        new Random(CounterRandom.Seed(seed, epoch)).Shuffle(_order);
     }
 
     /// <summary>Checks a batch request against the dataset size.</summary>
