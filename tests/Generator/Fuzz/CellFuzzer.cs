@@ -24,7 +24,7 @@ internal sealed class CellFuzzer(int seed)
     /// <summary>The built-in and test cells: valid starting points for the mutations.</summary>
     private static readonly (string Equations, int Hidden)[] Seeds = new[]
     {
-        SimpleRnnTanh.Info, SimpleRnnRelu.Info, Lstm.Info, Gru.Info, ResetBeforeGru.Info, PeepholeLstm.Info,
+        SimpleRnnTanh.Info, SimpleRnnRelu.Info, Lstm.Info, Gru.Info, ResetBeforeGru.Info, RnnGen.Samples.PeepholeLstm.Info,
         CarryTrackRnn.Info, ThreeStageCell.Info, FunctionZooCell.Info, FixedSizeRnn.Info, FixedSizeLstm.Info,
     }.Select(info => (info.Equations, info.Hidden)).ToArray();
 
