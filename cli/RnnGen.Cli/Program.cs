@@ -1,0 +1,27 @@
+using System.CommandLine;
+using RnnGen.Cli;
+using RnnGen.Cli.Commands;
+
+var root = new RootCommand("rnngen: train, sample, evaluate and explain recurrent networks — any cell, even one typed on the command line.")
+{
+    TrainCommand.Create(),
+    CorpusCommand.Create(),
+};
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    Console.Error.WriteLine($"rnngen: {parsed.Errors[0].Message}");
+    return 2;
+}
+try
+{
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e)
+{
+    // One line, never a stack trace: the user's input was wrong (a file, a value, a checkpoint), or, for other types, we were.
+    var expected = e is CliException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException
+        or KeyNotFoundException or InvalidOperationException or NotSupportedException or System.Text.Json.JsonException;
+    Console.Error.WriteLine(expected ? $"rnngen: {e.Message}" : $"rnngen: internal error ({e.GetType().Name}): {e.Message}");
+    return 1;
+}
