@@ -5,6 +5,8 @@ using RnnGen.Cli.Commands;
 var root = new RootCommand("rnngen: train, sample, evaluate and explain recurrent networks — any cell, even one typed on the command line.")
 {
     TrainCommand.Create(),
+    GenerateCommand.Create(),
+    EvalCommand.Create(),
     CorpusCommand.Create(),
 };
 var parsed = root.Parse(args);
