@@ -16,6 +16,7 @@ internal static class CellCompiler
     public const string TypeName = "CustomCell";
     private const string Prefix = "[global::RnnGen.RecurrentCell(\"\"\"\n";
     private const string Suffix = "\n\"\"\")]\npublic partial struct " + TypeName + ";\n";
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
 
     public static CellInfo Compile(string equations, string source)
     {
@@ -23,9 +24,9 @@ internal static class CellCompiler
         var text = equations.Trim();
         if (text.Contains("\"\"\"", StringComparison.Ordinal)) throw new CliException($"{source}: a cell cannot contain \"\"\".");
         var compilation = CSharpCompilation.Create("RnnGen.CustomCell." + Guid.NewGuid().ToString("N"),
-            [CSharpSyntaxTree.ParseText(Prefix + text + Suffix, new CSharpParseOptions(LanguageVersion.Preview))],
+            [CSharpSyntaxTree.ParseText(Prefix + text + Suffix, ParseOptions)],
             References(), new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, optimizationLevel: OptimizationLevel.Release));
-        CSharpGeneratorDriver.Create(new RecurrentCellGenerator()).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        CSharpGeneratorDriver.Create([new RecurrentCellGenerator().AsSourceGenerator()], parseOptions: ParseOptions).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         Report(diagnostics, text, source);
         using var image = new MemoryStream();
         var emitted = output.Emit(image);
