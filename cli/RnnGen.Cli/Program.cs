@@ -7,6 +7,7 @@ var root = new RootCommand("rnngen: train, sample, evaluate and explain recurren
     TrainCommand.Create(),
     GenerateCommand.Create(),
     EvalCommand.Create(),
+    ExplainCommand.Create(),
     CorpusCommand.Create(),
 };
 var parsed = root.Parse(args);

@@ -68,6 +68,24 @@ public sealed class CliTests : IDisposable
         Assert.DoesNotContain("   at ", train.Error);
     }
 
+    [Fact]
+    public void ExplainShowsEquationsShapesStagesTapeAndFlops()
+    {
+        var lstm = CliProcess.Run(_directory, "explain", "lstm", "--input", "8", "--hidden", "16");
+        Assert.True(lstm.ExitCode == 0, lstm.Error);
+        Assert.Contains("c' = f * c + i * g", lstm.Output);
+        Assert.Matches(@"U_i\s*│\s*\[16, 16\]\s*│\s*h", lstm.Output);
+        Assert.Matches(@"W_i\s*│\s*\[16, 8\]\s*│\s*x", lstm.Output);
+        Assert.Contains("Stages: 1", lstm.Output);
+        Assert.Contains("Saved per step for backward: 5 vectors of 16", lstm.Output);
+        Assert.Contains("FLOPs per step", lstm.Output);
+
+        var custom = CliProcess.Run(_directory, "explain", "f = sigmoid(W_f x + U_f h + b_f); n = tanh(W_n x + U_n (f * h) + b_n); h' = (1 - f) * h + f * n");
+        Assert.True(custom.ExitCode == 0, custom.Error);
+        Assert.Contains("Stages: 2", custom.Output);
+        Assert.Matches(@"U_n\s*│\s*\[128, 128\]\s*│\s*a stage-1 value", custom.Output);
+    }
+
     public static TheoryData<string[], string> BadInputs => new()
     {
         { ["train", "no-such-file.txt"], "no file or folder 'no-such-file.txt'" },
