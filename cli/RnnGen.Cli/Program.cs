@@ -13,7 +13,8 @@ var root = new RootCommand("rnngen: train, sample, evaluate and explain recurren
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
-    Console.Error.WriteLine($"rnngen: {parsed.Errors[0].Message}");
+    // System.CommandLine lists allowed values on further lines: keep one line.
+    Console.Error.WriteLine("rnngen: " + string.Join(' ', parsed.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)));
     return 2;
 }
 try

@@ -32,8 +32,8 @@ internal static class CliProcess
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "RnnGen.sln"))) directory = directory.Parent;
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;   // …/bin/Release/net10.0/
-        var dll = Path.Combine(directory!.FullName, "cli", "RnnGen.Cli", "bin", configuration, "net10.0", "RnnGen.Cli.dll");
+        var configuration = Path.GetFileName(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)));   // …/bin/Release/net10.0/
+        var dll = Path.Combine(directory!.FullName, "cli", "RnnGen.Cli", "bin", configuration!, "net10.0", "RnnGen.Cli.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("Build cli/RnnGen.Cli first.", dll);
     }
 }

@@ -83,7 +83,7 @@ public sealed class CliTests : IDisposable
         var custom = CliProcess.Run(_directory, "explain", "f = sigmoid(W_f x + U_f h + b_f); n = tanh(W_n x + U_n (f * h) + b_n); h' = (1 - f) * h + f * n");
         Assert.True(custom.ExitCode == 0, custom.Error);
         Assert.Contains("Stages: 2", custom.Output);
-        Assert.Matches(@"U_n\s*│\s*\[128, 128\]\s*│\s*a stage-1 value", custom.Output);
+        Assert.Matches(@"U_n\s*│\s*\[128, 128\]\s*│\s*a same-step value", custom.Output);
     }
 
     public static TheoryData<string[], string> BadInputs => new()

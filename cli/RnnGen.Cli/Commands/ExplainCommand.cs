@@ -53,7 +53,7 @@ internal static class ExplainCommand
             {
                 OperandKind.Input => ("x", input),
                 OperandKind.State => (info.States[group.Operand], hidden),
-                _ => ($"a stage-{group.Stage} value", hidden),
+                _ => ("a same-step value", hidden),
             };
             foreach (var matrix in group.Matrices)
             {

@@ -9,7 +9,15 @@ internal static class OptionChecks
     {
         option.Validators.Add(result =>
         {
-            var value = result.GetValueOrDefault<T>();
+            T value;
+            try
+            {
+                value = result.GetValueOrDefault<T>();
+            }
+            catch (InvalidOperationException)
+            {
+                return;   // a value that does not convert is already a parse error of its own
+            }
             if (value is not null && !ok(value)) result.AddError($"{option.Name} must be {expected}, not {value}.");
         });
         return option;
