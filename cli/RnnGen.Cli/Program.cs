@@ -8,6 +8,7 @@ var root = new RootCommand("rnngen: train, sample, evaluate and explain recurren
     GenerateCommand.Create(),
     EvalCommand.Create(),
     ExplainCommand.Create(),
+    GradFlowCommand.Create(),
     CorpusCommand.Create(),
 };
 var parsed = root.Parse(args);

@@ -86,6 +86,19 @@ public sealed class CliTests : IDisposable
         Assert.Matches(@"U_n\s*│\s*\[128, 128\]\s*│\s*a same-step value", custom.Output);
     }
 
+    [Fact]
+    public void GradflowWritesAPngAndACsvForTheBuiltInAndACustomCell()
+    {
+        var run = CliProcess.Run(_directory, "gradflow", "--cell", "rnn", "--cell", "lstm", "--cell", "h' = relu(W x + U h + b)", "--steps", "20", "--out", "flow.png");
+        Assert.True(run.ExitCode == 0, run.Error);
+        AssertPng(Path.Combine(_directory, "flow.png"));
+        var csv = File.ReadAllLines(Path.Combine(_directory, "flow.csv"));
+        Assert.Equal("t,SimpleRnnTanh,Lstm,CustomCell", csv[0]);
+        Assert.Equal(21, csv.Length);
+        var last = csv[^1].Split(',').Skip(1).Select(v => double.Parse(v, CultureInfo.InvariantCulture));
+        Assert.All(last, norm => Assert.True(norm > 0));
+    }
+
     public static TheoryData<string[], string> BadInputs => new()
     {
         { ["train", "no-such-file.txt"], "no file or folder 'no-such-file.txt'" },

@@ -1,15 +1,28 @@
+using System.Reflection;
+
 namespace RnnGen.Cli.Cells;
+
+/// <summary>A cell the commands can use: its metadata and its generated type (registered with <see cref="RecurrentCells"/>).</summary>
+internal sealed record ResolvedCell(CellInfo Info, Type Type)
+{
+    public static ResolvedCell Of(Type cell) =>
+        new((CellInfo)cell.GetProperty(nameof(IRecurrentCell.Info), BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!, cell);
+
+    /// <summary>Calls a generic method of <paramref name="owner"/> with this cell as its type argument.</summary>
+    public TResult Invoke<TResult>(Type owner, string method, params object[] arguments) =>
+        (TResult)owner.GetMethod(method, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(Type).Invoke(null, arguments)!;
+}
 
 /// <summary>What `--cell` names: a built-in cell by its short name, or equations compiled at run time.</summary>
 internal static class CellCatalog
 {
-    private static readonly Dictionary<string, CellInfo> BuiltIn = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, Type> BuiltIn = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["lstm"] = Lstm.Info,
-        ["gru"] = Gru.Info,
-        ["rnn"] = SimpleRnnTanh.Info,
-        ["rnn-relu"] = SimpleRnnRelu.Info,
-        ["reset-before-gru"] = ResetBeforeGru.Info,
+        ["lstm"] = typeof(Lstm),
+        ["gru"] = typeof(Gru),
+        ["rnn"] = typeof(SimpleRnnTanh),
+        ["rnn-relu"] = typeof(SimpleRnnRelu),
+        ["reset-before-gru"] = typeof(ResetBeforeGru),
     };
 
     public static IEnumerable<string> BuiltInNames => BuiltIn.Keys;
@@ -22,9 +35,9 @@ internal static class CellCatalog
         return File.Exists(cellFile) ? File.ReadAllText(cellFile) : throw new CliException($"no cell file '{cellFile}'.");
     }
 
-    /// <summary>The cell's metadata, registered with <see cref="RecurrentCells"/>; equations (text with '=') are compiled.</summary>
-    public static CellInfo Resolve(string cell) =>
+    /// <summary>A built-in cell by name, or equations (text with '=') compiled and registered.</summary>
+    public static ResolvedCell Resolve(string cell) =>
         cell.Contains('=') ? CellCompiler.Compile(cell, "cell")
-        : BuiltIn.TryGetValue(cell, out var info) ? info
+        : BuiltIn.TryGetValue(cell, out var type) ? ResolvedCell.Of(type)
         : throw new CliException($"unknown cell '{cell}'; use one of {string.Join(", ", BuiltIn.Keys)}, or equations such as \"h' = tanh(W x + U h + b)\".");
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
@@ -18,7 +17,7 @@ internal static class CellCompiler
     private const string Suffix = "\n\"\"\")]\npublic partial struct " + TypeName + ";\n";
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
 
-    public static CellInfo Compile(string equations, string source)
+    public static ResolvedCell Compile(string equations, string source)
     {
         if (!RuntimeFeature.IsDynamicCodeSupported) throw new CliException("custom cells from the command line need the JIT build (this one is NativeAOT).");
         var text = equations.Trim();
@@ -35,10 +34,10 @@ internal static class CellCompiler
         return Register(AssemblyLoadContext.Default.LoadFromStream(image).GetType(TypeName)!);
     }
 
-    private static CellInfo Register(Type cell)
+    private static ResolvedCell Register(Type cell)
     {
         typeof(RecurrentCells).GetMethod(nameof(RecurrentCells.Register))!.MakeGenericMethod(cell).Invoke(null, null);
-        return (CellInfo)cell.GetProperty(nameof(IRecurrentCell.Info), BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+        return ResolvedCell.Of(cell);
     }
 
     /// <summary>Errors as a compiler prints them, with a caret under the offending part of the equations; then stops.</summary>

@@ -17,7 +17,7 @@ internal static class ExplainCommand
         var command = new Command("explain", "Show a cell's equations, parameters with shapes, stages, what it saves per step and its FLOPs.") { cell, cellFile, input, hidden };
         command.SetAction(r =>
         {
-            var info = CellCatalog.Resolve(CellCatalog.Text(r.GetValue(cell), r.GetValue(cellFile)));
+            var info = CellCatalog.Resolve(CellCatalog.Text(r.GetValue(cell), r.GetValue(cellFile))).Info;
             Print(info, r.GetValue(input), info.Hidden > 0 ? info.Hidden : r.GetValue(hidden));
         });
         return command;

@@ -22,7 +22,7 @@ internal sealed class TrainRun
         var vocabulary = loaded?.Vocabulary ?? Vocabulary.Build(tokenizer.Tokenize(corpus.Text));
         var data = TextCorpus.Windows(corpus.Encode(vocabulary, tokenizer), settings.SeqLen, settings.Seed);
         settings = settings with { Steps = settings.TotalSteps(TrainingLoop.BatchesPerEpoch(data.Count, settings.Batch)) };
-        var cell = CellCatalog.Resolve(settings.Cell);
+        var cell = CellCatalog.Resolve(settings.Cell).Info;
         var model = loaded?.Checkpoint.Model ?? LanguageModel.Create(settings, cell, vocabulary.Count);
         var optimizer = LanguageModel.Optimizer(settings, model);
         if (loaded is { Checkpoint.HasOptimizerState: true }) loaded.Value.Checkpoint.RestoreOptimizer(optimizer);
