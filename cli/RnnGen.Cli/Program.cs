@@ -9,6 +9,7 @@ var root = new RootCommand("rnngen: train, sample, evaluate and explain recurren
     EvalCommand.Create(),
     ExplainCommand.Create(),
     GradFlowCommand.Create(),
+    BenchCommand.Create(),
     CorpusCommand.Create(),
 };
 var parsed = root.Parse(args);

@@ -99,6 +99,15 @@ public sealed class CliTests : IDisposable
         Assert.All(last, norm => Assert.True(norm > 0));
     }
 
+    [Fact]
+    public void BenchTimesEachCell()
+    {
+        var run = CliProcess.Run(_directory, "bench", "--cell", "rnn", "--cell", "gru", "--batch", "4", "--hidden", "16", "--input", "8", "--steps", "10");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Matches(@"SimpleRnnTanh\s*│\s*\d+\.\d+\s*│\s*\d+\.\d", run.Output);
+        Assert.Contains("Gru", run.Output);
+    }
+
     public static TheoryData<string[], string> BadInputs => new()
     {
         { ["train", "no-such-file.txt"], "no file or folder 'no-such-file.txt'" },
