@@ -79,10 +79,14 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Stages: 1", lstm.Output);
         Assert.Contains("Saved per step for backward: 5 vectors of 16", lstm.Output);
         Assert.Contains("FLOPs per step", lstm.Output);
+        Assert.Contains("d_c_next = d_tanh_c_next * (1 - tanh_c_next * tanh_c_next) + dc'", lstm.Output);
+        Assert.Contains("d(W_f x + U_f h) = d_f_pre", lstm.Output);
+        Assert.Contains("dc = d_c_next * f", lstm.Output);
 
         var custom = CliProcess.Run(_directory, "explain", "f = sigmoid(W_f x + U_f h + b_f); n = tanh(W_n x + U_n (f * h) + b_n); h' = (1 - f) * h + f * n");
         Assert.True(custom.ExitCode == 0, custom.Error);
         Assert.Contains("Stages: 2", custom.Output);
+        Assert.Contains("dh = d_f_times_h * f + d_one_minus_f_times_h * one_minus_f", custom.Output);
         Assert.Matches(@"U_n\s*│\s*\[128, 128\]\s*│\s*a same-step value", custom.Output);
     }
 

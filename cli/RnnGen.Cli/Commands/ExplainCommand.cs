@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using RnnGen.Cli.Cells;
+using RnnGen.Generator.Emit;
 using Spectre.Console;
 
 namespace RnnGen.Cli.Commands;
@@ -31,6 +32,13 @@ internal static class ExplainCommand
         console.WriteLine("Equations:");
         foreach (var line in info.Equations.Split(['\n', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) console.WriteLine("  " + line);
         console.WriteLine();
+        if (BackwardEquations.Derive(info.Equations) is { } derived)
+        {
+            console.WriteLine("Backward, as the generator derived it (one step, elementwise; d_v = ∂L/∂v):");
+            foreach (var line in derived) console.WriteLine("  " + line);
+            console.WriteLine("Then, as GEMMs over the batch: dx = Σ d(W x)·W and dh += Σ d(U h)·U for the step before; after all steps (in reverse), dW = Σ_t d(W x)ᵀ·x and dU = Σ_t d(U h)ᵀ·h.");
+            console.WriteLine();
+        }
         console.Write(Parameters(info, input, hidden));
         console.WriteLine(Stages(info));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
