@@ -54,6 +54,12 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith("CustomCell on the built-in corpus", train.Output);
         var generate = CliProcess.Run(_directory, "generate", "c.safetensors", "--length", "20");
         Assert.True(generate.ExitCode == 0, generate.Error);
+
+        File.WriteAllText(Path.Combine(_directory, "mgu.cell"), "f  = sigmoid(W_f x + U_f h + b_f)\nn  = tanh(W_n x + U_n (f * h) + b_n)\nh' = (1 - f) * h + f * n\n");
+        var fromFile = CliProcess.Run(_directory, ["train", "--cell-file", "mgu.cell", "--steps", "10", "--out", "mgu.safetensors", .. Small]);
+        Assert.True(fromFile.ExitCode == 0, fromFile.Error);
+        File.Delete(Path.Combine(_directory, "mgu.cell"));   // the checkpoint carries the equations
+        Assert.Equal(0, CliProcess.Run(_directory, "eval", "mgu.safetensors").ExitCode);
     }
 
     [Fact]
@@ -145,7 +151,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void ResumeAfterSigkillContinuesWithTheLossesOfAnUninterruptedRun()
     {
-        string[] run = ["train", "--steps", "60", "--checkpoint-every", "10", .. Small];
+        string[] run = ["train", "--steps", "400", "--checkpoint-every", "10", .. Small];
         var whole = Losses(CliProcess.Run(_directory, [.. run, "--out", "whole.safetensors"]).Output);
 
         using (var killed = CliProcess.Start(_directory, [.. run, "--out", "killed.safetensors"]))
@@ -157,8 +163,8 @@ public sealed class CliTests : IDisposable
         var resumed = CliProcess.Run(_directory, "train", "--resume", "killed.safetensors", "--log-every", "1");
         Assert.True(resumed.ExitCode == 0, resumed.Error);
         var rest = Losses(resumed.Output);
-        Assert.InRange(rest.Keys.Min(), 21, 31);
-        Assert.Equal(60, rest.Keys.Max());
+        Assert.InRange(rest.Keys.Min(), 21, 391);
+        Assert.Equal(400, rest.Keys.Max());
         foreach (var (step, loss) in rest) Assert.Equal(whole[step], loss);
     }
 

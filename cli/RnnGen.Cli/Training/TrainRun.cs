@@ -44,7 +44,9 @@ internal sealed class TrainRun
         Report(settings, losses);
         Console.WriteLine("sample:");
         var prompt = settings.Level == TextCorpus.CharLevel ? "the " : "the";
-        Console.WriteLine(TextSampler.Sample(model, vocabulary, tokenizer, prompt, SampleLength, SamplingStrategy.WithTemperature(0.7), settings.Seed));
+        var sample = TextSampler.Sample(model, vocabulary, tokenizer, prompt, SampleLength, SamplingStrategy.WithTemperature(0.7), settings.Seed);
+        // Whole lines read better than one cut mid-word.
+        Console.WriteLine(sample.LastIndexOf('\n') is > 0 and var end ? sample[..end] : sample);
         return 0;
     }
 
