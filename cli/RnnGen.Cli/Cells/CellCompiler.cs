@@ -17,7 +17,16 @@ internal static class CellCompiler
     private const string Suffix = "\n\"\"\")]\npublic partial struct " + TypeName + ";\n";
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
 
+    // One compilation per text: loading a checkpoint and then training it must not load two types named CustomCell.
+    private static readonly Dictionary<string, ResolvedCell> Compiled = new(StringComparer.Ordinal);
+
     public static ResolvedCell Compile(string equations, string source)
+    {
+        if (Compiled.TryGetValue(equations, out var cell)) return cell;
+        return Compiled[equations] = CompileNew(equations, source);
+    }
+
+    private static ResolvedCell CompileNew(string equations, string source)
     {
         if (!RuntimeFeature.IsDynamicCodeSupported) throw new CliException("custom cells from the command line need the JIT build (this one is NativeAOT).");
         var text = equations.Trim();
