@@ -32,7 +32,7 @@ namespace RnnGen.Generator.Differentiation
             _lines = model.Lines.ToLookup(l => l.Node);
             _recomputable = new bool[model.Nodes.Count];
             foreach (var node in model.Nodes) _recomputable[node.Id] = IsRecomputable(node); // children come first
-            _names = NameNodes(model);
+            _names = ValueNames.Of(model);
             Consumers = NodeConsumers.Of(model.Nodes);
             _consumersByStage = Consumers
                 .SelectMany((edges, node) => edges.Select(e => (Node: node, Edge: e)))
@@ -122,66 +122,6 @@ namespace RnnGen.Generator.Differentiation
             if (node.IsLeaf) yield break;
             yield return node.Left;
             if (node.ArgumentCount == 2) yield return node.Right;
-        }
-
-        /// <summary>Readable names: the equation's own names, "i_pre" for the argument of i = f(…), "tanh_c_next" for an
-        /// unnamed f(c_next), "one_minus_z" for short sums and products of named values, t{id} otherwise.</summary>
-        private static string[] NameNodes(CellModel model)
-        {
-            var names = model.Nodes.Select(n => n.Name).ToArray();
-            var taken = new HashSet<string>(names.Where(n => n.Length > 0).Concat(EmitterNames));
-            // A value may not take a name the emitted methods declare themselves, nor one of the adjoints' "d_…" names.
-            for (var i = 0; i < names.Length; i++)
-                if (EmitterNames.Contains(names[i]) || names[i].StartsWith("d_", System.StringComparison.Ordinal))
-                    names[i] = Unique("v_" + names[i], taken);
-            for (var s = 0; s < model.StateValues.Count; s++)
-            {
-                var id = model.StateValues[s];
-                if (model.Nodes[id].IsLeaf || names[id].Length > 0) continue;
-                names[id] = Unique(model.States[s] + "_next", taken);
-            }
-            foreach (var node in model.Nodes)
-                if (node.Kind == NodeKind.Function && names[node.Id].Length > 0 && names[node.Left].Length == 0 && !model.Nodes[node.Left].IsLeaf)
-                    names[node.Left] = Unique(names[node.Id] + "_pre", taken);
-            foreach (var node in model.Nodes)
-                if (node.Kind == NodeKind.Function && names[node.Id].Length == 0 && names[node.Left].Length > 0)
-                    names[node.Id] = Unique(node.Function + "_" + names[node.Left], taken);
-            // Short sums and differences of named values read as what they are: one_minus_z, U_n_h_plus_b_hn.
-            foreach (var node in model.Nodes)
-                if (names[node.Id].Length == 0 && Describe(node, names, model.Nodes) is { Length: <= 24 } description)
-                    names[node.Id] = Unique(description, taken);
-            for (var i = 0; i < names.Length; i++)
-                if (names[i].Length == 0) names[i] = Unique("t" + i, taken);
-            return names;
-        }
-
-        /// <summary>Identifiers the emitted element methods declare or use besides the values (CellEmitter, IrRenderer).</summary>
-        private static readonly HashSet<string> EmitterNames = new()
-        {
-            "H", "V", "W", "zx", "zh", "zs", "tape", "carry", "row", "nint", "CellMath", "ScalarLanes", "VectorLanes", "Vector512Lanes",
-        };
-
-        private static string? Describe(CellNode node, string[] names, EquatableArray<CellNode> nodes)
-        {
-            if (node.Kind is not (NodeKind.Add or NodeKind.Subtract or NodeKind.Multiply)) return null;
-            string? Operand(int id) =>
-                names[id].Length > 0 ? names[id] : nodes[id] is { Kind: NodeKind.Constant, Value: 1 } ? "one" : null;
-            return Operand(node.Left) is { } left && Operand(node.Right) is { } right ? $"{left}_{Verb(node.Kind)}_{right}" : null;
-        }
-
-        private static string Verb(NodeKind kind) => kind switch
-        {
-            NodeKind.Add => "plus",
-            NodeKind.Subtract => "minus",
-            _ => "times",
-        };
-
-        private static string Unique(string name, HashSet<string> taken)
-        {
-            if (name.StartsWith("d_", System.StringComparison.Ordinal)) name = "v_" + name; // e.g. a state "d_x": "d_x_next"
-            var unique = name;
-            for (var i = 2; !taken.Add(unique); i++) unique = name + i;
-            return unique;
         }
     }
 }

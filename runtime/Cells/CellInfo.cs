@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+
 namespace RnnGen;
 
 /// <summary>What a matrix multiplies: the step input x, a previous state, or a value computed within the step.</summary>
@@ -24,6 +28,10 @@ public sealed class CellInfo(
 {
     public string Name { get; } = name;
     public string Equations { get; } = equations;
+
+    /// <summary>XXH3 (hex) of the equations with each line trimmed and blank lines dropped, so indentation and line
+    /// endings do not change it: checkpoints record it to tell a cell from another of the same name.</summary>
+    public string EquationsHash { get; } = HashOf(equations);
     /// <summary>State names in order of first appearance (LSTM: h, c).</summary>
     public IReadOnlyList<string> States { get; } = states;
     public int OutputState { get; } = outputState;
@@ -54,6 +62,12 @@ public sealed class CellInfo(
     /// <summary>Floating-point operations of one forward step over a batch (2 per multiply–add, 1 per elementwise op).</summary>
     public double ForwardFlops(int inputSize, int hidden, int batch) =>
         (2.0 * hidden * (InputWidth * inputSize + (Groups.Where(g => g.Kind != OperandKind.Input).Sum(g => g.Matrices.Length)) * hidden) + ElementwiseOps * (double)hidden) * batch;
+
+    private static string HashOf(string equations)
+    {
+        var lines = equations.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0);
+        return XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(string.Join('\n', lines))).ToString("x16", CultureInfo.InvariantCulture);
+    }
 
     public override string ToString() => $"{Name}: states ({string.Join(", ", States)}), {Groups.Sum(g => g.Matrices.Length)} matrices, {Vectors.Count} vectors, {StageCount} stage(s)";
 }

@@ -39,8 +39,8 @@ internal sealed class ExampleOrder(int count, int seed)
     {
         for (var i = 0; i < _order.Length; i++) _order[i] = i;
         if (epoch < 0) return;
-        // Not HashCode.Combine: its seed differs per process, and a resumed run must see the same order.
-        new Random(unchecked(seed * 1_000_003 + epoch)).Shuffle(_order);
+        // CounterRandom, not HashCode.Combine (salted per process): a run resumed in a new process sees the same order.
+        new Random(CounterRandom.Seed(seed, epoch)).Shuffle(_order);
     }
 
     /// <summary>Checks a batch request against the dataset size.</summary>

@@ -293,13 +293,7 @@ public sealed class SequenceBatcher
     {
         private ulong _state = (ulong)(uint)seed << 32 | (uint)epoch;
 
-        private ulong Next()
-        {
-            var z = _state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
+        private ulong Next() => CounterRandom.Mix(_state += 0x9E3779B97F4A7C15UL);
 
         /// <summary>Uniform in [0, n): the high 32 bits scaled by n (bias below n / 2³², far under any test's resolution).</summary>
         private int Below(int n) => (int)((Next() >> 32) * (ulong)n >> 32);

@@ -6,12 +6,12 @@ namespace RnnGen;
 /// <summary>
 /// Inverted dropout as a layer (PyTorch nn.Dropout): in training each value is kept with probability 1 − p and scaled
 /// by 1/(1 − p), so inference is the identity and passes its input through without a copy. It has no parameters.
-/// The mask is drawn from a seeded generator, so a seed gives the same run.
+/// The mask of the n-th training Forward is a function of the seed and n (<see cref="IStochasticLayer.Draws"/>), so a
+/// seed gives the same run, and a run resumed from a checkpoint draws the same masks as one never stopped.
 /// </summary>
 /// <remarks>Thread safety: not thread-safe; an inference session is the identity and is safe on any thread.</remarks>
-public sealed class Dropout<T> : ParameterFreeLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Dropout<T> : ParameterFreeLayer<T>, IStochasticLayer where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly Random _random;
     private T[] _mask = [], _output = [], _dInput = [];
     private SequenceBatch<T> _last;
     private bool _masked;
@@ -33,13 +33,15 @@ public sealed class Dropout<T> : ParameterFreeLayer<T> where T : unmanaged, IFlo
         if (!(config.Rate >= 0 && config.Rate < 1))
             throw new ArgumentOutOfRangeException(nameof(config), config.Rate, "The dropout rate must be in [0, 1).");
         (Rate, Seed) = (config.Rate, config.Seed);
-        _random = new Random(config.Seed);
         _gate = new BackwardGate(forwardOnly: session);
     }
 
     public double Rate { get; }
     public int Seed { get; }
     public override LayerConfig Config => new DropoutConfig(Features, Rate, Seed);
+
+    /// <inheritdoc/>
+    public long Draws { get; set => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Draws), value, "Draws must be >= 0."); }
 
     /// <summary>Training: a fresh mask applied to the input (a view of this layer's buffer). Inference: the input itself.</summary>
     public override SequenceBatch<T> Forward(in SequenceBatch<T> input, bool training = false)
@@ -55,10 +57,8 @@ public sealed class Dropout<T> : ParameterFreeLayer<T> where T : unmanaged, IFlo
         }
         var length = input.Values.Length;
         if (_mask.Length < length) (_mask, _output, _dInput) = (new T[length], new T[length], []);
-        var keep = T.CreateTruncating(1 / (1 - Rate));
-        var mask = _mask.AsSpan(0, length);
-        for (var i = 0; i < mask.Length; i++) mask[i] = _random.NextDouble() < Rate ? T.Zero : keep;
-        TensorPrimitives.Multiply(input.Values.Span, mask, _output.AsSpan(0, length));
+        CounterRandom.FillDropoutMask(_mask.AsSpan(0, length), Rate, CounterRandom.Key(Seed, Draws++));
+        TensorPrimitives.Multiply(input.Values.Span, _mask.AsSpan(0, length), _output.AsSpan(0, length));
         _gate.Record();
         return input.With(_output.AsMemory(0, length), Features);
     }

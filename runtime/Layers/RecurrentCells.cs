@@ -24,6 +24,9 @@ public static class RecurrentCells
     /// <summary>Makes <typeparamref name="TCell"/> buildable by its name (<c>TCell.Info.Name</c>).</summary>
     public static void Register<TCell>() where TCell : IRecurrentCell => Factories[TCell.Info.Name] = new Factory<TCell>();
 
+    /// <summary>The registered cell of this name (its equations, states, …), or null.</summary>
+    public static CellInfo? Find(string name) => Factories.TryGetValue(name, out var factory) ? factory.Info : null;
+
     /// <summary>The names that <see cref="Create{T}"/> knows.</summary>
     public static IReadOnlyCollection<string> Names => Factories.Keys.ToArray();
 
@@ -38,11 +41,15 @@ public static class RecurrentCells
 
     private interface IFactory
     {
+        CellInfo Info { get; }
+
         ILayer<T> Create<T>(RecurrentConfig config) where T : unmanaged, IFloatingPointIeee754<T>;
     }
 
     private sealed class Factory<TCell> : IFactory where TCell : IRecurrentCell
     {
+        public CellInfo Info => TCell.Info;
+
         public ILayer<T> Create<T>(RecurrentConfig config) where T : unmanaged, IFloatingPointIeee754<T> => new RecurrentLayer<TCell, T>(config);
     }
 }

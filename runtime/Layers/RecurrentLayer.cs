@@ -14,7 +14,7 @@ namespace RnnGen;
 /// <remarks>Thread safety: not thread-safe — one call at a time, and <see cref="Output"/> belongs to the last call
 /// (a second thread inside Forward/Backward throws). To serve one trained layer from many threads, give each thread its
 /// own <see cref="CreateInferenceSession"/>: sessions share the weights (read-only) and own their buffers.</remarks>
-public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>
+public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IStochasticLayer
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -27,7 +27,6 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>
     private T[][] _outputs = [], _dOutputs = [], _dropped = [], _masks = [];
     private T[] _merged = [], _finalStates = [], _carried = [], _dFinal = [], _stateIn = [], _stateOut = [], _reversed = [], _dReversed = [], _dInput = [];
     private int[] _lengths = [];
-    private readonly Random _random;
     private readonly int _stateCount, _directions;
     private int _batch, _steps;
     private bool _hasLengths, _training, _carriedValid;
@@ -72,15 +71,15 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>
         _gate = new BackwardGate(forwardOnly: IsInferenceSession);
         _directions = Options.Bidirectional ? 2 : 1;
         _stateCount = TCell.Info.States.Count;
-        _random = new Random(Options.Seed);
         var count = Options.NumLayers * _directions;
+        var random = new Random(Options.Seed);
         _parameters = shared ?? new CellParameters<T>[count];
         _gradients = session ? [] : new CellParameters<T>[count];
         for (var k = 0; k < count && !session; k++)
         {
             var width = k < _directions ? inputSize : _directions * hiddenSize;
             _parameters[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
-            _parameters[k].InitializeUniform(_random);
+            _parameters[k].InitializeUniform(random);
             _gradients[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
         }
         _frozenVectors = Options.Bias ? [] : Enumerable.Range(0, TCell.Info.Vectors.Count).Where(v => CellInfo.IsBias(TCell.Info.Vectors[v])).ToArray();
@@ -217,6 +216,10 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>
     }
 
     public RecurrentOptions Options { get; }
+
+    /// <summary>Training Forwards so far: the dropout masks between stacked layers are a function of the seed, this
+    /// count and the layer index, so a checkpoint that restores it resumes the same masks.</summary>
+    public long Draws { get; set => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Draws), value, "Draws must be >= 0."); }
     public int InputSize { get; }
     public int HiddenSize { get; }
     /// <summary>The batch size the workspace holds now: the hint, or the largest batch seen.</summary>
@@ -324,6 +327,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>
             _finalStates.AsSpan(0, StatesLength(batch)).CopyTo(_carried);
             _carriedValid = true;
         }
+        if (training) Draws++;
         _gate.Record();
     }
 
@@ -499,9 +503,8 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>
     /// <summary>Inverted dropout on a layer's input: keep with probability 1 − p and scale by 1/(1 − p).</summary>
     private ReadOnlySpan<T> Drop(int layer, ReadOnlySpan<T> input)
     {
-        var keep = T.CreateTruncating(1 / (1 - Options.Dropout));
         var mask = _masks[layer].AsSpan(0, input.Length);
-        for (var i = 0; i < mask.Length; i++) mask[i] = _random.NextDouble() < Options.Dropout ? T.Zero : keep;
+        CounterRandom.FillDropoutMask(mask, Options.Dropout, CounterRandom.Key(Options.Seed, Draws, layer));
         var dropped = _dropped[layer].AsSpan(0, input.Length);
         TensorPrimitives.Multiply(input, mask, dropped);
         return dropped;

@@ -38,7 +38,7 @@ public sealed record ModelConfig(IReadOnlyList<ModelConfig.Layer> Layers)
 /// takes and returns shaped tensors; <see cref="Evaluate"/> reports metrics; training is <c>Fit</c> in RnnGen.Training.
 /// </summary>
 /// <remarks>Thread safety: not thread-safe; give each thread its own <see cref="CreateInferenceSession"/>.</remarks>
-public sealed class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class Model<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly NamedLayer<T>[] _layers;
     private readonly Parameter<T>[] _parameters;

@@ -29,6 +29,12 @@ public sealed record FitOptions<T> where T : unmanaged, IFloatingPointIeee754<T>
     public IReadOnlyList<Action<EpochSummary>> Callbacks { get; init; } = [];
     /// <summary>Called after every batch.</summary>
     public Action<TrainingProgress>? Progress { get; init; }
+    /// <summary>Resume here: the epoch and batch of the next batch to run (same shuffled order) and the optimizer steps
+    /// done, which must match the optimizer (restore its state first). Null: start at the beginning.</summary>
+    public TrainingPosition? StartAt { get; init; }
+    /// <summary>Called after every batch with the position of the next one, so a caller can save a checkpoint (every N
+    /// steps, on Ctrl-C) that <see cref="StartAt"/> resumes exactly.</summary>
+    public Action<TrainingPosition>? BatchEnd { get; init; }
 }
 
 /// <summary>What <see cref="ModelTraining.Fit"/> returns: every epoch's losses, the best epoch, and whether training
@@ -65,9 +71,11 @@ public static class ModelTraining
         var trainer = new Trainer<T>(optimizer, TrainerOptions(settings, epochs));
         var batchSize = settings.BatchSize;
         var batches = (data.Count + batchSize - 1) / batchSize;
+        var shuffled = -1;
         var report = trainer.Fit(batches, (epoch, index) =>
         {
-            if (index == 0 && settings.Shuffle) data.Shuffle(epoch);
+            // On the first batch this run sees of each epoch, which is not batch 0 when resuming mid-epoch.
+            if (settings.Shuffle && epoch != shuffled) data.Shuffle(shuffled = epoch);
             var start = index * batchSize;
             var batch = data.GetBatch(start, Math.Min(batchSize, data.Count - start));
             return (model.TrainStep(batch, loss), batch.Inputs.Rows);
@@ -97,6 +105,8 @@ public static class ModelTraining
         MinImprovement = settings.EarlyStopping?.MinDelta ?? 0,
         RestoreBestWeights = settings.EarlyStopping?.RestoreBest ?? false,
         Progress = settings.Progress,
+        StartAt = settings.StartAt,
+        BatchEnd = settings.BatchEnd,
         EpochEnd = summary =>
         {
             epochs.Add(summary);

@@ -38,6 +38,12 @@ public sealed record TrainerOptions
     /// <summary>With validation: when training ends (early or not), put back the weights of the epoch with the lowest
     /// validation loss (Keras EarlyStopping(restore_best_weights=True)).</summary>
     public bool RestoreBestWeights { get; init; }
+    /// <summary>Start at this epoch and batch instead of (0, 0), as a run that stopped there would continue; its Step
+    /// must equal the optimizer's step count, so a forgotten optimizer state fails instead of silently diverging.</summary>
+    public TrainingPosition? StartAt { get; init; }
+    /// <summary>Called after every batch (and, after an epoch's last batch, after its validation) with the position of
+    /// the next batch: a checkpoint saved there resumes exactly.</summary>
+    public Action<TrainingPosition>? BatchEnd { get; init; }
 
     private static int AtLeastOne(int value, string option) => value >= 1 ? value : throw Invalid(option, value, "at least 1");
 
@@ -146,21 +152,22 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchesPerEpoch);
         ArgumentNullException.ThrowIfNull(step);
+        var start = StartOf(batchesPerEpoch);
         var trainingLoss = new List<double>();
         var validationLoss = new List<double>();
         var clock = Stopwatch.StartNew();
-        var totalBatches = (long)Options.Epochs * batchesPerEpoch;
+        var totalBatches = (long)(Options.Epochs - start.Epoch) * batchesPerEpoch - start.Batch;
         long done = 0, tokensSeen = 0;
         var skippedBatches = 0;
         var best = double.PositiveInfinity;
         var bestEpoch = 0;
         var sinceBest = 0;
         var bestWeights = Options.RestoreBestWeights && validate is not null ? new WeightSnapshot<T>(Optimizer.Parameters) : null;
-        for (var epoch = 0; epoch < Options.Epochs; epoch++)
+        for (var epoch = start.Epoch; epoch < Options.Epochs; epoch++)
         {
             double sum = 0;
             var counted = 0;
-            for (var batch = 0; batch < batchesPerEpoch; batch++)
+            for (var batch = epoch == start.Epoch ? start.Batch : 0; batch < batchesPerEpoch; batch++)
             {
                 Optimizer.Parameters.ZeroGradients();
                 var (batchLoss, tokens) = step(epoch, batch);
@@ -176,20 +183,21 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                     progress(new TrainingProgress(epoch, batch, batchesPerEpoch, loss, tokensSeen / Math.Max(elapsed.TotalSeconds, 1e-9),
                         elapsed, remaining, null, skipped));
                 }
+                if (batch + 1 < batchesPerEpoch) Options.BatchEnd?.Invoke(new TrainingPosition(epoch, batch + 1, Optimizer.StepCount));
             }
             trainingLoss.Add(counted > 0 ? sum / counted : double.NaN);
-            if (validate is null)
+            var validation = validate?.Invoke(epoch);
+            if (validation is { } v)
             {
-                Options.EpochEnd?.Invoke(new EpochSummary(epoch, trainingLoss[^1], null));
-                continue;
+                validationLoss.Add(v);
+                Options.Progress?.Invoke(new TrainingProgress(epoch, batchesPerEpoch, batchesPerEpoch, trainingLoss[^1], 0, clock.Elapsed, TimeSpan.Zero, v, null));
             }
-            var validation = validate(epoch);
-            validationLoss.Add(validation);
-            Options.Progress?.Invoke(new TrainingProgress(epoch, batchesPerEpoch, batchesPerEpoch, trainingLoss[^1], 0, clock.Elapsed, TimeSpan.Zero, validation, null));
             Options.EpochEnd?.Invoke(new EpochSummary(epoch, trainingLoss[^1], validation));
-            if (validation < best - Options.MinImprovement)
+            Options.BatchEnd?.Invoke(new TrainingPosition(epoch + 1, 0, Optimizer.StepCount));
+            if (validation is not { } current) continue;
+            if (current < best - Options.MinImprovement)
             {
-                (best, bestEpoch, sinceBest) = (validation, epoch, 0);
+                (best, bestEpoch, sinceBest) = (current, epoch, 0);
                 bestWeights?.Take();
             }
             else if (Options.Patience is { } patience && ++sinceBest >= patience)
@@ -197,6 +205,20 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         return new TrainingReport(trainingLoss, validationLoss, validate is null ? Options.Epochs - 1 : bestEpoch, false, skippedBatches,
             bestWeights?.Restore() ?? false);
+    }
+
+    /// <summary>The checked <see cref="TrainerOptions.StartAt"/>, or (0, 0).</summary>
+    private TrainingPosition StartOf(int batchesPerEpoch)
+    {
+        if (Options.StartAt is not { } start) return new TrainingPosition(0, 0, Optimizer.StepCount);
+        if (start.Epoch < 0 || start.Epoch > Options.Epochs || start.Batch < 0 || start.Batch >= batchesPerEpoch)
+            throw new ArgumentOutOfRangeException(nameof(TrainerOptions.StartAt), start,
+                $"StartAt {start} is outside the run: epochs 0…{Options.Epochs} and batches 0…{batchesPerEpoch - 1}.");
+        if (start.Step != Optimizer.StepCount)
+            throw new ArgumentException(
+                $"StartAt is at optimizer step {start.Step}, but the optimizer has taken {Optimizer.StepCount} steps; restore its state first (LoadedCheckpoint.RestoreOptimizer) so the run continues exactly.",
+                nameof(TrainerOptions.StartAt));
+        return start;
     }
 }
 

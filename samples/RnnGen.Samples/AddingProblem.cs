@@ -1,103 +1,90 @@
-using System.Diagnostics;
-using RnnGen.Training;
+using System.CommandLine;
+using System.Numerics.Tensors;
+using RnnGen.Data;
 
 namespace RnnGen.Samples;
 
+/// <summary>Sizes of the adding problem; <see cref="Quick"/> is what CI runs.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
+public sealed record AddingSettings(TrainingSettings Training, int Steps = 30, int Examples = 8000, string Cell = "lstm")
+{
+    public AddingSettings() : this(new TrainingSettings(Hidden: 32, Epochs: 10, Batch: 32, LearningRate: 0.01)) { }
+
+    public static AddingSettings Quick => new(new TrainingSettings(Hidden: 16, Epochs: 10, Batch: 32, LearningRate: 0.01), Steps: 10, Examples: 1000);
+}
+
 /// <summary>
-/// The adding problem (Hochreiter &amp; Schmidhuber 1997): each step carries (value, marker); the target is the
-/// sum of the two marked values. Predicting the mean scores MSE ≈ 0.167; a cell that learns to remember gets
-/// far below. Trained with BPTT through the generated kernels and a linear readout of the last state.
+/// The adding problem (Hochreiter &amp; Schmidhuber 1997): each step carries (value, marker); the target is the sum of
+/// the two marked values. Predicting the mean scores MSE ≈ 0.167; a cell that learns to remember gets far below.
 /// </summary>
 public static class AddingProblem
 {
-    public static double Train<TCell>(int steps, int hidden, int iterations, int batch, double learningRate, int seed, TextWriter log)
-        where TCell : IRecurrentCell
+    /// <summary>The mean squared error of always predicting the mean sum, 1: the variance of a sum of two U(0, 1).</summary>
+    public const double MeanBaseline = 1.0 / 6;
+
+    public static Command Configure(Command command)
     {
-        const int inputSize = 2;
-        var random = new Random(seed);
-        var parameters = new CellParameters<float>(TCell.Info, inputSize, hidden);
-        parameters.InitializeUniform(random);
-        var gradients = new CellParameters<float>(TCell.Info, inputSize, hidden);
-        var sequence = new CellSequence<TCell, float>(parameters, batch, steps);
-        var readout = new float[hidden + 1];               // weights, then bias
-        var readoutGradient = new float[hidden + 1];
-        var trainable = new ParameterSet<float>().AddCell("cell.", parameters, gradients).Add("readout", readout, readoutGradient);
-        var trainer = new Trainer<float>(new Adam<float>(trainable, learningRate));
-
-        var input = new float[batch * steps * inputSize];
-        var target = new float[batch];
-        var output = new float[batch * steps * hidden];
-        var dOutput = new float[output.Length];
-        log.WriteLine($"adding problem, T = {steps}: {TCell.Info}");
-        var clock = Stopwatch.StartNew();
-        Func<(double, int)> step = () =>
+        var options = new SampleOptions(command);
+        var cell = new Option<string?>("--cell") { Description = "lstm, gru, reset-before-gru, rnn or mgu (a custom cell declared in this sample)" };
+        var steps = new Option<int?>("--steps") { Description = "sequence length T" };
+        command.Options.Add(cell);
+        command.Options.Add(steps);
+        options.SetAction(new AddingSettings(), AddingSettings.Quick, (result, settings) => settings with
         {
-            sequence.Forward(input, batch, steps, default, output, default);
-            var loss = Readout(output, target, readout, readoutGradient, dOutput, batch, steps, hidden);
-            sequence.Backward(dOutput, default, gradients, default, default);
-            return (loss, batch * steps);
-        };
-        for (var iteration = 1; iteration <= iterations; iteration++)
-        {
-            MakeBatch(random, input, target, batch, steps);
-            var loss = trainer.TrainBatch(step);
-            if (iteration % 100 == 0 || iteration == 1)
-                log.WriteLine($"  iteration {iteration,5}: training mse {loss:F4}  ({clock.Elapsed.TotalSeconds:F1} s)");
-        }
-
-        // Held-out sequences the model never trained on.
-        var testRandom = new Random(seed + 1);
-        double testLoss = 0;
-        const int testBatches = 16;
-        for (var k = 0; k < testBatches; k++)
-        {
-            MakeBatch(testRandom, input, target, batch, steps);
-            sequence.Forward(input, batch, steps, default, output, default);
-            testLoss += Readout(output, target, readout, readoutGradient, dOutput, batch, steps, hidden) / testBatches;
-        }
-        log.WriteLine($"  test mse {testLoss:F4} on {testBatches * batch} new sequences (predicting the mean scores about 0.167)");
-        return testLoss;
+            Training = options.Apply(result, settings.Training),
+            Cell = result.GetValue(cell) ?? settings.Cell,
+            Steps = result.GetValue(steps) ?? settings.Steps,
+        }, (settings, log) => Run(settings, log));
+        return command;
     }
 
-    private static void MakeBatch(Random random, float[] input, float[] target, int batch, int steps)
+    /// <summary>Trains a model on the adding problem and returns its mean squared error on sequences it never saw.</summary>
+    public static double Run(AddingSettings settings, TextWriter log)
     {
-        for (var b = 0; b < batch; b++)
+        var (training, steps) = (settings.Training, settings.Steps);
+        var model = Recurrent(Model.Sequential<float>(training.Seed).Input(2), settings.Cell, training.Hidden, training.Seed).Dense(1).Build();
+        var test = Sequences(settings.Examples / 4, steps, training.Seed + 1);
+        log.WriteLine($"adding problem, T = {steps}, {settings.Cell} with {training.Hidden} units, {settings.Examples} training sequences");
+        var loss = new MeanSquaredErrorLoss<float>();
+        SampleTraining.Fit(model, Sequences(settings.Examples, steps, training.Seed), test, loss, training, log);
+        var mse = model.Evaluate(test, loss).MeanSquaredError!.Value;
+        log.WriteLine($"test MSE {mse:F4} on {test.Count} new sequences; predicting the mean scores {MeanBaseline:F3}");
+        return mse;
+    }
+
+    /// <summary>A many-to-one recurrent layer of the named cell.</summary>
+    private static SequentialBuilder<float> Recurrent(SequentialBuilder<float> model, string cell, int hidden, int seed)
+    {
+        var options = new RecurrentOptions { ReturnSequences = false, Seed = seed };
+        return cell switch
         {
-            var first = random.Next(steps / 2);
-            var second = steps / 2 + random.Next(steps - steps / 2);
-            target[b] = 0;
+            "lstm" => model.Recurrent<Lstm>(hidden, options),
+            "gru" => model.Recurrent<Gru>(hidden, options),
+            "reset-before-gru" => model.Recurrent<ResetBeforeGru>(hidden, options),
+            "rnn" => model.Recurrent<SimpleRnnTanh>(hidden, options),
+            "mgu" => model.Recurrent<MinimalGatedUnit>(hidden, options),
+            _ => throw new ArgumentException($"Unknown cell '{cell}'; use lstm, gru, reset-before-gru, rnn or mgu.", nameof(cell)),
+        };
+    }
+
+    /// <summary><paramref name="count"/> sequences [count, steps, (value, marker)], one marked value in each half.</summary>
+    private static SequenceDataset<float> Sequences(int count, int steps, int seed)
+    {
+        var random = new Random(seed);
+        var inputs = new float[count * steps * 2];
+        var sums = new float[count];
+        for (var n = 0; n < count; n++)
+        {
+            int first = random.Next(steps / 2), second = steps / 2 + random.Next(steps - steps / 2);
             for (var t = 0; t < steps; t++)
             {
                 var value = (float)random.NextDouble();
-                var marked = t == first || t == second;
-                input[(b * steps + t) * 2] = value;
-                input[(b * steps + t) * 2 + 1] = marked ? 1 : 0;
-                if (marked) target[b] += value;
+                inputs[(n * steps + t) * 2] = value;
+                if (t != first && t != second) continue;
+                inputs[(n * steps + t) * 2 + 1] = 1;
+                sums[n] += value;
             }
         }
-    }
-
-    /// <summary>y = w·h_T + c; returns the MSE and adds its gradient into the readout's and writes it into dOutput (last step only).</summary>
-    private static double Readout(float[] output, float[] target, float[] readout, float[] readoutGradient, float[] dOutput, int batch, int steps, int hidden)
-    {
-        Array.Clear(dOutput);
-        double loss = 0;
-        for (var b = 0; b < batch; b++)
-        {
-            var last = output.AsSpan((b * steps + steps - 1) * hidden, hidden);
-            var y = readout[hidden];
-            for (var j = 0; j < hidden; j++) y += readout[j] * last[j];
-            var error = y - target[b];
-            loss += error * error / batch;
-            var dy = 2 * error / batch;
-            var dLast = dOutput.AsSpan((b * steps + steps - 1) * hidden, hidden);
-            for (var j = 0; j < hidden; j++)
-            {
-                readoutGradient[j] += dy * last[j];
-                dLast[j] = dy * readout[j];
-            }
-            readoutGradient[hidden] += dy;
-        }
-        return loss;
+        return new SequenceDataset<float>(Tensor.Create(inputs, [count, steps, 2]), Tensor.Create(sums, [count, 1]), seed: seed);
     }
 }

@@ -1,47 +1,14 @@
-using RnnGen.Tests.Cells;
 using System.Numerics.Tensors;
 using RnnGen.Data;
 using RnnGen.Training;
+using RnnGen.Samples;
 
 namespace RnnGen.Tests.Api;
 
-/// <summary>The issue's own examples trained through Fit: the adding problem (many-to-one regression) and a noisy sine
-/// predicted at every step (many-to-many regression).</summary>
+/// <summary>The issue's own examples trained through Fit: a noisy sine predicted at every step (many-to-many regression)
+/// and by a custom cell (many-to-one); the adding problem is the sample's (tests/Samples).</summary>
 public class FitLearningTests
 {
-    private static SequenceDataset<float> Adding(int count, int steps, int seed)
-    {
-        var random = new Random(seed);
-        var inputs = new float[count * steps * 2];
-        var targets = new float[count];
-        for (var n = 0; n < count; n++)
-        {
-            int first = random.Next(steps / 2), second = steps / 2 + random.Next(steps / 2);
-            for (var t = 0; t < steps; t++)
-            {
-                var value = (float)random.NextDouble();
-                inputs[(n * steps + t) * 2] = value;
-                if (t != first && t != second) continue;
-                inputs[(n * steps + t) * 2 + 1] = 1;
-                targets[n] += value;
-            }
-        }
-        return new SequenceDataset<float>(Tensor.Create(inputs, [count, steps, 2]), Tensor.Create(targets, [count, 1]), seed: seed);
-    }
-
-    [Fact]
-    public void TheAddingProblemIsLearnedThroughFit()
-    {
-        var model = Model.Sequential<float>(seed: 1).Input(2).Lstm(16, returnSequences: false).Dense(1).Build();
-        var loss = new MeanSquaredErrorLoss<float>();
-        var validation = Adding(200, 10, seed: 2);
-        var history = model.Fit(Adding(1000, 10, seed: 1), loss, new Adam<float>(new ParameterSet<float>().AddAll(model.Parameters()), 0.01),
-            new FitOptions<float> { Epochs = 15, BatchSize = 32, Validation = validation, ClipNorm = 1 });
-        var mse = model.Evaluate(validation, loss).MeanSquaredError;
-        // Predicting the mean scores 1/6 ≈ 0.167.
-        Assert.True(mse < 0.02, $"validation MSE {mse:F4}; per epoch {string.Join(", ", history.Epochs.Select(e => e.ValidationLoss?.ToString("F3")))}");
-    }
-
     [Fact]
     public void ANoisySineIsForecastAtEveryStep()
     {

@@ -1,17 +1,7 @@
 namespace RnnGen.Tests.Cells;
 
-// Custom cells declared only in the tests: the generator must handle what real research cells need.
-
-/// <summary>LSTM with peephole terms p ⊙ c (Gers &amp; Schmidhuber), the output gate peeking at the new cell.</summary>
-[RecurrentCell("""
-    i  = sigmoid(W_i x + U_i h + p_i * c + b_i)
-    f  = sigmoid(W_f x + U_f h + p_f * c + b_f)
-    g  = tanh(W_g x + U_g h + b_g)
-    c' = f * c + i * g
-    o  = sigmoid(W_o x + U_o h + p_o * c' + b_o)
-    h' = o * tanh(c')
-    """)]
-public partial struct PeepholeLstm;
+// Custom cells declared only in the tests (the peephole LSTM is the forecast sample's): the generator must handle what
+// real research cells need.
 
 /// <summary>The Keras-book LSTM (seed 004): a carry track c with its own matrix into the output, two recurrent groups.</summary>
 [RecurrentCell("""

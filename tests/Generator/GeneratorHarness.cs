@@ -26,6 +26,15 @@ internal sealed record GeneratorRun(
         var internalErrors = GeneratorDiagnostics.Where(d => d.Id == "RNN013").ToList();
         Assert.True(internalErrors.Count == 0, "internal generator error: " + string.Join("; ", internalErrors));
     }
+
+    /// <summary>The cell was accepted without a diagnostic and its generated code compiles.</summary>
+    public void AssertCompiles()
+    {
+        Assert.Empty(GeneratorDiagnostics);
+        Assert.NotEmpty(GeneratedSources);
+        var errors = OutputProblems.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors.Take(5)));
+    }
 }
 
 /// <summary>
@@ -49,9 +58,14 @@ internal static class GeneratorHarness
         var paths = trusted
             .Where(p => string.Equals(Path.GetDirectoryName(p), frameworkDirectory, StringComparison.OrdinalIgnoreCase))
             .Append(typeof(RnnGen.CellInfo).Assembly.Location)
+            .Append(typeof(System.Numerics.Tensors.Tensor).Assembly.Location)   // a package the runtime's API exposes
             .Distinct(StringComparer.OrdinalIgnoreCase);
         return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToList();
     }
+
+    /// <summary>A file declaring one cell, TestCell, with <paramref name="equations"/> in a raw string and named options after it.</summary>
+    public static string CellSource(string equations, string options = "") =>
+        "using RnnGen;\n\nnamespace Probe;\n\n[RecurrentCell(\"\"\"\n" + equations + "\n\"\"\"" + options + ")]\npublic partial struct TestCell;\n";
 
     public static CSharpCompilation CreateCompilation(params string[] sources) =>
         CSharpCompilation.Create("GeneratorTestAssembly_" + Guid.NewGuid().ToString("N"),

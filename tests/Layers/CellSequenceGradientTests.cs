@@ -1,5 +1,6 @@
 using RnnGen.Tests.Cells;
 using RnnGen.Tests.Support;
+using RnnGen.Samples;
 
 namespace RnnGen.Tests.Layers;
 

@@ -53,7 +53,7 @@ public class LearningTests
     /// <summary>The adding problem at T = 50: predicting the constant 1 scores ≈ 0.167; the LSTM must reach 0.01.</summary>
     [Fact]
     public void LstmSolvesTheAddingProblemAtFiftySteps() =>
-        Assert.True(RnnGen.Samples.AddingProblem.Train<RnnGen.Lstm>(50, 32, 2500, 32, 0.01, 1, TextWriter.Null) < 0.01);
+        Assert.True(RnnGen.Samples.AddingProblem.Run(new RnnGen.Samples.AddingSettings() with { Steps = 50 }, TextWriter.Null) < 0.01);
 
     /// <summary>Many-to-one: does the sequence hold more a's than b's, among distractors c and d?</summary>
     [Fact]

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using RnnGen.Cli.Checkpoints;
 using RnnGen.Data;
 using RnnGen.Training;
 
