@@ -9,6 +9,10 @@ namespace RnnGen.Cli.Checkpoints;
 /// <summary>A checkpoint as `train` writes it: the model, optimizer, vocabulary, position and the run's settings.</summary>
 internal static class RunCheckpoint
 {
+    // The settings must be read before ModelCheckpoint.Load, which needs a custom cell registered; it stores a caller's
+    // metadata under "user.".
+    private const string StoredSettingsKey = "user." + TrainSettings.MetadataKey;
+
     public static void Save(string path, Model<float> model, Optimizer<float> optimizer, Vocabulary vocabulary, TrainSettings settings, TrainingPosition position)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -27,7 +31,7 @@ internal static class RunCheckpoint
         if (!File.Exists(path)) throw new CliException($"no checkpoint '{path}'.");
         TrainSettings settings;
         using (var reader = SafeTensorsReader.Open(path))
-            settings = reader.Metadata.TryGetValue(TrainSettings.MetadataKey, out var json)
+            settings = reader.Metadata.TryGetValue(StoredSettingsKey, out var json)
                 ? TrainSettings.FromJson(json, path)
                 : throw new CliException($"'{path}' is not a checkpoint of `rnngen train` (no training settings in it).");
         CellCatalog.Resolve(settings.Cell);
