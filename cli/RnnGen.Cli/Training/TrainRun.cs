@@ -12,7 +12,7 @@ internal sealed class TrainRun
 {
     public required TrainSettings Settings { get; init; }
     public int? LogEvery { get; init; }
-    public int SampleLength { get; init; } = 300;
+    private const int SampleLength = 300;
 
     public int Execute(string? resume)
     {
