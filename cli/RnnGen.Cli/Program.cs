@@ -27,7 +27,8 @@ catch (Exception e)
 {
     // One line, never a stack trace: the user's input was wrong (a file, a value, a checkpoint), or, for other types, we were.
     var expected = e is CliException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException
-        or KeyNotFoundException or InvalidOperationException or NotSupportedException or System.Text.Json.JsonException;
+        or KeyNotFoundException or InvalidOperationException or NotSupportedException or System.Text.Json.JsonException
+        or RnnGen.Training.NonFiniteGradientException or InsufficientMemoryException;
     Console.Error.WriteLine(expected ? $"rnngen: {e.Message}" : $"rnngen: internal error ({e.GetType().Name}): {e.Message}");
     return 1;
 }
