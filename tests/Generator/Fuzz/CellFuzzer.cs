@@ -1,3 +1,4 @@
+using RnnGen.Samples;
 using RnnGen.Tests.Cells;
 
 namespace RnnGen.Tests.Generator.Fuzz;
