@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install RnnGen as a user would: pack it, create a project outside the solution that references the package from a
-# local folder feed, declare a custom cell in it, build, train, run. Then check that a consumer on a C# version too
+# local folder feed, declare a custom cell in it, build, train, run; install the rnngen tool from that feed and run it. Then check that a consumer on a C# version too
 # old for generated cells gets an error that names the cause.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ trap 'rm -rf "$work"' EXIT
 # A version no earlier run used, so NuGet's global cache cannot hand back a stale package.
 version="0.2.0-local.$(date +%s)"
 dotnet pack runtime/RnnGen.csproj -c Release -o "$work/feed" -p:Version="$version" -p:ContinuousIntegrationBuild=true --nologo -v:q
+dotnet pack cli/RnnGen.Cli -c Release -o "$work/feed" -p:Version="$version" -p:ContinuousIntegrationBuild=true --nologo -v:q
 cp -r .ci/consumer "$work/app"
 cat > "$work/app/nuget.config" <<XML
 <?xml version="1.0" encoding="utf-8"?>
@@ -31,4 +32,9 @@ expect_error() {  # expect_error CODE MSBUILD-ARGS...: the build must fail and s
     echo "consumer: $* fails with $code as it should"
 }
 expect_error RNNPKG001 -p:LangVersion=10
+# The CLI as a .NET tool from the same feed.
+dotnet tool install RnnGen.Cli --tool-path "$work/tools" --version "$version" --add-source "$work/feed"
+"$work/tools/rnngen" explain "h' = tanh(W x + U h + b)" --input 3 --hidden 4 | grep -q "W" || { echo "rnngen explain printed nothing useful"; exit 1; }
+"$work/tools/rnngen" train --steps 5 --out "$work/run/model.safetensors"
+"$work/tools/rnngen" generate "$work/run/model.safetensors" --length 20 >/dev/null
 echo "install-like-a-user: OK"
