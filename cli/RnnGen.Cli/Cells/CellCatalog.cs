@@ -1,28 +1,37 @@
-using System.Reflection;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace RnnGen.Cli.Cells;
 
-/// <summary>A cell the commands can use: its metadata and its generated type (registered with <see cref="RecurrentCells"/>).</summary>
-internal sealed record ResolvedCell(CellInfo Info, Type Type)
+/// <summary>What a command runs with a cell's concrete type (a generic visitor: no reflection, so NativeAOT-safe).</summary>
+internal interface ICellFunction<out TResult>
 {
-    public static ResolvedCell Of(Type cell) =>
-        new((CellInfo)cell.GetProperty(nameof(IRecurrentCell.Info), BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!, cell);
+    TResult Run<TCell>() where TCell : IRecurrentCell;
+}
 
-    /// <summary>Calls a generic method of <paramref name="owner"/> with this cell as its type argument.</summary>
-    public TResult Invoke<TResult>(Type owner, string method, params object[] arguments) =>
-        (TResult)owner.GetMethod(method, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(Type).Invoke(null, arguments)!;
+/// <summary>A cell the commands can use: its metadata, and a way to run code with its type.</summary>
+internal abstract record ResolvedCell(CellInfo Info)
+{
+    public static ResolvedCell Of<TCell>() where TCell : IRecurrentCell => new Typed<TCell>();
+
+    public abstract TResult Accept<TResult>(ICellFunction<TResult> function);
+
+    private sealed record Typed<TCell>() : ResolvedCell(TCell.Info) where TCell : IRecurrentCell
+    {
+        public override TResult Accept<TResult>(ICellFunction<TResult> function) => function.Run<TCell>();
+    }
 }
 
 /// <summary>What `--cell` names: a built-in cell by its short name, or equations compiled at run time.</summary>
 internal static class CellCatalog
 {
-    private static readonly Dictionary<string, Type> BuiltIn = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, Func<ResolvedCell>> BuiltIn = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["lstm"] = typeof(Lstm),
-        ["gru"] = typeof(Gru),
-        ["rnn"] = typeof(SimpleRnnTanh),
-        ["rnn-relu"] = typeof(SimpleRnnRelu),
-        ["reset-before-gru"] = typeof(ResetBeforeGru),
+        ["lstm"] = ResolvedCell.Of<Lstm>,
+        ["gru"] = ResolvedCell.Of<Gru>,
+        ["rnn"] = ResolvedCell.Of<SimpleRnnTanh>,
+        ["rnn-relu"] = ResolvedCell.Of<SimpleRnnRelu>,
+        ["reset-before-gru"] = ResolvedCell.Of<ResetBeforeGru>,
     };
 
     public static IEnumerable<string> BuiltInNames => BuiltIn.Keys;
@@ -37,7 +46,14 @@ internal static class CellCatalog
 
     /// <summary>A built-in cell by name, or equations (text with '=') compiled and registered.</summary>
     public static ResolvedCell Resolve(string cell) =>
-        cell.Contains('=') ? CellCompiler.Compile(cell, "cell")
-        : BuiltIn.TryGetValue(cell, out var type) ? ResolvedCell.Of(type)
+        cell.Contains('=') ? Compile(cell)
+        : BuiltIn.TryGetValue(cell, out var create) ? create()
         : throw new CliException($"unknown cell '{cell}'; use one of {string.Join(", ", BuiltIn.Keys)}, or equations such as \"h' = tanh(W x + U h + b)\".");
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Reached only where dynamic code is supported: the JIT build, which is not trimmed.")]
+    [UnconditionalSuppressMessage("SingleFile", "IL3002", Justification = "Reached only in the JIT build, which is not a single file.")]
+    private static ResolvedCell Compile(string equations) =>
+        RuntimeFeature.IsDynamicCodeSupported
+            ? CellCompiler.Compile(equations, "cell")
+            : throw new CliException("custom cells from the command line need the JIT build (this one is NativeAOT).");
 }

@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -20,15 +20,20 @@ internal static class CellCompiler
     // One compilation per text: loading a checkpoint and then training it must not load two types named CustomCell.
     private static readonly Dictionary<string, ResolvedCell> Compiled = new(StringComparer.Ordinal);
 
+    [RequiresDynamicCode("Compiles and loads an assembly at run time.")]
+    [RequiresUnreferencedCode("Loads an assembly at run time and instantiates generic code over its cell.")]
+    [RequiresAssemblyFiles("References the framework and runtime assemblies by their files.")]
     public static ResolvedCell Compile(string equations, string source)
     {
         if (Compiled.TryGetValue(equations, out var cell)) return cell;
         return Compiled[equations] = CompileNew(equations, source);
     }
 
+    [RequiresDynamicCode("Compiles and loads an assembly at run time.")]
+    [RequiresUnreferencedCode("Loads an assembly at run time and instantiates generic code over its cell.")]
+    [RequiresAssemblyFiles("References the framework and runtime assemblies by their files.")]
     private static ResolvedCell CompileNew(string equations, string source)
     {
-        if (!RuntimeFeature.IsDynamicCodeSupported) throw new CliException("custom cells from the command line need the JIT build (this one is NativeAOT).");
         var text = equations.Trim();
         if (text.Contains("\"\"\"", StringComparison.Ordinal)) throw new CliException($"{source}: a cell cannot contain \"\"\".");
         var compilation = CSharpCompilation.Create("RnnGen.CustomCell." + Guid.NewGuid().ToString("N"),
@@ -43,10 +48,12 @@ internal static class CellCompiler
         return Register(AssemblyLoadContext.Default.LoadFromStream(image).GetType(TypeName)!);
     }
 
+    [RequiresDynamicCode("Instantiates generic code over a type loaded at run time.")]
+    [RequiresUnreferencedCode("Finds generic methods by name.")]
     private static ResolvedCell Register(Type cell)
     {
         typeof(RecurrentCells).GetMethod(nameof(RecurrentCells.Register))!.MakeGenericMethod(cell).Invoke(null, null);
-        return ResolvedCell.Of(cell);
+        return (ResolvedCell)typeof(ResolvedCell).GetMethod(nameof(ResolvedCell.Of))!.MakeGenericMethod(cell).Invoke(null, null)!;
     }
 
     /// <summary>Errors as a compiler prints them, with a caret under the offending part of the equations; then stops.</summary>
@@ -69,6 +76,7 @@ internal static class CellCompiler
         throw new CliException($"{source}: the cell has {errors.Count} error(s).");
     }
 
+    [RequiresAssemblyFiles("References the framework and runtime assemblies by their files.")]
     private static MetadataReference[] References()
     {
         var trusted = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);

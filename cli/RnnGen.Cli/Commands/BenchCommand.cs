@@ -28,7 +28,7 @@ internal static class BenchCommand
                 .AddColumns("cell", "median ms", "GFLOP/s");
             foreach (var cell in r.GetValue(cells)!.Select(CellCatalog.Resolve))
             {
-                var milliseconds = cell.Invoke<double>(typeof(BenchCommand), nameof(Median), b, i, h, t);
+                var milliseconds = cell.Accept(new Median(b, i, h, t));
                 // Backward costs about twice the forward products (input and weight gradients).
                 var flops = 3 * cell.Info.ForwardFlops(i, h, b) * t;
                 table.AddRow(cell.Info.Name, milliseconds.ToString("F3", CultureInfo.InvariantCulture), (flops / milliseconds / 1e6).ToString("F1", CultureInfo.InvariantCulture));
@@ -39,23 +39,26 @@ internal static class BenchCommand
     }
 
     /// <summary>The median of half a second of forward + backward runs, after half a second of warm-up (tiered JIT).</summary>
-    private static double Median<TCell>(int batch, int input, int hidden, int steps) where TCell : IRecurrentCell
+    private sealed record Median(int Batch, int Input, int Hidden, int Steps) : ICellFunction<double>
     {
-        var layer = new RecurrentLayer<TCell, float>(input, hidden, new RecurrentOptions { BatchFirst = true });
-        var x = new float[batch * steps * input];
-        var dOutput = new float[batch * steps * hidden];
-        Array.Fill(x, 0.1f);
-        Array.Fill(dOutput, 0.01f);
-        var times = new List<double>();
-        var total = Stopwatch.StartNew();
-        while (times.Count < 3 || total.Elapsed.TotalSeconds < 1)
+        public double Run<TCell>() where TCell : IRecurrentCell
         {
-            var clock = Stopwatch.StartNew();
-            layer.Forward(x, batch, steps, training: true);
-            layer.Backward(dOutput, default, default, default);
-            if (total.Elapsed.TotalSeconds > 0.5) times.Add(clock.Elapsed.TotalMilliseconds);
+            var layer = new RecurrentLayer<TCell, float>(Input, Hidden, new RecurrentOptions { BatchFirst = true });
+            var x = new float[Batch * Steps * Input];
+            var dOutput = new float[Batch * Steps * Hidden];
+            Array.Fill(x, 0.1f);
+            Array.Fill(dOutput, 0.01f);
+            var times = new List<double>();
+            var total = Stopwatch.StartNew();
+            while (times.Count < 3 || total.Elapsed.TotalSeconds < 1)
+            {
+                var clock = Stopwatch.StartNew();
+                layer.Forward(x, Batch, Steps, training: true);
+                layer.Backward(dOutput, default, default, default);
+                if (total.Elapsed.TotalSeconds > 0.5) times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            times.Sort();
+            return times[times.Count / 2];
         }
-        times.Sort();
-        return times[times.Count / 2];
     }
 }

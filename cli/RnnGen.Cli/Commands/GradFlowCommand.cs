@@ -23,7 +23,7 @@ internal static class GradFlowCommand
         {
             var (length, size, s) = (r.GetValue(steps), r.GetValue(hidden), r.GetValue(seed));
             var series = r.GetValue(cells)!.Select(CellCatalog.Resolve)
-                .Select(c => (c.Info.Name, c.Invoke<double[]>(typeof(GradFlowCommand), nameof(Norms), Input, size, length, s))).ToList();
+                .Select(c => (c.Info.Name, c.Accept(new Norms(size, length, s)))).ToList();
             var path = r.GetValue(output)!;
             var x = Enumerable.Range(1, length).Select(t => (double)t).ToArray();
             Charts.Lines(path, "gradient reaching step t from a loss on the last step", "t", "‖∂L/∂h_t‖", series.Select(s => (s.Name, x, s.Item2)), logY: true);
@@ -37,18 +37,22 @@ internal static class GradFlowCommand
 
     private const int Input = 8, Batch = 16;
 
-    private static double[] Norms<TCell>(int input, int hidden, int steps, int seed) where TCell : IRecurrentCell
+    /// <summary>‖∂L/∂h_t‖ for every step of one cell, at initialization, for a loss on the last step.</summary>
+    private sealed record Norms(int Hidden, int Steps, int Seed) : ICellFunction<double[]>
     {
-        var layer = new RecurrentLayer<TCell, float>(input, hidden, new RecurrentOptions { BatchFirst = true, Seed = seed });
-        var random = new Random(seed);
-        var x = new float[Batch * steps * input];
-        foreach (ref var value in x.AsSpan()) value = random.NextSingle() * 2 - 1;
-        layer.Forward(x, Batch, steps);
-        var v = Enumerable.Range(0, hidden).Select(_ => random.NextSingle() * 2 - 1).ToArray();
-        var dOutput = new float[Batch * steps * hidden];
-        for (var b = 0; b < Batch; b++) v.CopyTo(dOutput, (b * steps + steps - 1) * hidden);
-        layer.Backward(dOutput, default, default, default);
-        return layer.StateGradientNorms(0).ToArray().Select(n => (double)n).ToArray();
+        public double[] Run<TCell>() where TCell : IRecurrentCell
+        {
+            var layer = new RecurrentLayer<TCell, float>(Input, Hidden, new RecurrentOptions { BatchFirst = true, Seed = Seed });
+            var random = new Random(Seed);
+            var x = new float[Batch * Steps * Input];
+            foreach (ref var value in x.AsSpan()) value = random.NextSingle() * 2 - 1;
+            layer.Forward(x, Batch, Steps);
+            var v = Enumerable.Range(0, Hidden).Select(_ => random.NextSingle() * 2 - 1).ToArray();
+            var dOutput = new float[Batch * Steps * Hidden];
+            for (var b = 0; b < Batch; b++) v.CopyTo(dOutput, (b * Steps + Steps - 1) * Hidden);
+            layer.Backward(dOutput, default, default, default);
+            return layer.StateGradientNorms(0).ToArray().Select(n => (double)n).ToArray();
+        }
     }
 
     private static void WriteCsv(string path, List<(string Name, double[] Norms)> series)

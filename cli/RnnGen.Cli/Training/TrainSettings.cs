@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace RnnGen.Cli.Training;
 
@@ -32,11 +33,15 @@ internal sealed record TrainSettings
 
     public long TotalSteps(int batchesPerEpoch) => Steps > 0 ? Steps : Epochs > 0 ? (long)Epochs * batchesPerEpoch : DefaultSteps;
 
-    public string ToJson() => JsonSerializer.Serialize(this);
+    public string ToJson() => JsonSerializer.Serialize(this, TrainSettingsJson.Default.TrainSettings);
 
     public static TrainSettings FromJson(string json, string source) =>
-        JsonSerializer.Deserialize<TrainSettings>(json) ?? throw new CliException($"'{source}' has empty training settings.");
+        JsonSerializer.Deserialize(json, TrainSettingsJson.Default.TrainSettings) ?? throw new CliException($"'{source}' has empty training settings.");
 
     /// <summary>The loss-curve PNG beside the checkpoint.</summary>
     public string PlotPath => Path.ChangeExtension(Out, ".loss.png");
 }
+
+/// <summary>Source-generated serialization of <see cref="TrainSettings"/>: no reflection, so NativeAOT-safe.</summary>
+[JsonSerializable(typeof(TrainSettings))]
+internal sealed partial class TrainSettingsJson : JsonSerializerContext;
