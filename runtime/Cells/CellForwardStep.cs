@@ -14,7 +14,9 @@ public readonly ref struct CellForwardStep<T>(
     ReadOnlySpan<T> prev, Span<T> next, int stateStride,
     Span<T> operands, int operandStride, Span<T> tape)
 {
+    /// <summary>Rows (sequences) in this step.</summary>
     public readonly int Batch = batch;
+    /// <summary>The hidden size H: the width of one block.</summary>
     public readonly int Hidden = hidden;
     /// <summary>[Batch, InputWidth blocks]: this step's input products W x.</summary>
     public readonly ReadOnlySpan<T> Zx = zx;
@@ -24,10 +26,15 @@ public readonly ref struct CellForwardStep<T>(
     public readonly ReadOnlySpan<T> Zs = zs;
     /// <summary>[vectors, H]: biases, peepholes.</summary>
     public readonly ReadOnlySpan<T> Vectors = vectors;
+    /// <summary>The previous states: state s at <c>s·StateStride</c>, each [Batch, H].</summary>
     public readonly ReadOnlySpan<T> Prev = prev;
+    /// <summary>The new states, written by the kernel: state s at <c>s·StateStride</c>, each [Batch, H].</summary>
     public readonly Span<T> Next = next;
+    /// <summary>Elements from one state to the next in <see cref="Prev"/> and <see cref="Next"/> (at least Batch·H when the cell has more than one state).</summary>
     public readonly int StateStride = stateStride;
+    /// <summary>Same-step operands, written by the stage that computes them: operand o at <c>o·OperandStride</c>, each [Batch, H].</summary>
     public readonly Span<T> Operands = operands;
+    /// <summary>Elements from one operand to the next in <see cref="Operands"/>.</summary>
     public readonly int OperandStride = operandStride;
     /// <summary>[Batch, TapeWidth blocks]: values the backward pass reads.</summary>
     public readonly Span<T> Tape = tape;
@@ -61,14 +68,23 @@ public readonly ref struct CellBackwardStep<T>(
     ReadOnlySpan<T> dNext, Span<T> dPrev, Span<T> dZx, Span<T> dZh, Span<T> dZs,
     ReadOnlySpan<T> dOperands, Span<T> dVectors)
 {
+    /// <summary>Rows (sequences) in this step.</summary>
     public readonly int Batch = batch;
+    /// <summary>The hidden size H: the width of one block.</summary>
     public readonly int Hidden = hidden;
+    /// <summary>[vectors, H]: biases, peepholes.</summary>
     public readonly ReadOnlySpan<T> Vectors = vectors;
+    /// <summary>The previous states the forward step read: state s at <c>s·StateStride</c>, each [Batch, H].</summary>
     public readonly ReadOnlySpan<T> Prev = prev;
+    /// <summary>The new states the forward step wrote: state s at <c>s·StateStride</c>, each [Batch, H].</summary>
     public readonly ReadOnlySpan<T> Next = next;
+    /// <summary>Elements from one state to the next in <see cref="Prev"/> and <see cref="Next"/>.</summary>
     public readonly int StateStride = stateStride;
+    /// <summary>The same-step operands the forward step wrote: operand o at <c>o·OperandStride</c>, each [Batch, H].</summary>
     public readonly ReadOnlySpan<T> Operands = operands;
+    /// <summary>Elements from one operand to the next in <see cref="Operands"/>.</summary>
     public readonly int OperandStride = operandStride;
+    /// <summary>[Batch, TapeWidth blocks]: the values the forward step saved.</summary>
     public readonly ReadOnlySpan<T> Tape = tape;
     /// <summary>[Batch, CarryWidth blocks]: adjoints passed from a later stage to an earlier one.</summary>
     public readonly Span<T> Carry = carry;
@@ -76,15 +92,22 @@ public readonly ref struct CellBackwardStep<T>(
     public readonly ReadOnlySpan<T> DNext = dNext;
     /// <summary>dL/d(previous states) through the elementwise path, [states, Batch, H]; the runtime adds dZh·U.</summary>
     public readonly Span<T> DPrev = dPrev;
+    /// <summary>dL/dZx, [Batch, InputWidth blocks]; written.</summary>
     public readonly Span<T> DZx = dZx;
+    /// <summary>dL/dZh, [Batch, RecurrentWidth blocks]; written.</summary>
     public readonly Span<T> DZh = dZh;
+    /// <summary>dL/dZs, [Batch, StageWidth blocks]; written.</summary>
     public readonly Span<T> DZs = dZs;
     /// <summary>dL/d(stage operands), [operands, Batch, H], computed by the runtime as dZs·M.</summary>
     public readonly ReadOnlySpan<T> DOperands = dOperands;
+    /// <summary>dL/d(vectors), [vectors, H]; accumulated (added to) over the batch.</summary>
     public readonly Span<T> DVectors = dVectors;
 
+    /// <summary>Elements from one state or operand to the next in the compact gradient buffers: Batch·H.</summary>
     public int GradientStride => Batch * Hidden;
 
+    /// <summary>Checks every buffer once per call so the kernels can index without bounds checks.</summary>
+    /// <exception cref="ArgumentException">A size or stride is out of range for <paramref name="info"/>, or a buffer is shorter than the step needs.</exception>
     public void Validate(CellInfo info)
     {
         StepCheck.Sizes(info, Batch, Hidden, StateStride, OperandStride);

@@ -9,6 +9,7 @@ namespace RnnGen;
 /// <remarks>Thread safety: implementations are stateless; the generated kernels may run on any number of threads at once.</remarks>
 public interface IRecurrentCell
 {
+    /// <summary>The metadata the generator derived from the cell's equations: states, parameters, buffer widths, stages.</summary>
     static abstract CellInfo Info { get; }
 
     /// <summary>One forward stage over a batch for one step.</summary>

@@ -15,6 +15,7 @@ namespace RnnGen;
 [AttributeUsage(AttributeTargets.Struct | AttributeTargets.Class | AttributeTargets.Interface, Inherited = false)]
 public sealed class RecurrentCellAttribute(string equations) : Attribute
 {
+    /// <summary>The cell's equations, one per line.</summary>
     public string Equations { get; } = equations;
 
     /// <summary>Optional compile-time hidden size: the kernels are specialized for it and reject any other.</summary>

@@ -8,11 +8,15 @@ namespace RnnGen.Data;
 /// Thread safety: called on the thread that runs the sampling, one call at a time.</remarks>
 public delegate ReadOnlySpan<T> NextTokenLogits<T>(int previousToken);
 
+/// <summary>The rule a <see cref="SamplingStrategy"/> uses to pick a token.</summary>
 /// <remarks>Thread safety: a value; safe to share between threads.</remarks>
 public enum SamplingKind
 {
+    /// <summary>The token with the largest logit.</summary>
     Greedy,
+    /// <summary>A draw from softmax(logits / τ).</summary>
     Temperature,
+    /// <summary>A draw from softmax(logits / τ) over the k largest logits only.</summary>
     TopK,
 }
 
@@ -22,6 +26,7 @@ public readonly record struct SamplingStrategy
 {
     private SamplingStrategy(SamplingKind kind, double temperature, int k) => (Kind, Temperature, K) = (kind, temperature, k);
 
+    /// <summary>Which rule picks the token.</summary>
     public SamplingKind Kind { get; }
 
     /// <summary>τ in softmax(logits / τ); unused by greedy.</summary>

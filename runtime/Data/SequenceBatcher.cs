@@ -21,6 +21,7 @@ public sealed class SequenceBatcherOptions
     /// <summary>Reorder the sequences every epoch, from <see cref="Seed"/> and the epoch number.</summary>
     public bool Shuffle { get; init; } = true;
 
+    /// <summary>Seeds the shuffle (with the epoch number), so an epoch's order is reproducible.</summary>
     public int Seed { get; init; }
 
     /// <summary>
@@ -148,6 +149,8 @@ public sealed class SequenceBatcher
     private readonly long[] _keys;
     private readonly SequenceBatch _batch;
 
+    /// <summary>Batches token sequences over the ids of <paramref name="vocabulary"/>; see the overload with a vocabulary size.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="vocabulary"/> or <paramref name="sequences"/> is null.</exception>
     public SequenceBatcher(IReadOnlyList<int[]> sequences, Vocabulary vocabulary, SequenceBatcherOptions? options = null)
         : this(sequences, (vocabulary ?? throw new ArgumentNullException(nameof(vocabulary))).Count, options) { }
 
@@ -216,8 +219,11 @@ public sealed class SequenceBatcher
         StartEpoch(0);
     }
 
+    /// <summary>The options the batcher was built with (defaults when none were given).</summary>
     public SequenceBatcherOptions Options { get; }
+    /// <summary>The number of token ids; every token is in [0, VocabularySize).</summary>
     public int VocabularySize { get; }
+    /// <summary>The number of sequences in the dataset.</summary>
     public int SequenceCount { get; }
 
     /// <summary>Batches per epoch.</summary>

@@ -56,10 +56,13 @@ public sealed class SequenceDataset<T> : IDataset<T> where T : unmanaged, IFloat
         (_values, _labels) = ([], []);
     }
 
+    /// <inheritdoc/>
     public int Count => _order.Count;
 
+    /// <inheritdoc/>
     public void Shuffle(int epoch) => _order.Shuffle(epoch);
 
+    /// <inheritdoc/>
     public DataBatch<T> GetBatch(int start, int count)
     {
         _order.Check(start, count);

@@ -34,18 +34,26 @@ public sealed class TimeSeriesDataset<T> : IDataset<T> where T : unmanaged, IFlo
         _order = new ExampleOrder(count, seed);
     }
 
+    /// <summary>Steps in each input window.</summary>
     public int Window { get; }
+    /// <summary>Steps after the window that form its target (or the shift of the per-step target).</summary>
     public int Horizon { get; }
+    /// <summary>Steps between the starts of consecutive windows.</summary>
     public int Stride { get; }
+    /// <summary>Values per step of the series.</summary>
     public int Features { get; }
+    /// <summary>Whether the target is the series shifted by <see cref="Horizon"/> at every step (many-to-many) rather than the steps after the window.</summary>
     public bool PerStep { get; }
+    /// <inheritdoc/>
     public int Count => _order.Count;
 
     /// <summary>Values per example's target: horizon·features, or window·features per step.</summary>
     public int TargetSize => PerStep ? Window * Features : Horizon * Features;
 
+    /// <inheritdoc/>
     public void Shuffle(int epoch) => _order.Shuffle(epoch);
 
+    /// <inheritdoc/>
     public DataBatch<T> GetBatch(int start, int count)
     {
         _order.Check(start, count);

@@ -43,10 +43,13 @@ public sealed class TokenSequenceDataset<T> : IDataset<T> where T : unmanaged, I
         return new TokenSequenceDataset<T>(all, labels.ToArray(), padding, seed);
     }
 
+    /// <inheritdoc/>
     public int Count => _sequences.Length;
 
+    /// <inheritdoc/>
     public void Shuffle(int epoch) => _order.Shuffle(epoch);
 
+    /// <inheritdoc/>
     public DataBatch<T> GetBatch(int start, int count)
     {
         _order.Check(start, count);

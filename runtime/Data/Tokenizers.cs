@@ -6,8 +6,12 @@ namespace RnnGen.Data;
 /// <remarks>Thread safety: the tokenizers here are stateless; safe from any thread.</remarks>
 public interface ITokenizer
 {
+    /// <summary>Splits <paramref name="text"/> into tokens.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     IReadOnlyList<string> Tokenize(string text);
 
+    /// <summary>Joins tokens back into text; the inverse of <see cref="Tokenize"/> for this tokenizer's separators.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="tokens"/> is null.</exception>
     string Detokenize(IEnumerable<string> tokens);
 }
 
@@ -29,10 +33,13 @@ public enum CharacterUnit
 /// <remarks>Thread safety: stateless; safe from any thread.</remarks>
 public sealed class CharacterTokenizer(CharacterUnit unit = CharacterUnit.TextElement) : ITokenizer
 {
+    /// <summary>What one token is: a text element or a rune.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The constructor's unit is not a defined <see cref="CharacterUnit"/>.</exception>
     public CharacterUnit Unit { get; } = unit is CharacterUnit.TextElement or CharacterUnit.Rune
         ? unit
         : throw new ArgumentOutOfRangeException(nameof(unit), unit, "unit must be TextElement or Rune.");
 
+    /// <inheritdoc/>
     public IReadOnlyList<string> Tokenize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -50,6 +57,7 @@ public sealed class CharacterTokenizer(CharacterUnit unit = CharacterUnit.TextEl
         return tokens;
     }
 
+    /// <inheritdoc/>
     public string Detokenize(IEnumerable<string> tokens)
     {
         ArgumentNullException.ThrowIfNull(tokens);
@@ -64,6 +72,7 @@ public sealed class CharacterTokenizer(CharacterUnit unit = CharacterUnit.TextEl
 /// <remarks>Thread safety: stateless; safe from any thread.</remarks>
 public sealed class WhitespaceTokenizer : ITokenizer
 {
+    /// <inheritdoc/>
     public IReadOnlyList<string> Tokenize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -83,6 +92,7 @@ public sealed class WhitespaceTokenizer : ITokenizer
         return tokens;
     }
 
+    /// <inheritdoc/>
     public string Detokenize(IEnumerable<string> tokens)
     {
         ArgumentNullException.ThrowIfNull(tokens);

@@ -13,8 +13,22 @@ namespace RnnGen.Data;
 /// <remarks>Thread safety: immutable once built; safe to share between threads.</remarks>
 public sealed class Vocabulary
 {
-    public const int PadId = 0, UnknownId = 1, StartId = 2, EndId = 3;
-    public const string PadToken = "<pad>", UnknownToken = "<unk>", StartToken = "<s>", EndToken = "</s>";
+    /// <summary>The id of <see cref="PadToken"/>, which fills a batch past a sequence's end.</summary>
+    public const int PadId = 0;
+    /// <summary>The id of <see cref="UnknownToken"/>, given to tokens the vocabulary does not have.</summary>
+    public const int UnknownId = 1;
+    /// <summary>The id of <see cref="StartToken"/>, which marks the start of a sequence.</summary>
+    public const int StartId = 2;
+    /// <summary>The id of <see cref="EndToken"/>, which marks the end of a sequence.</summary>
+    public const int EndId = 3;
+    /// <summary>The padding token, id <see cref="PadId"/>.</summary>
+    public const string PadToken = "<pad>";
+    /// <summary>The unknown-token token, id <see cref="UnknownId"/>.</summary>
+    public const string UnknownToken = "<unk>";
+    /// <summary>The start-of-sequence token, id <see cref="StartId"/>.</summary>
+    public const string StartToken = "<s>";
+    /// <summary>The end-of-sequence token, id <see cref="EndId"/>.</summary>
+    public const string EndToken = "</s>";
 
     /// <summary>The number of special tokens; ordinary tokens start at this id.</summary>
     public const int SpecialCount = 4;
@@ -89,6 +103,8 @@ public sealed class Vocabulary
     /// <summary>Every token, indexed by id.</summary>
     public IReadOnlyList<string> Tokens => _tokens;
 
+    /// <summary>Whether the vocabulary holds <paramref name="token"/> (special tokens included).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="token"/> is null.</exception>
     public bool Contains(string token) => _ids.ContainsKey(token ?? throw new ArgumentNullException(nameof(token)));
 
     /// <summary>The id of <paramref name="token"/>, or <see cref="UnknownId"/> for a token the vocabulary does not have.</summary>

@@ -6,7 +6,17 @@ namespace RnnGen;
 
 /// <summary>The elementwise function a <see cref="Dense{T}"/> layer applies after its affine map.</summary>
 /// <remarks>Thread safety: a value; safe everywhere.</remarks>
-public enum Activation { None, Tanh, Sigmoid, Relu }
+public enum Activation
+{
+    /// <summary>The identity: y = x·Wᵀ + b.</summary>
+    None,
+    /// <summary>tanh.</summary>
+    Tanh,
+    /// <summary>The logistic function 1 / (1 + e^−x).</summary>
+    Sigmoid,
+    /// <summary>max(0, x).</summary>
+    Relu,
+}
 
 /// <summary>
 /// A fully connected layer over rows: y[N, out] = act(x[N, in]·Wᵀ + b), with W [out, in] row-major and b [out]
@@ -26,7 +36,12 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
     private BackwardGate _gate;
     private int _inUse;
 
+    /// <param name="inputSize">Features per input row.</param>
+    /// <param name="outputSize">Features per output row.</param>
     /// <param name="maxRows">A capacity hint (rows = batch·steps); more rows grow the buffers once.</param>
+    /// <param name="activation">The function applied after the affine map.</param>
+    /// <param name="bias">Whether to add a bias b.</param>
+    /// <param name="seed">Seeds the initialization: uniform in (−1/√in, 1/√in), as PyTorch.</param>
     /// <exception cref="InsufficientMemoryException">The layer (<see cref="WorkspaceBytes"/>) exceeds
     /// <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before anything is allocated.</exception>
     public Dense(int inputSize, int outputSize, int maxRows = 1, Activation activation = Activation.None, bool bias = true, int seed = 0)
@@ -41,7 +56,7 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
     {
     }
 
-    /// <param name="shared">The layer this is an inference session of (its weight and bias are read, not copied), or null.</param>
+    // shared: the layer this is an inference session of (its weight and bias are read, not copied), or null.
     private Dense(int inputSize, int outputSize, int maxRows, Activation activation, bool bias, Dense<T>? shared)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
@@ -101,19 +116,24 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>Whether this is a forward-only session made by <see cref="CreateInferenceSession"/>.</summary>
     public bool IsInferenceSession { get; }
 
+    /// <summary>Features per input row.</summary>
     public int InputSize { get; }
+    /// <summary>Features per output row.</summary>
     public int OutputSize { get; }
     /// <summary>The rows the buffers hold now: the hint, or the most rows seen.</summary>
     public int MaxRows { get; private set; }
+    /// <summary>The function applied after the affine map.</summary>
     public Activation Activation { get; }
+    /// <summary>Whether the layer adds a bias b.</summary>
     public bool HasBias { get; }
 
     /// <summary>[out, in] row-major, PyTorch's nn.Linear layout.</summary>
     public T[] Weight { get; }
     /// <summary>[out]; empty without a bias.</summary>
     public T[] Bias { get; }
-    /// <summary>Gradients accumulated by <see cref="Backward"/>, same layouts; cleared by <see cref="ZeroGradients"/>.</summary>
+    /// <summary>Gradients accumulated by <see cref="Backward(ReadOnlySpan{T}, Span{T}, bool)"/>, same layouts; cleared by <see cref="ZeroGradients"/>.</summary>
     public T[] WeightGradient { get; }
+    /// <summary>The bias gradient, [out]; empty without a bias.</summary>
     public T[] BiasGradient { get; }
 
     /// <summary>Rows of the last Forward.</summary>
@@ -132,6 +152,7 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>"weight" [out, in], then "bias" [out] when present, each with its gradient.</summary>
     public IReadOnlyList<Parameter<T>> Parameters() => _named;
 
+    /// <inheritdoc/>
     public LayerConfig Config => new DenseConfig(InputSize, OutputSize, Activation, HasBias);
 
     /// <summary>PyTorch's default: weight and bias uniform in (−1/√in, 1/√in), weight first.</summary>
@@ -144,6 +165,7 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
                 array[i] = T.CreateTruncating((random.NextDouble() * 2 - 1) * bound);
     }
 
+    /// <inheritdoc/>
     public void ZeroGradients()
     {
         Array.Clear(WeightGradient);
@@ -185,6 +207,8 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
     /// Back-propagates the last Forward: <paramref name="dY"/> is [rows, out]. Adds to <see cref="WeightGradient"/>
     /// and <see cref="BiasGradient"/>; overwrites <paramref name="dX"/> ([rows, in]) or skips it when empty.
     /// </summary>
+    /// <param name="dY">d(loss)/d(output), [rows, out].</param>
+    /// <param name="dX">Receives d(loss)/d(input), [rows, in]; empty to skip.</param>
     /// <param name="retainGraph">Allow another Backward of the same Forward (PyTorch's retain_graph).</param>
     /// <exception cref="InvalidOperationException">No Forward yet, a Backward of this Forward already ran without
     /// <paramref name="retainGraph"/>, or this is an inference session.</exception>
@@ -244,6 +268,7 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
         return input.With(_output.AsMemory(0, input.Rows * OutputSize), OutputSize);
     }
 
+    /// <inheritdoc/>
     public SequenceBatch<T> Backward(in SequenceBatch<T> dOutput, bool inputGradient = true, bool retainGraph = false)
     {
         _gate.RequireRecorded();
@@ -261,7 +286,9 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record DenseConfig(int InputSize, int OutputSize, Activation Activation = Activation.None, bool Bias = true, int Seed = 0) : LayerConfig
 {
+    /// <inheritdoc/>
     public override string Kind => "dense";
 
+    /// <inheritdoc/>
     public override ILayer<T> Create<T>() => new Dense<T>(this);
 }

@@ -22,10 +22,13 @@ public sealed class Embedding<T> : ITokenLayer<T> where T : unmanaged, IFloating
     private BackwardGate _gate;
     private int _inUse;
 
+    /// <param name="vocabularySize">Rows of the table: token ids are in [0, vocabularySize).</param>
+    /// <param name="dimension">Features of each embedding vector.</param>
     /// <param name="paddingIndex">A token whose row gets no gradient; negative counts from the end, as in PyTorch.</param>
     /// <exception cref="InsufficientMemoryException">The layer (<see cref="WorkspaceBytes"/>) exceeds
     /// <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before anything is allocated.</exception>
     /// <param name="maxRows">A capacity hint (rows = batch·steps); more rows grow the buffers once.</param>
+    /// <param name="seed">Seeds the initialization: N(0, 1), as PyTorch.</param>
     public Embedding(int vocabularySize, int dimension, int maxRows = 1, int? paddingIndex = null, int seed = 0)
         : this(vocabularySize, dimension, maxRows, paddingIndex, shared: null)
     {
@@ -38,7 +41,7 @@ public sealed class Embedding<T> : ITokenLayer<T> where T : unmanaged, IFloating
     {
     }
 
-    /// <param name="shared">The layer this is an inference session of (its table is read, not copied), or null.</param>
+    // shared: the layer this is an inference session of (its table is read, not copied), or null.
     private Embedding(int vocabularySize, int dimension, int maxRows, int? paddingIndex, Embedding<T>? shared)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabularySize);
@@ -86,7 +89,9 @@ public sealed class Embedding<T> : ITokenLayer<T> where T : unmanaged, IFloating
     /// <summary>Whether this is a forward-only session made by <see cref="CreateInferenceSession"/>.</summary>
     public bool IsInferenceSession { get; }
 
+    /// <summary>Token ids the table holds: ids are in [0, VocabularySize).</summary>
     public int VocabularySize { get; }
+    /// <summary>Features of each embedding vector.</summary>
     public int Dimension { get; }
     /// <summary>The rows the buffers hold now: the hint, or the most rows seen.</summary>
     public int MaxRows { get; private set; }
@@ -95,9 +100,10 @@ public sealed class Embedding<T> : ITokenLayer<T> where T : unmanaged, IFloating
 
     /// <summary>[vocab, dim] row-major.</summary>
     public T[] Weight { get; }
-    /// <summary>Accumulated by <see cref="Backward"/>; cleared by <see cref="ZeroGradients"/>.</summary>
+    /// <summary>Accumulated by <see cref="Backward(ReadOnlySpan{T}, bool)"/>; cleared by <see cref="ZeroGradients"/>.</summary>
     public T[] WeightGradient { get; }
 
+    /// <summary>Rows (tokens) of the last Forward.</summary>
     public int Rows => _rows;
 
     /// <summary>The last Forward's result, [rows, dim].</summary>
@@ -113,6 +119,7 @@ public sealed class Embedding<T> : ITokenLayer<T> where T : unmanaged, IFloating
     /// <summary>"weight" [vocab, dim] with its gradient.</summary>
     public IReadOnlyList<Parameter<T>> Parameters() => _named;
 
+    /// <inheritdoc/>
     public LayerConfig Config => new EmbeddingConfig(VocabularySize, Dimension, PaddingIndex);
 
     int ILayer<T>.InputSize => VocabularySize;
@@ -133,6 +140,7 @@ public sealed class Embedding<T> : ITokenLayer<T> where T : unmanaged, IFloating
         if (PaddingIndex is { } p) Weight.AsSpan(p * Dimension, Dimension).Clear();
     }
 
+    /// <inheritdoc/>
     public void ZeroGradients() => Array.Clear(WeightGradient);
 
     /// <summary>Looks up <paramref name="rows"/> token ids (one per row); read the result from <see cref="Output"/>.</summary>
@@ -156,6 +164,7 @@ public sealed class Embedding<T> : ITokenLayer<T> where T : unmanaged, IFloating
     }
 
     /// <summary>Scatter-adds <paramref name="dY"/> ([rows, dim]) into the gradient rows of the last Forward's ids, skipping the padding index.</summary>
+    /// <param name="dY">d(loss)/d(output), [rows, dim].</param>
     /// <param name="retainGraph">Allow another Backward of the same Forward (PyTorch's retain_graph).</param>
     /// <exception cref="InvalidOperationException">No Forward yet, a Backward of this Forward already ran without
     /// <paramref name="retainGraph"/>, or this is an inference session.</exception>
@@ -205,7 +214,9 @@ public sealed class Embedding<T> : ITokenLayer<T> where T : unmanaged, IFloating
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record EmbeddingConfig(int VocabularySize, int Dimension, int? PaddingIndex = null, int Seed = 0) : LayerConfig
 {
+    /// <inheritdoc/>
     public override string Kind => "embedding";
 
+    /// <inheritdoc/>
     public override ILayer<T> Create<T>() => new Embedding<T>(this);
 }

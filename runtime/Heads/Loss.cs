@@ -17,7 +17,9 @@ public readonly struct Targets<T> where T : unmanaged
     /// <summary>Target values for a regression (or binary) loss, laid out like the output they are compared with.</summary>
     public static Targets<T> Regression(ReadOnlyMemory<T> values) => new(default, values);
 
+    /// <summary>Class ids, one per row; empty for value targets.</summary>
     public ReadOnlyMemory<int> Labels { get; }
+    /// <summary>Target values, laid out like the output; empty for class targets.</summary>
     public ReadOnlyMemory<T> Values { get; }
 }
 
@@ -32,6 +34,7 @@ public struct MetricTotals
     /// <summary>Regression: Σ (p − y)², Σ |p − y| and the elements they cover.</summary>
     public double SquaredError, AbsoluteError, Elements;
 
+    /// <summary>The averages of these totals: loss per row, and accuracy, MSE and MAE where something was counted (else null).</summary>
     public readonly Metrics ToMetrics() => new(
         Rows > 0 ? Loss / Rows : double.NaN,
         Decisions > 0 ? Correct / Decisions : null,

@@ -8,7 +8,13 @@ namespace RnnGen;
 /// elementwise losses, like PyTorch's mean over elements); masked rows count in neither.
 /// </summary>
 /// <remarks>Thread safety: a value; safe to share between threads.</remarks>
-public enum Reduction { Sum, Mean }
+public enum Reduction
+{
+    /// <summary>The sum of the (weighted) row losses.</summary>
+    Sum,
+    /// <summary>The sum divided by the unmasked rows (times the features per row for elementwise losses).</summary>
+    Mean,
+}
 
 /// <summary>Checks and scaling shared by the losses.</summary>
 internal static class LossRows

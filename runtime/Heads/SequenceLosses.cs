@@ -10,8 +10,10 @@ public abstract class SequenceLoss<T> : ILoss<T> where T : unmanaged, IFloatingP
 {
     private T[] _mask = [];
 
+    /// <inheritdoc/>
     public abstract double Compute(in SequenceBatch<T> output, in Targets<T> targets, Span<T> gradient);
 
+    /// <inheritdoc/>
     public void Measure(in SequenceBatch<T> output, in Targets<T> targets, ref MetricTotals totals)
     {
         var mask = Mask(output);
@@ -61,6 +63,7 @@ public abstract class SequenceLoss<T> : ILoss<T> where T : unmanaged, IFloatingP
 /// <remarks>Thread safety: one per loop (owns a scratch mask).</remarks>
 public sealed class SoftmaxCrossEntropyLoss<T> : SequenceLoss<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <inheritdoc/>
     protected override void Score(ReadOnlySpan<T> row, int r, in Targets<T> targets, ref MetricTotals totals)
     {
         if (TensorPrimitives.IndexOfMax(row) == targets.Labels.Span[r]) totals.Correct++;
@@ -79,6 +82,7 @@ public sealed class SoftmaxCrossEntropyLoss<T> : SequenceLoss<T> where T : unman
 /// <remarks>Thread safety: one per loop (owns a scratch mask).</remarks>
 public sealed class MeanSquaredErrorLoss<T> : SequenceLoss<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <inheritdoc/>
     protected override void Score(ReadOnlySpan<T> row, int r, in Targets<T> targets, ref MetricTotals totals)
     {
         var target = targets.Values.Span.Slice(r * row.Length, row.Length);
@@ -121,6 +125,7 @@ public sealed class BinaryCrossEntropyLoss<T> : SequenceLoss<T> where T : unmana
         totals.Decisions += row.Length;
     }
 
+    /// <inheritdoc/>
     public override double Compute(in SequenceBatch<T> output, in Targets<T> targets, Span<T> gradient)
     {
         RequireTargets(targets.Values.Length, output, output.Features, "one 0/1 value per output element");

@@ -11,6 +11,9 @@ namespace RnnGen.IO;
 /// <remarks>Thread safety: thread-safe; concurrent saves of one path fail clearly rather than mix (see SafeTensorsWriter.Save), and a load must not race training on the same tensors.</remarks>
 public static class Checkpoint
 {
+    /// <summary>Saves <paramref name="tensors"/> under their names and shapes, with optional header <paramref name="metadata"/>, atomically to <paramref name="path"/>.</summary>
+    /// <exception cref="ArgumentException">Two tensors share a name, or a metadata key is reserved or repeated.</exception>
+    /// <exception cref="IOException">The file cannot be written; the path is named.</exception>
     public static void Save<T>(IEnumerable<Parameter<T>> tensors, string path, IReadOnlyDictionary<string, string>? metadata = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -22,6 +25,8 @@ public static class Checkpoint
         writer.Save(path);
     }
 
+    /// <summary>Loads every tensor of <paramref name="tensors"/> by name from <paramref name="path"/>, all or nothing: every tensor is read and checked before any weight changes.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing or has the wrong dtype or shape, or the file is not valid safetensors; nothing was loaded.</exception>
     public static void Load<T>(IEnumerable<Parameter<T>> tensors, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var reader = SafeTensorsReader.Open(path);

@@ -9,6 +9,7 @@ namespace RnnGen.IO;
 /// <remarks>Thread safety: stateless; follows the writer's and reader's own rules.</remarks>
 public static class OptimizerStateStorage
 {
+    /// <summary>Adds the optimizer state's tensors and metadata to <paramref name="writer"/> under the "optimizer." prefix.</summary>
     public static void AddOptimizerState<T>(this SafeTensorsWriter writer, OptimizerState<T> state) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(writer);

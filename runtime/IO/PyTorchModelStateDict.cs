@@ -23,6 +23,7 @@ public static partial class PyTorchStateDict
         return result;
     }
 
+    /// <summary>Saves <see cref="Tensors{T}(Model{T})"/> atomically to <paramref name="path"/> as a safetensors file with format "pt".</summary>
     public static void Save<T>(Model<T> model, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var writer = new SafeTensorsWriter();
@@ -31,6 +32,8 @@ public static partial class PyTorchStateDict
         writer.Save(path);
     }
 
+    /// <summary>Loads the model's tensors from <paramref name="path"/>; see <see cref="Import{T}(Model{T}, SafeTensorsReader, bool)"/>.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing, has the wrong dtype or shape, or (with <paramref name="strict"/>) is not the model's; nothing was loaded.</exception>
     public static void Load<T>(Model<T> model, string path, bool strict = true) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var reader = SafeTensorsReader.Open(path);

@@ -42,6 +42,7 @@ public static partial class PyTorchStateDict
         where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T> =>
         Collect(layer, layer.AllGradients, prefix, gradients: true);
 
+    /// <summary>Adds the layer's tensors (see <see cref="Tensors{TCell, T}(RecurrentLayer{TCell, T}, string)"/>) to <paramref name="writer"/>, each name after <paramref name="prefix"/>.</summary>
     public static void Export<TCell, T>(RecurrentLayer<TCell, T> layer, SafeTensorsWriter writer, string prefix = "")
         where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -49,6 +50,7 @@ public static partial class PyTorchStateDict
         foreach (var (name, values, shape) in Tensors(layer, prefix)) writer.Add<T>(name, values, shape);
     }
 
+    /// <summary>Saves the layer's tensors atomically to <paramref name="path"/> as a safetensors file with format "pt".</summary>
     public static void Save<TCell, T>(RecurrentLayer<TCell, T> layer, string path, string prefix = "")
         where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -58,6 +60,8 @@ public static partial class PyTorchStateDict
         writer.Save(path);
     }
 
+    /// <summary>Loads the layer's tensors from <paramref name="path"/>, all or nothing, as <see cref="Import{TCell, T}(RecurrentLayer{TCell, T}, SafeTensorsReader, string, bool)"/>.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing or has the wrong dtype or shape; nothing was loaded.</exception>
     public static void Load<TCell, T>(RecurrentLayer<TCell, T> layer, string path, string prefix = "")
         where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -8,7 +8,40 @@ namespace RnnGen.IO;
 /// that a file written by PyTorch with, say, an int8 buffer still opens (its metadata is readable, only
 /// <see cref="SafeTensorsReader.Read{T}(string, Span{T}, ReadOnlySpan{int})"/> refuses it).
 /// </summary>
-public enum SafeTensorType { F16, BF16, F32, F64, I32, I64, U8, Bool, I8, I16, U16, U32, U64, F8E4M3, F8E5M2 }
+/// <remarks>Thread safety: a value; safe to share between threads.</remarks>
+public enum SafeTensorType
+{
+    /// <summary>IEEE 754 half precision (16 bits).</summary>
+    F16,
+    /// <summary>bfloat16: the upper 16 bits of a float.</summary>
+    BF16,
+    /// <summary>IEEE 754 single precision (float).</summary>
+    F32,
+    /// <summary>IEEE 754 double precision (double).</summary>
+    F64,
+    /// <summary>32-bit signed integer.</summary>
+    I32,
+    /// <summary>64-bit signed integer.</summary>
+    I64,
+    /// <summary>8-bit unsigned integer.</summary>
+    U8,
+    /// <summary>Boolean, one byte.</summary>
+    Bool,
+    /// <summary>8-bit signed integer.</summary>
+    I8,
+    /// <summary>16-bit signed integer.</summary>
+    I16,
+    /// <summary>16-bit unsigned integer.</summary>
+    U16,
+    /// <summary>32-bit unsigned integer.</summary>
+    U32,
+    /// <summary>64-bit unsigned integer.</summary>
+    U64,
+    /// <summary>8-bit float, 4 exponent and 3 mantissa bits.</summary>
+    F8E4M3,
+    /// <summary>8-bit float, 5 exponent and 2 mantissa bits.</summary>
+    F8E5M2,
+}
 
 /// <summary>One tensor of a safetensors file: its element type, shape and byte range [Begin, End) in the data section.</summary>
 /// <remarks>Thread safety: immutable (do not change the Shape array); thread-safe.</remarks>
@@ -17,8 +50,10 @@ public sealed record SafeTensorInfo(string Name, SafeTensorType DType, int[] Sha
     /// <summary>The product of the shape; 1 for a scalar (shape []).</summary>
     public long ElementCount => SafeTensorsFormat.ElementCount(Shape);
 
+    /// <summary>Bytes of the tensor's data: End − Begin.</summary>
     public long ByteLength => End - Begin;
 
+    /// <summary>The tensor as text: name, dtype, shape and byte range.</summary>
     public override string ToString() => $"{Name}: {DType} {SafeTensorsFormat.ShapeText(Shape)} @ [{Begin}, {End})";
 }
 

@@ -82,8 +82,11 @@ public sealed class SafeTensorsReader : IDisposable
     /// <summary>The path the reader was opened on, or the display name given to <see cref="FromBytes"/>.</summary>
     public string FileName => _file;
 
+    /// <summary>Whether the file holds a tensor named <paramref name="name"/>.</summary>
     public bool Contains(string name) => _byName.ContainsKey(name);
 
+    /// <summary>The tensor named <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The file has no such tensor; the message lists the names it has.</exception>
     public SafeTensorInfo this[string name] => _byName.TryGetValue(name, out var tensor)
         ? tensor
         : throw new KeyNotFoundException($"{Prefix}: no tensor named '{name}'; the file holds {Tensors.Count}: " +
@@ -132,6 +135,7 @@ public sealed class SafeTensorsReader : IDisposable
         return values;
     }
 
+    /// <summary>Releases the file (or the in-memory bytes); the reader cannot read afterwards.</summary>
     public void Dispose()
     {
         _disposed = true;

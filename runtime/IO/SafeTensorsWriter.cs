@@ -53,6 +53,8 @@ public sealed class SafeTensorsWriter
         _tensors.Add(new Tensor(name, dtype, (int[])shape.Clone(), bytes, Checksums ? SafeTensorsChecksums.Text(bytes) : null));
     }
 
+    /// <summary>Adds a string to the header's <c>__metadata__</c>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="key"/> was already added or starts with the checksum prefix, which is reserved.</exception>
     public void AddMetadata(string key, string value)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -69,6 +71,7 @@ public sealed class SafeTensorsWriter
     /// </summary>
     public void Save(string path) => AtomicFile.Write(path, WriteTo);
 
+    /// <summary>The file's bytes: header then data, as <see cref="Save"/> writes them.</summary>
     public byte[] ToBytes()
     {
         var header = Header();

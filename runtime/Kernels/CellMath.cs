@@ -13,9 +13,11 @@ namespace RnnGen.Kernels;
 public static partial class CellMath
 {
     // ---- exp (the building block) ----
+    /// <summary>e^x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Exp<T>(T x) where T : IFloatingPointIeee754<T> => T.Exp(x);
 
+    /// <summary>e^x per lane; for float, an inlined polynomial of about 1 ulp.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Exp<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -59,9 +61,11 @@ public static partial class CellMath
         return Vector.ConditionalSelect(Vector.LessThan(x, new Vector<float>(-87.33655f)), Vector<float>.Zero, result);
     }
 
+    /// <summary>The natural logarithm.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Log<T>(T x) where T : IFloatingPointIeee754<T> => T.Log(x);
 
+    /// <summary>The natural logarithm per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Log<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -72,17 +76,21 @@ public static partial class CellMath
 
     /// <summary>d log(x)/dx = 1/x = e^-y.</summary>
     public static T LogDerivative<T>(T y) where T : IFloatingPointIeee754<T> => T.Exp(-y);
+    /// <summary>The Vector&lt;T&gt; form of <see cref="LogDerivative{T}(T)"/>.</summary>
     public static Vector<T> LogDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Exp(-y);
 
     // ---- sigmoid ----
+    /// <summary>1 / (1 + e^−x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sigmoid<T>(T x) where T : IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
 
+    /// <summary>1 / (1 + e^−x) per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Sigmoid<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector<T>.One / (Vector<T>.One + Exp(-x));
 
     // ---- tanh ----
+    /// <summary>tanh x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Tanh<T>(T x) where T : IFloatingPointIeee754<T> => T.Tanh(x);
 
@@ -96,9 +104,11 @@ public static partial class CellMath
     }
 
     // ---- relu ----
+    /// <summary>max(x, 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Relu<T>(T x) where T : IFloatingPointIeee754<T> => x > T.Zero ? x : T.Zero;
 
+    /// <summary>max(x, 0) per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Relu<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector.Max(x, Vector<T>.Zero);
 
@@ -106,32 +116,41 @@ public static partial class CellMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T ReluDerivative<T>(T y) where T : IFloatingPointIeee754<T> => y > T.Zero ? T.One : T.Zero;
 
+    /// <summary>The Vector&lt;T&gt; form of <see cref="ReluDerivative{T}(T)"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> ReluDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector.ConditionalSelect(Vector.GreaterThan(y, Vector<T>.Zero), Vector<T>.One, Vector<T>.Zero);
 
     // ---- softplus: log(1 + e^x) = max(x, 0) + log(1 + e^-|x|) ----
+    /// <summary>log(1 + e^x), computed as max(x, 0) + log(1 + e^−|x|) so it never overflows.</summary>
     public static T Softplus<T>(T x) where T : IFloatingPointIeee754<T> => T.Max(x, T.Zero) + T.Log(T.One + T.Exp(-T.Abs(x)));
 
+    /// <summary>log(1 + e^x) per lane, as the scalar form.</summary>
     public static Vector<T> Softplus<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector.Max(x, Vector<T>.Zero) + Log(Vector<T>.One + Exp(-Vector.Abs(x)));
 
     /// <summary>sigmoid(x) = 1 − e^-y.</summary>
     public static T SoftplusDerivative<T>(T y) where T : IFloatingPointIeee754<T> => T.One - T.Exp(-y);
+    /// <summary>The Vector&lt;T&gt; form of <see cref="SoftplusDerivative{T}(T)"/>.</summary>
     public static Vector<T> SoftplusDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vector<T>.One - Exp(-y);
 
     // ---- softsign: x / (1 + |x|) ----
+    /// <summary>x / (1 + |x|).</summary>
     public static T Softsign<T>(T x) where T : IFloatingPointIeee754<T> => x / (T.One + T.Abs(x));
+    /// <summary>x / (1 + |x|) per lane.</summary>
     public static Vector<T> Softsign<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x / (Vector<T>.One + Vector.Abs(x));
 
     /// <summary>1/(1+|x|)² = (1 − |y|)².</summary>
     public static T SoftsignDerivative<T>(T y) where T : IFloatingPointIeee754<T> { var a = T.One - T.Abs(y); return a * a; }
+    /// <summary>The Vector&lt;T&gt; form of <see cref="SoftsignDerivative{T}(T)"/>.</summary>
     public static Vector<T> SoftsignDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> { var a = Vector<T>.One - Vector.Abs(y); return a * a; }
 
     // ---- hard sigmoid (Keras): clamp(0.2 x + 0.5, 0, 1) ----
+    /// <summary>Keras' hard sigmoid: clamp(0.2·x + 0.5, 0, 1).</summary>
     public static T HardSigmoid<T>(T x) where T : IFloatingPointIeee754<T> =>
         T.Clamp(T.CreateTruncating(0.2) * x + T.CreateTruncating(0.5), T.Zero, T.One);
 
+    /// <summary>clamp(0.2·x + 0.5, 0, 1) per lane.</summary>
     public static Vector<T> HardSigmoid<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector.Min(Vector.Max(new Vector<T>(T.CreateTruncating(0.2)) * x + new Vector<T>(T.CreateTruncating(0.5)), Vector<T>.Zero), Vector<T>.One);
 
@@ -139,15 +158,19 @@ public static partial class CellMath
     public static T HardSigmoidDerivative<T>(T y) where T : IFloatingPointIeee754<T> =>
         y > T.Zero && y < T.One ? T.CreateTruncating(0.2) : T.Zero;
 
+    /// <summary>The Vector&lt;T&gt; form of <see cref="HardSigmoidDerivative{T}(T)"/>.</summary>
     public static Vector<T> HardSigmoidDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector.ConditionalSelect(Vector.GreaterThan(y, Vector<T>.Zero) & Vector.LessThan(y, Vector<T>.One),
             new Vector<T>(T.CreateTruncating(0.2)), Vector<T>.Zero);
 
     // ---- sqrt ----
+    /// <summary>√x.</summary>
     public static T Sqrt<T>(T x) where T : IFloatingPointIeee754<T> => T.Sqrt(x);
+    /// <summary>√x per lane.</summary>
     public static Vector<T> Sqrt<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector.SquareRoot(x);
 
     /// <summary>1 / (2y).</summary>
     public static T SqrtDerivative<T>(T y) where T : IFloatingPointIeee754<T> => T.One / (y + y);
+    /// <summary>The Vector&lt;T&gt; form of <see cref="SqrtDerivative{T}(T)"/>.</summary>
     public static Vector<T> SqrtDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vector<T>.One / (y + y);
 }

@@ -8,6 +8,7 @@ namespace RnnGen.Kernels;
 // accelerated. Same formulas as the Vector<T> overloads, one per function, so the generated code reads the same.
 public static partial class CellMath
 {
+    /// <summary>The Vector512 form of <see cref="Exp{T}(Vector{T})"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Exp<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -37,6 +38,7 @@ public static partial class CellMath
         return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(-87.33655f)), Vector512<float>.Zero, result);
     }
 
+    /// <summary>The natural logarithm per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Log<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -45,12 +47,15 @@ public static partial class CellMath
         throw new NotSupportedException($"Vector log of {typeof(T).Name}");
     }
 
+    /// <summary>The Vector512 form of <see cref="LogDerivative{T}(T)"/>.</summary>
     public static Vector512<T> LogDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Exp(-y);
 
+    /// <summary>1 / (1 + e^−x) per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Sigmoid<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector512<T>.One / (Vector512<T>.One + Exp(-x));
 
+    /// <summary>tanh x per lane, as <see cref="Tanh{T}(Vector{T})"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Tanh<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -59,34 +64,44 @@ public static partial class CellMath
         return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<T>.Zero), -t, t);
     }
 
+    /// <summary>max(x, 0) per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Relu<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector512.Max(x, Vector512<T>.Zero);
 
+    /// <summary>The Vector512 form of <see cref="ReluDerivative{T}(T)"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> ReluDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<T>.Zero), Vector512<T>.One, Vector512<T>.Zero);
 
+    /// <summary>log(1 + e^x) per lane, as <see cref="Softplus{T}(T)"/>.</summary>
     public static Vector512<T> Softplus<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector512.Max(x, Vector512<T>.Zero) + Log(Vector512<T>.One + Exp(-Vector512.Abs(x)));
 
+    /// <summary>The Vector512 form of <see cref="SoftplusDerivative{T}(T)"/>.</summary>
     public static Vector512<T> SoftplusDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vector512<T>.One - Exp(-y);
 
+    /// <summary>x / (1 + |x|) per lane.</summary>
     public static Vector512<T> Softsign<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x / (Vector512<T>.One + Vector512.Abs(x));
 
+    /// <summary>The Vector512 form of <see cref="SoftsignDerivative{T}(T)"/>.</summary>
     public static Vector512<T> SoftsignDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var a = Vector512<T>.One - Vector512.Abs(y);
         return a * a;
     }
 
+    /// <summary>clamp(0.2·x + 0.5, 0, 1) per lane.</summary>
     public static Vector512<T> HardSigmoid<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector512.Min(Vector512.Max(Vector512.Create(T.CreateTruncating(0.2)) * x + Vector512.Create(T.CreateTruncating(0.5)), Vector512<T>.Zero), Vector512<T>.One);
 
+    /// <summary>The Vector512 form of <see cref="HardSigmoidDerivative{T}(T)"/>.</summary>
     public static Vector512<T> HardSigmoidDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<T>.Zero) & Vector512.LessThan(y, Vector512<T>.One),
             Vector512.Create(T.CreateTruncating(0.2)), Vector512<T>.Zero);
 
+    /// <summary>√x per lane.</summary>
     public static Vector512<T> Sqrt<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector512.Sqrt(x);
 
+    /// <summary>The Vector512 form of <see cref="SqrtDerivative{T}(T)"/>.</summary>
     public static Vector512<T> SqrtDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vector512<T>.One / (y + y);
 }

@@ -17,8 +17,8 @@ internal static unsafe class GemmPack
     /// Packs <paramref name="lanes"/> × <paramref name="kc"/> elements, element (lane l, depth p) being
     /// <c>src[l*laneStride + p*kStride]</c>, into ceil(lanes/w) panels of kc×w (panel q at dst + q*w*kc).
     /// Lanes past the end are zero-filled (zeros, not garbage: stale denormals would slow the FMAs).
+    /// <paramref name="lanesContiguous"/> is true when laneStride == 1 (copy rows of w), false when kStride == 1 (transpose).
     /// </summary>
-    /// <param name="lanesContiguous">true when laneStride == 1 (copy rows of w), false when kStride == 1 (transpose).</param>
     public static void Panels<T>(T* src, nint laneStride, nint kStride, bool lanesContiguous,
         int lanes, int kc, T* dst, int w) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -13,14 +13,17 @@ namespace RnnGen.Kernels;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class VectorLanes
 {
+    /// <summary>The vector at <paramref name="span"/>[<paramref name="offset"/>..], without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Load<T>(ReadOnlySpan<T> span, nint offset) =>
         Vector.LoadUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
 
+    /// <summary>The vector at <paramref name="span"/>[<paramref name="offset"/>..], without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Load<T>(Span<T> span, nint offset) =>
         Vector.LoadUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
 
+    /// <summary>Stores <paramref name="value"/> at <paramref name="span"/>[<paramref name="offset"/>..], without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(Span<T> span, nint offset, Vector<T> value) =>
         value.StoreUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
@@ -31,12 +34,15 @@ public static class VectorLanes
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class ScalarLanes
 {
+    /// <summary><paramref name="span"/>[<paramref name="offset"/>], without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Load<T>(ReadOnlySpan<T> span, nint offset) => Unsafe.Add(ref MemoryMarshal.GetReference(span), offset);
 
+    /// <summary><paramref name="span"/>[<paramref name="offset"/>], without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Load<T>(Span<T> span, nint offset) => Unsafe.Add(ref MemoryMarshal.GetReference(span), offset);
 
+    /// <summary>Stores <paramref name="value"/> at <paramref name="span"/>[<paramref name="offset"/>], without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(Span<T> span, nint offset, T value) => Unsafe.Add(ref MemoryMarshal.GetReference(span), offset) = value;
 }
@@ -46,14 +52,17 @@ public static class ScalarLanes
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Vector512Lanes
 {
+    /// <summary>The 512-bit vector at <paramref name="span"/>[<paramref name="offset"/>..], without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Load<T>(ReadOnlySpan<T> span, nint offset) =>
         Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
 
+    /// <summary>The 512-bit vector at <paramref name="span"/>[<paramref name="offset"/>..], without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Load<T>(Span<T> span, nint offset) =>
         Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
 
+    /// <summary>Stores <paramref name="value"/> at <paramref name="span"/>[<paramref name="offset"/>..], without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(Span<T> span, nint offset, Vector512<T> value) =>
         value.StoreUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);

@@ -10,6 +10,9 @@ namespace RnnGen;
 /// a load must not run during inference).</remarks>
 public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Zeroed parameters of <paramref name="cell"/> for these sizes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="inputSize"/> or <paramref name="hidden"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">The cell was generated for another hidden size.</exception>
     public CellParameters(CellInfo cell, int inputSize, int hidden)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
@@ -23,15 +26,21 @@ public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754
         Vectors = new T[cell.Vectors.Count * hidden];
     }
 
+    /// <summary>The cell whose parameters these are.</summary>
     public CellInfo Cell { get; }
+    /// <summary>Features of the step input x (I).</summary>
     public int InputSize { get; }
+    /// <summary>The hidden size H.</summary>
     public int Hidden { get; }
     /// <summary>One array per <see cref="CellInfo.Groups"/> entry.</summary>
     public T[][] Groups { get; }
+    /// <summary>The vector parameters, [vectors, H] in <see cref="CellInfo.Vectors"/> order.</summary>
     public T[] Vectors { get; }
 
+    /// <summary>The columns of a group's matrices: the input size for input groups, else H.</summary>
     public int OperandSize(MatrixGroupInfo group) => group.Kind == OperandKind.Input ? InputSize : Hidden;
 
+    /// <summary>Total elements over all groups and vectors.</summary>
     public int Count => Groups.Sum(g => g.Length) + Vectors.Length;
 
     /// <summary>The elements of the parameters of <paramref name="cell"/> at these sizes, in checked arithmetic:
@@ -56,6 +65,8 @@ public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754
                 gradients is null ? default : gradients.Vectors.AsMemory(v * Hidden, Hidden));
     }
 
+    /// <summary>The matrix or vector named <paramref name="name"/> in the equations, as a view (see <see cref="Tensors"/>).</summary>
+    /// <exception cref="KeyNotFoundException">The cell has no parameter of that name; the message lists the names it has.</exception>
     public Parameter<T> this[string name] =>
         Tensors().FirstOrDefault(t => t.Name == name) is { } tensor
             ? tensor
@@ -70,6 +81,7 @@ public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754
                 array[i] = T.CreateTruncating((random.NextDouble() * 2 - 1) * bound);
     }
 
+    /// <summary>Sets every element to zero.</summary>
     public void Clear()
     {
         foreach (var array in Groups) Array.Clear(array);

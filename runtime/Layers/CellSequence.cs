@@ -9,7 +9,7 @@ namespace RnnGen;
 /// all input products in one GEMM, per step a small GEMM per recurrent group and the fused generated passes,
 /// and after the backward loop the weight gradients as large GEMMs over all steps.
 /// Sequences may have their own lengths (steps past a sequence's end leave its state unchanged and output zero)
-/// and may be run in reverse, each from its own last step. The workspace is sized once (<see cref="WorkspaceBytes"/>):
+/// and may be run in reverse, each from its own last step. The workspace is sized once (<see cref="WorkspaceBytes(int, int, int, int)"/>):
 /// after the first call Forward and Backward allocate nothing.
 /// </summary>
 /// <remarks>Thread safety: not thread-safe (a second thread inside Forward/Backward throws); for many threads, give each
@@ -41,9 +41,10 @@ public sealed class CellSequence<TCell, T>
     private BackwardGate _gate;
     private int _inUse;
 
+    /// <param name="parameters">The weights the passes read (held, not copied); they must belong to <typeparamref name="TCell"/>.</param>
     /// <param name="maxBatch">A capacity hint: the workspace holds this batch now; a larger batch grows it once.</param>
     /// <param name="maxSteps">A capacity hint for the sequence length, likewise.</param>
-    /// <exception cref="InsufficientMemoryException">The workspace (<see cref="WorkspaceBytes"/>) exceeds
+    /// <exception cref="InsufficientMemoryException">The workspace (<see cref="WorkspaceBytes(int, int, int, int)"/>) exceeds
     /// <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before anything is allocated (and by a call that would grow
     /// it past the limit).</exception>
     public CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps)
@@ -51,8 +52,8 @@ public sealed class CellSequence<TCell, T>
     {
     }
 
-    /// <param name="backward">False for a forward-only sequence (an inference session): no backward buffers.</param>
-    /// <param name="maxWorkspaceBytes">The ceiling; a layer that checked its whole size already passes long.MaxValue.</param>
+    // backward: false for a forward-only sequence (an inference session): no backward buffers.
+    // maxWorkspaceBytes: the ceiling; a layer that checked its whole size already passes long.MaxValue.
     internal CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps, bool backward, long maxWorkspaceBytes)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -105,7 +106,7 @@ public sealed class CellSequence<TCell, T>
     internal static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps, bool backward) =>
         Workspace.Saturating(() => new Sizes(TCell.Info, inputSize, hidden, maxBatch, maxSteps, backward).Bytes);
 
-    /// <summary>Element counts of the workspace buffers: one formula for the allocation and for <see cref="WorkspaceBytes"/>.
+    /// <summary>Element counts of the workspace buffers: one formula for the allocation and for <see cref="WorkspaceBytes(int, int, int, int)"/>.
     /// Checked arithmetic: sizes whose products overflow throw OverflowException.</summary>
     private readonly struct Sizes
     {
@@ -136,7 +137,9 @@ public sealed class CellSequence<TCell, T>
     public int MaxBatch { get; private set; }
     /// <summary>The sequence length the workspace holds now: the hint, or the longest sequence seen.</summary>
     public int MaxSteps { get; private set; }
+    /// <summary>The metadata of the cell this sequence drives.</summary>
     public CellInfo Cell => _cell;
+    /// <summary>The parameters the forward and backward passes read.</summary>
     public CellParameters<T> Parameters => _parameters;
 
     /// <summary>
@@ -270,6 +273,12 @@ public sealed class CellSequence<TCell, T>
 
     /// <summary>
     /// Back-propagates through time the gradients of the last <see cref="Forward(ReadOnlySpan{T}, SequenceShape, ReadOnlySpan{T}, Span{T}, SequenceShape, Span{T}, ReadOnlySpan{int}, bool)"/>:
+    /// <param name="dOutput">d(loss)/d(output), laid out like the output; empty for zero.</param>
+    /// <param name="dFinalStates">d(loss)/d(final states), [states, batch, hidden]; empty for zero.</param>
+    /// <param name="gradients">Receives the parameter gradients (added).</param>
+    /// <param name="dInput">Receives d(loss)/d(input), laid out like the input; empty to skip.</param>
+    /// <param name="dInitialStates">Receives d(loss)/d(initial states), [states, batch, hidden]; empty to skip.</param>
+    /// <param name="accumulateInput">Add to <paramref name="dInput"/> instead of overwriting it.</param>
     /// <paramref name="dOutput"/> (laid out like its output) and <paramref name="dFinalStates"/> ([states, batch, hidden])
     /// may each be empty (zero). Parameter gradients are added into <paramref name="gradients"/>;
     /// <paramref name="dInput"/> (laid out like the input) is overwritten, or added to with

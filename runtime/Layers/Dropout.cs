@@ -19,11 +19,14 @@ public sealed class Dropout<T> : ParameterFreeLayer<T>, IStochasticLayer where T
 
     /// <param name="features">Features per step (the layer's input and output size).</param>
     /// <param name="rate">The probability p of dropping a value, in [0, 1).</param>
+    /// <param name="seed">The seed the masks derive from.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="features"/> is not positive or <paramref name="rate"/> is outside [0, 1).</exception>
     public Dropout(int features, double rate, int seed = 0)
         : this(new DropoutConfig(features, rate, seed), session: false)
     {
     }
 
+    /// <summary>The layer a <see cref="DropoutConfig"/> describes.</summary>
     public Dropout(DropoutConfig config) : this(config, session: false)
     {
     }
@@ -36,8 +39,11 @@ public sealed class Dropout<T> : ParameterFreeLayer<T>, IStochasticLayer where T
         _gate = new BackwardGate(forwardOnly: session);
     }
 
+    /// <summary>The probability p of dropping a value.</summary>
     public double Rate { get; }
+    /// <summary>The seed the masks derive from.</summary>
     public int Seed { get; }
+    /// <inheritdoc/>
     public override LayerConfig Config => new DropoutConfig(Features, Rate, Seed);
 
     /// <inheritdoc/>
@@ -63,6 +69,7 @@ public sealed class Dropout<T> : ParameterFreeLayer<T>, IStochasticLayer where T
         return input.With(_output.AsMemory(0, length), Features);
     }
 
+    /// <inheritdoc/>
     public override SequenceBatch<T> Backward(in SequenceBatch<T> dOutput, bool inputGradient = true, bool retainGraph = false)
     {
         _gate.RequireRecorded();
@@ -76,6 +83,7 @@ public sealed class Dropout<T> : ParameterFreeLayer<T>, IStochasticLayer where T
         return dOutput.With(_dInput.AsMemory(0, length), Features);
     }
 
+    /// <inheritdoc/>
     public override ILayer<T> CreateInferenceSession() => new Dropout<T>((DropoutConfig)Config, session: true);
 }
 
@@ -83,7 +91,9 @@ public sealed class Dropout<T> : ParameterFreeLayer<T>, IStochasticLayer where T
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record DropoutConfig(int Features, double Rate, int Seed = 0) : LayerConfig
 {
+    /// <inheritdoc/>
     public override string Kind => "dropout";
 
+    /// <inheritdoc/>
     public override ILayer<T> Create<T>() => new Dropout<T>(this);
 }

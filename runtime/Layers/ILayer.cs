@@ -35,6 +35,7 @@ public interface ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <paramref name="inputGradient"/> is false or the input was token ids.</summary>
     SequenceBatch<T> Backward(in SequenceBatch<T> dOutput, bool inputGradient = true, bool retainGraph = false);
 
+    /// <summary>Sets the gradients of every parameter to zero (gradients accumulate across Backward calls until then).</summary>
     void ZeroGradients();
 
     /// <summary>Whether this is a forward-only copy made by <see cref="CreateInferenceSession"/>.</summary>

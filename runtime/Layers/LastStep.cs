@@ -15,10 +15,13 @@ public sealed class LastStep<T> : ParameterFreeLayer<T> where T : unmanaged, IFl
     private SequenceBatch<T> _input;
     private BackwardGate _gate;
 
+    /// <summary>Takes the last step of <paramref name="features"/> features per step.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="features"/> is not positive.</exception>
     public LastStep(int features) : this(new LastStepConfig(features), session: false)
     {
     }
 
+    /// <summary>The layer a <see cref="LastStepConfig"/> describes.</summary>
     public LastStep(LastStepConfig config) : this(config, session: false)
     {
     }
@@ -26,8 +29,10 @@ public sealed class LastStep<T> : ParameterFreeLayer<T> where T : unmanaged, IFl
     private LastStep(LastStepConfig config, bool session)
         : base((config ?? throw new ArgumentNullException(nameof(config))).Features, session) => _gate = new BackwardGate(forwardOnly: session);
 
+    /// <inheritdoc/>
     public override LayerConfig Config => new LastStepConfig(Features);
 
+    /// <inheritdoc/>
     public override SequenceBatch<T> Forward(in SequenceBatch<T> input, bool training = false)
     {
         input.RequireFeatures(Features, nameof(input));
@@ -41,6 +46,7 @@ public sealed class LastStep<T> : ParameterFreeLayer<T> where T : unmanaged, IFl
         return SequenceBatch<T>.PerSequence(_output.AsMemory(0, batch * f), batch, f);
     }
 
+    /// <inheritdoc/>
     public override SequenceBatch<T> Backward(in SequenceBatch<T> dOutput, bool inputGradient = true, bool retainGraph = false)
     {
         _gate.RequireRecorded();
@@ -56,6 +62,7 @@ public sealed class LastStep<T> : ParameterFreeLayer<T> where T : unmanaged, IFl
         return _input.With(_dInput.AsMemory(0, length), Features);
     }
 
+    /// <inheritdoc/>
     public override ILayer<T> CreateInferenceSession() => new LastStep<T>(new LastStepConfig(Features), session: true);
 
     /// <summary>The row (b·steps + t) of sequence b's last step.</summary>
@@ -67,7 +74,9 @@ public sealed class LastStep<T> : ParameterFreeLayer<T> where T : unmanaged, IFl
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record LastStepConfig(int Features) : LayerConfig
 {
+    /// <inheritdoc/>
     public override string Kind => "last_step";
 
+    /// <inheritdoc/>
     public override ILayer<T> Create<T>() => new LastStep<T>(this);
 }

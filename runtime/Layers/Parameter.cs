@@ -14,6 +14,8 @@ public sealed class Parameter<T> where T : unmanaged
 {
     private readonly int[] _shape;
 
+    /// <summary>A view of <paramref name="values"/> (and <paramref name="gradient"/>) under a name and shape; nothing is copied.</summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty, the shape is empty or its product is not the number of values, or the gradient has another length.</exception>
     public Parameter(string name, ReadOnlySpan<int> shape, Memory<T> values, Memory<T> gradient = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -33,11 +35,13 @@ public sealed class Parameter<T> where T : unmanaged
     /// <summary>Row-major dimensions: [H, I] for an input matrix, [H, H] for a recurrent one, [H] for a vector.</summary>
     public ReadOnlySpan<int> Shape => _shape;
 
+    /// <summary>The values, row-major in <see cref="Shape"/>.</summary>
     public Memory<T> Values { get; }
 
     /// <summary>The gradient accumulated by Backward, same layout as <see cref="Values"/>; empty when there is none.</summary>
     public Memory<T> Gradient { get; }
 
+    /// <summary>Elements: the product of <see cref="Shape"/>.</summary>
     public int Length => Values.Length;
 
     /// <summary>A frozen parameter is left out of optimizers (fine-tuning); it is still saved and loaded.</summary>
@@ -52,5 +56,6 @@ public sealed class Parameter<T> where T : unmanaged
     /// <summary>The shape as it appears in error messages: [4, 10, 7].</summary>
     public static string Format(ReadOnlySpan<int> shape) => Shapes.Format(shape);
 
+    /// <summary>The name and shape, as in "rnn.l0.W_i [32, 8]".</summary>
     public override string ToString() => $"{Name} {Format(_shape)}";
 }

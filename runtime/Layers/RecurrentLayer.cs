@@ -40,12 +40,15 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
     {
     }
 
+    /// <param name="inputSize">Features per step of the input (I).</param>
+    /// <param name="hiddenSize">The hidden size H.</param>
     /// <param name="maxBatch">A capacity hint: the workspace is allocated for this batch now (so the first step does not
     /// allocate); a larger batch grows it once.</param>
     /// <param name="maxSteps">A capacity hint for the sequence length, likewise.</param>
     /// <exception cref="InsufficientMemoryException">The layer (<see cref="WorkspaceBytes"/>) exceeds
     /// <see cref="RecurrentOptions.MaxWorkspaceBytes"/> or <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before
     /// anything large is allocated (and again by a call that would grow it past the limit).</exception>
+    /// <param name="options">Stacking, direction, layout and the rest; null for the defaults.</param>
     public RecurrentLayer(int inputSize, int hiddenSize, int maxBatch, int maxSteps, RecurrentOptions? options = null)
         : this(inputSize, hiddenSize, maxBatch, maxSteps, options ?? new RecurrentOptions(), shared: null)
     {
@@ -57,7 +60,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
     {
     }
 
-    /// <param name="shared">The parameters of the layer this is an inference session of; null to own (and train) new ones.</param>
+    // shared: the parameters of the layer this is an inference session of; null to own (and train) new ones.
     private RecurrentLayer(int inputSize, int hiddenSize, int maxBatch, int maxSteps, RecurrentOptions options, CellParameters<T>[]? shared)
     {
         Options = options;
@@ -136,7 +139,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
 
     /// <summary>
     /// The bytes a layer built with these arguments allocates: its parameters and their gradients, the workspace of each
-    /// (layer, direction)'s <see cref="CellSequence{TCell, T}"/> (<see cref="CellSequence{TCell, T}.WorkspaceBytes"/>,
+    /// (layer, direction)'s <see cref="CellSequence{TCell, T}"/> (<see cref="CellSequence{TCell, T}.WorkspaceBytes(int, int, int, int)"/>,
     /// with input I for layer 0 and D·H above), and its own buffers — with R = maxBatch·maxSteps, B = maxBatch, L layers,
     /// D directions, S states: sizeof(T)·[2·L·R·D·H (outputs and their gradients) + 2·(L − 1)·R·D·H with dropout
     /// + R·H merged (ReturnSequences with a merge other than Concat; B·OutputSize without ReturnSequences)
@@ -215,17 +218,21 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
             throw new ArgumentException($"Merge = {options.Merge} needs Bidirectional = true: a one-directional layer has nothing to merge.", nameof(options));
     }
 
+    /// <summary>The options the layer was built with.</summary>
     public RecurrentOptions Options { get; }
 
     /// <summary>Training Forwards so far: the dropout masks between stacked layers are a function of the seed, this
     /// count and the layer index, so a checkpoint that restores it resumes the same masks.</summary>
     public long Draws { get; set => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Draws), value, "Draws must be >= 0."); }
+    /// <summary>Features per step of the input (I).</summary>
     public int InputSize { get; }
+    /// <summary>The hidden size H of every stacked layer and direction.</summary>
     public int HiddenSize { get; }
     /// <summary>The batch size the workspace holds now: the hint, or the largest batch seen.</summary>
     public int MaxBatch { get; private set; }
     /// <summary>The sequence length the workspace holds now: the hint, or the longest sequence seen.</summary>
     public int MaxSteps { get; private set; }
+    /// <summary>1, or 2 when bidirectional.</summary>
     public int Directions => _directions;
 
     /// <summary>Features of the output per step (or per sequence without ReturnSequences): directions·H for Concat, else H.</summary>
@@ -237,6 +244,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
     /// <summary>The accumulated gradients of one layer and direction; cleared by <see cref="ZeroGradients"/>.</summary>
     public CellParameters<T> Gradients(int layer, int direction = 0) => AllGradients[Slot(layer, direction)];
 
+    /// <summary>The parameters of every layer and direction, in slot order (l0, l0_reverse, l1, …).</summary>
     public IReadOnlyList<CellParameters<T>> AllParameters => _parameters;
 
     /// <summary>The name of one layer and direction in checkpoints and state dicts: l0, l0_reverse, l1, …</summary>
@@ -244,6 +252,8 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
 
     /// <summary>A tensor this layer holds at zero and never lists (a bias, when built with Bias = false).</summary>
     internal bool IsFrozen(Parameter<T> tensor) => !Options.Bias && tensor.Shape.Length == 1 && CellInfo.IsBias(tensor.Name);
+    /// <summary>The accumulated gradients of every layer and direction, in the order of <see cref="AllParameters"/>.</summary>
+    /// <exception cref="InvalidOperationException">This is an inference session, which has no gradients.</exception>
     public IReadOnlyList<CellParameters<T>> AllGradients => IsInferenceSession
         ? throw new InvalidOperationException("An inference session has no gradients; train the layer it was created from.")
         : _gradients;
@@ -333,6 +343,10 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
 
     /// <summary>
     /// Back-propagates the last Forward: <paramref name="dOutput"/> is laid out like <see cref="Output"/>,
+    /// <param name="dOutput">d(loss)/d(output), laid out like <see cref="Output"/>; empty for zero.</param>
+    /// <param name="dFinalStates">d(loss)/d(final states), laid out like the final states; empty for zero.</param>
+    /// <param name="dInput">Receives d(loss)/d(input), laid out like the input; empty to skip.</param>
+    /// <param name="dInitialStates">Receives d(loss)/d(initial states); empty to skip.</param>
     /// <paramref name="dFinalStates"/> like the final states; either may be empty. Parameter gradients are added to
     /// <see cref="Gradients"/>; <paramref name="dInput"/> and <paramref name="dInitialStates"/> are overwritten or skipped when empty.
     /// </summary>
@@ -447,6 +461,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
     /// <summary>Forgets the states a Stateful layer carries between calls.</summary>
     public void ResetStates() => _carriedValid = false;
 
+    /// <inheritdoc/>
     public void ZeroGradients()
     {
         foreach (var gradient in _gradients) gradient.Clear();

@@ -2,7 +2,17 @@ namespace RnnGen;
 
 /// <summary>How a bidirectional layer combines its two directions (Keras <c>Bidirectional(merge_mode=…)</c>).</summary>
 /// <remarks>Thread safety: a value; safe everywhere.</remarks>
-public enum BidirectionalMerge { Concat, Sum, Multiply, Average }
+public enum BidirectionalMerge
+{
+    /// <summary>Forward then reverse features side by side: 2·H per step.</summary>
+    Concat,
+    /// <summary>The elementwise sum: H per step.</summary>
+    Sum,
+    /// <summary>The elementwise product: H per step.</summary>
+    Multiply,
+    /// <summary>The elementwise mean: H per step.</summary>
+    Average,
+}
 
 /// <summary>
 /// The options of <see cref="RecurrentLayer{TCell, T}"/>, named and defaulted as PyTorch's nn.RNN/LSTM/GRU
@@ -54,7 +64,9 @@ public sealed record RecurrentOptions
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record RecurrentConfig(string Cell, int InputSize, int HiddenSize, RecurrentOptions Options) : LayerConfig
 {
+    /// <inheritdoc/>
     public override string Kind => "recurrent";
 
+    /// <inheritdoc/>
     public override ILayer<T> Create<T>() => RecurrentCells.Create<T>(this);
 }

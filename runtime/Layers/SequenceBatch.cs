@@ -44,18 +44,23 @@ public readonly struct SequenceBatch<T> where T : unmanaged
         return new SequenceBatch<T>(default, tokens, batchSize, steps, 0, lengths);
     }
 
+    /// <summary>The values, [batch, steps, features] row-major; empty for a token batch.</summary>
     public ReadOnlyMemory<T> Values { get; }
     /// <summary>The token ids of a token batch; empty for a batch of values.</summary>
     public ReadOnlyMemory<int> Tokens { get; }
+    /// <summary>Sequences in the batch.</summary>
     public int BatchSize { get; }
+    /// <summary>Steps per sequence (the longest, when <see cref="Lengths"/> is given; 1 for a per-sequence batch).</summary>
     public int Steps { get; }
     /// <summary>Features per step; 0 for a token batch.</summary>
     public int Features { get; }
+    /// <summary>Each sequence's length in steps; empty when every sequence has <see cref="Steps"/> steps.</summary>
     public ReadOnlyMemory<int> Lengths { get; }
 
     /// <summary>One row per sequence (a many-to-one output), [batch, 1, features]; predictions drop the steps axis.</summary>
     public bool IsPerSequence { get; }
 
+    /// <summary>Whether this batch holds token ids rather than values.</summary>
     public bool IsTokens => Features == 0 && BatchSize > 0;
     /// <summary>True for default(SequenceBatch): what Backward returns when no input gradient was asked for.</summary>
     public bool IsEmpty => BatchSize == 0;

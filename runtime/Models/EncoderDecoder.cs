@@ -19,6 +19,8 @@ public sealed class EncoderDecoder<TCell, T>
     private readonly int[] _previous, _next;
     private int _batch, _targetSteps;
 
+    /// <summary>Builds the embeddings, encoder, decoder and output layer with fresh weights (seeds <paramref name="seed"/> to seed + 4); the max sizes size the buffers.</summary>
+    /// <exception cref="ArgumentException"><paramref name="options"/> asks for a bidirectional, go-backwards or stateful layer: the encoder's final states must start a forward decoder.</exception>
     public EncoderDecoder(int sourceVocabulary, int targetVocabulary, int embedding, int hidden, int maxBatch, int maxSourceSteps, int maxTargetSteps,
         RecurrentOptions? options = null, int seed = 0)
     {
@@ -54,10 +56,15 @@ public sealed class EncoderDecoder<TCell, T>
     /// are read, not copied, and must not change while sessions run). Forward, Translate and Loss without backward work.</summary>
     public EncoderDecoder<TCell, T> CreateInferenceSession() => new(this);
 
+    /// <summary>Embeds source token ids, [sourceVocabulary, embedding].</summary>
     public Embedding<T> SourceEmbedding { get; }
+    /// <summary>Embeds target token ids (the decoder's input), [targetVocabulary, embedding].</summary>
     public Embedding<T> TargetEmbedding { get; }
+    /// <summary>Reads the embedded source; its final states start the decoder.</summary>
     public RecurrentLayer<TCell, T> Encoder { get; }
+    /// <summary>Reads the embedded, shifted target.</summary>
     public RecurrentLayer<TCell, T> Decoder { get; }
+    /// <summary>Maps each decoder output to target-token logits, [hidden] → [targetVocabulary].</summary>
     public Dense<T> Output { get; }
 
     /// <summary>Logits of the last Forward, [batch, target steps, target vocabulary].</summary>

@@ -78,6 +78,7 @@ public sealed partial class Model<T> where T : unmanaged, IFloatingPointIeee754<
             throw new ArgumentException($"Layer '{name}' reads {layer.InputSize} features per step but '{before.Name}' writes {before.Layer.OutputSize}.", nameof(layers));
     }
 
+    /// <summary>The layers in order, each with its name.</summary>
     public IReadOnlyList<NamedLayer<T>> Layers => _layers;
 
     /// <summary>Whether the first layer reads token ids (an Embedding) rather than values.</summary>
@@ -86,14 +87,17 @@ public sealed partial class Model<T> where T : unmanaged, IFloatingPointIeee754<
     /// <summary>Features per step of the input (the vocabulary size for token input).</summary>
     public int InputSize => _layers[0].Layer.InputSize;
 
+    /// <summary>Features per step (or per sequence) of the last layer's output.</summary>
     public int OutputSize => _layers[^1].Layer.OutputSize;
 
+    /// <summary>The model as plain data, from which <see cref="Model{T}.Create(ModelConfig)"/> builds the same model with fresh weights.</summary>
     public ModelConfig Config => new(_layers.Select(l => new ModelConfig.Layer(l.Name, l.Layer.Config)).ToArray());
 
     /// <summary>Every parameter as "{layer name}.{name}" ("embedding.weight", "rnn.l0.W_i", "fc.bias"): the checkpoint
     /// names, with real shapes. The same objects every call.</summary>
     public IReadOnlyList<Parameter<T>> Parameters() => _parameters;
 
+    /// <summary>Sets the gradients of every parameter to zero.</summary>
     public void ZeroGradients()
     {
         foreach (var layer in _layers) layer.Layer.ZeroGradients();

@@ -16,6 +16,7 @@ public sealed class SequenceClassifier<TCell, T>
     private readonly T[] _dLogits, _dSummary, _dInput;
     private int _batch, _steps;
 
+    /// <summary>Builds the recurrent layer (batch-first, final states only) and the Dense head with fresh weights; <paramref name="maxBatch"/> and <paramref name="maxSteps"/> size the buffers.</summary>
     public SequenceClassifier(int inputSize, int hidden, int classes, int maxBatch, int maxSteps, RecurrentOptions? options = null, int seed = 0)
     {
         Recurrent = new RecurrentLayer<TCell, T>(inputSize, hidden, maxBatch, maxSteps, (options ?? new RecurrentOptions()) with { BatchFirst = true, ReturnSequences = false, Seed = seed });
@@ -33,8 +34,11 @@ public sealed class SequenceClassifier<TCell, T>
     /// are read, not copied, and must not change while sessions run). Forward, Logits and Loss without backward work.</summary>
     public SequenceClassifier<TCell, T> CreateInferenceSession() => new(this);
 
+    /// <summary>The recurrent layer; its final output state per direction summarizes each sequence.</summary>
     public RecurrentLayer<TCell, T> Recurrent { get; }
+    /// <summary>Maps each summary to class logits, [batch, classes].</summary>
     public Dense<T> Output { get; }
+    /// <summary>The number of classes.</summary>
     public int Classes => Output.OutputSize;
 
     /// <summary>Logits of the last Forward, [batch, classes].</summary>
@@ -50,6 +54,7 @@ public sealed class SequenceClassifier<TCell, T>
     /// <summary>Every parameter as "rnn.…" and "output.…"; the same objects every call.</summary>
     public IReadOnlyList<Parameter<T>> Parameters() => Model.Parameters();
 
+    /// <summary>Runs the model on <paramref name="input"/>, [batch, steps, inputSize] batch-first, with optional per-sequence <paramref name="lengths"/>; the logits are in <see cref="Logits"/>.</summary>
     public void Forward(ReadOnlySpan<T> input, int batch, int steps, ReadOnlySpan<int> lengths = default, bool training = false)
     {
         Recurrent.Forward(input, batch, steps, lengths, default, training);
@@ -57,6 +62,8 @@ public sealed class SequenceClassifier<TCell, T>
         (_batch, _steps) = (batch, steps);
     }
 
+    /// <summary>Softmax cross-entropy of the last Forward's logits against one class per sequence; with <paramref name="backward"/>, also back-propagates it into the parameters' gradients and <see cref="InputGradient"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="targets"/> does not hold one class per sequence of the last Forward.</exception>
     public T Loss(ReadOnlySpan<int> targets, Reduction reduction = Reduction.Mean, bool backward = true)
     {
         if (targets.Length != _batch)

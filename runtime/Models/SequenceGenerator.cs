@@ -19,6 +19,7 @@ public sealed class SequenceGenerator<TCell, T>
     private readonly int[] _previous;
     private int _batch, _steps;
 
+    /// <summary>Builds the condition layer, embedding, decoder and output layer with fresh weights; <paramref name="maxBatch"/> and <paramref name="maxSteps"/> size the buffers.</summary>
     public SequenceGenerator(int conditionSize, int vocabulary, int embedding, int hidden, int maxBatch, int maxSteps, int seed = 0)
     {
         Condition = new Dense<T>(conditionSize, hidden, maxBatch, Activation.Tanh, seed: seed);
@@ -47,16 +48,22 @@ public sealed class SequenceGenerator<TCell, T>
     /// are read, not copied, and must not change while sessions run). Forward, Generate and Loss without backward work.</summary>
     public SequenceGenerator<TCell, T> CreateInferenceSession() => new(this);
 
+    /// <summary>Maps the condition vector through tanh to the decoder's initial output state, [conditionSize] → [hidden].</summary>
     public Dense<T> Condition { get; }
+    /// <summary>Embeds the input tokens, [vocabulary, embedding].</summary>
     public Embedding<T> Embedding { get; }
+    /// <summary>Reads the embedded tokens from the conditioned initial state.</summary>
     public RecurrentLayer<TCell, T> Decoder { get; }
+    /// <summary>Maps each decoder output to next-token logits, [hidden] → [vocabulary].</summary>
     public Dense<T> Output { get; }
+    /// <summary>Logits of the last Forward, [batch·steps, vocabulary].</summary>
     public ReadOnlySpan<T> Logits => Output.Output;
 
     /// <summary>Every parameter under its member's prefix; the same objects every call.</summary>
     public IReadOnlyList<Parameter<T>> Parameters() => _named ??= NamedLayer<T>.Collect(
         new("condition", Condition), new("embedding", Embedding), new("decoder", Decoder), new("output", Output));
 
+    /// <summary>Runs the model with teacher forcing: <paramref name="condition"/> is [batch, conditionSize], <paramref name="tokens"/> [batch, steps] batch-first, with optional per-sequence <paramref name="lengths"/>.</summary>
     public void Forward(ReadOnlySpan<T> condition, ReadOnlySpan<int> tokens, int batch, int steps, ReadOnlySpan<int> lengths = default, bool training = false)
     {
         var states = InitialStates(condition, batch);
@@ -67,6 +74,7 @@ public sealed class SequenceGenerator<TCell, T>
         _loss.SetLengths(lengths, batch, steps);
     }
 
+    /// <summary>Softmax cross-entropy of the last Forward's logits against the next tokens, [batch, steps], padding masked; with <paramref name="backward"/>, also back-propagates it into every layer's gradients.</summary>
     public T Loss(ReadOnlySpan<int> targets, Reduction reduction = Reduction.Mean, bool backward = true)
     {
         var loss = _loss.Compute(Logits, targets, reduction, backward);

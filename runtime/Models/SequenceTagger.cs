@@ -18,6 +18,7 @@ public sealed class SequenceTagger<TCell, T>
     private readonly T[] _dHidden, _dEmbedded;
     private int _rows;
 
+    /// <summary>Builds the embedding, recurrent layer (batch-first, per step) and Dense head with fresh weights; <paramref name="maxBatch"/> and <paramref name="maxSteps"/> size the buffers.</summary>
     public SequenceTagger(int vocabulary, int embedding, int hidden, int classes, int maxBatch, int maxSteps, RecurrentOptions? options = null, int seed = 0)
     {
         var rows = maxBatch * maxSteps;
@@ -40,9 +41,13 @@ public sealed class SequenceTagger<TCell, T>
     /// are read, not copied, and must not change while sessions run). Forward, Logits and Loss without backward work.</summary>
     public SequenceTagger<TCell, T> CreateInferenceSession() => new(this);
 
+    /// <summary>Embeds the token ids, [vocabulary, embedding].</summary>
     public Embedding<T> Embedding { get; }
+    /// <summary>The recurrent layer, one output per step.</summary>
     public RecurrentLayer<TCell, T> Recurrent { get; }
+    /// <summary>Maps each step's output to class logits.</summary>
     public Dense<T> Output { get; }
+    /// <summary>The number of classes (tags).</summary>
     public int Classes => Output.OutputSize;
 
     /// <summary>Logits of the last Forward, [batch, steps, classes].</summary>

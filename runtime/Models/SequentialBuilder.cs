@@ -34,6 +34,8 @@ public sealed class SequentialBuilder<T> where T : unmanaged, IFloatingPointIeee
         return this;
     }
 
+    /// <summary>A token embedding, [vocabularySize, dimension]: the first layer of a model that reads token ids.</summary>
+    /// <exception cref="InvalidOperationException">Layers or an Input were added before it.</exception>
     public SequentialBuilder<T> Embedding(int vocabularySize, int dimension, int? paddingIndex = null)
     {
         if (_layers.Count > 0 || _features > 0) throw new InvalidOperationException("An Embedding reads token ids, so it must be the first layer (and replaces Input).");
@@ -46,18 +48,22 @@ public sealed class SequentialBuilder<T> where T : unmanaged, IFloatingPointIeee
         Add("rnn", new RecurrentLayer<TCell, T>(Features(), hiddenSize,
             (options ?? new RecurrentOptions { Seed = NextSeed() }) with { BatchFirst = true }));
 
+    /// <summary>An LSTM (PyTorch nn.LSTM) of <paramref name="hiddenSize"/> units: stacked <paramref name="layers"/> deep, optionally bidirectional, with <paramref name="dropout"/> between stacked layers; without <paramref name="returnSequences"/> it outputs each sequence's final state.</summary>
     public SequentialBuilder<T> Lstm(int hiddenSize, int layers = 1, bool bidirectional = false, bool returnSequences = true, double dropout = 0) =>
         Recurrent<RnnGen.Lstm>(hiddenSize, Options(layers, bidirectional, returnSequences, dropout));
 
+    /// <summary>A GRU (PyTorch nn.GRU), with the options of <see cref="Lstm"/>.</summary>
     public SequentialBuilder<T> Gru(int hiddenSize, int layers = 1, bool bidirectional = false, bool returnSequences = true, double dropout = 0) =>
         Recurrent<RnnGen.Gru>(hiddenSize, Options(layers, bidirectional, returnSequences, dropout));
 
+    /// <summary>An Elman RNN with tanh (PyTorch nn.RNN), with the options of <see cref="Lstm"/>.</summary>
     public SequentialBuilder<T> SimpleRnn(int hiddenSize, int layers = 1, bool bidirectional = false, bool returnSequences = true, double dropout = 0) =>
         Recurrent<SimpleRnnTanh>(hiddenSize, Options(layers, bidirectional, returnSequences, dropout));
 
     /// <summary>Each sequence's last step (by its length): turns a per-step output into one row per sequence.</summary>
     public SequentialBuilder<T> LastStep() => Add("last", new LastStep<T>(Features()));
 
+    /// <summary>Inverted dropout with probability <paramref name="rate"/>, in training only.</summary>
     public SequentialBuilder<T> Dropout(double rate) => Add("dropout", new Dropout<T>(Features(), rate, NextSeed()));
 
     /// <summary>A per-step (or, after a many-to-one layer, per-sequence) affine layer: the usual head.</summary>
@@ -71,6 +77,8 @@ public sealed class SequentialBuilder<T> where T : unmanaged, IFloatingPointIeee
         return Add(name, create(Features()));
     }
 
+    /// <summary>The model of the layers added so far.</summary>
+    /// <exception cref="InvalidOperationException">No layer was added.</exception>
     public Model<T> Build() => _layers.Count > 0 ? new Model<T>(_layers.ToArray()) : throw new InvalidOperationException("The model has no layers.");
 
     private SequentialBuilder<T> Add(string name, ILayer<T> layer)

@@ -14,6 +14,8 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
     private readonly T[] _denominator;
     private readonly bool _decoupled;
 
+    /// <summary>Adam over <paramref name="parameters"/> (which it seals), with PyTorch's defaults.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rate is not finite and &gt; 0, a beta is outside [0, 1), or epsilon or the weight decay is negative or not finite.</exception>
     public Adam(ParameterSet<T> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double epsilon = 1e-8, double weightDecay = 0, bool amsgrad = false)
         : this(parameters, learningRate, beta1, beta2, epsilon, weightDecay, amsgrad, decoupled: false)
@@ -37,12 +39,18 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         _denominator = new T[parameters.MaxLength];
     }
 
+    /// <summary>β1: the decay of the first-moment average m.</summary>
     public double Beta1 { get; }
+    /// <summary>β2: the decay of the second-moment average v.</summary>
     public double Beta2 { get; }
+    /// <summary>ε, added to the denominator.</summary>
     public double Epsilon { get; }
+    /// <summary>λ: L2 added to the gradient (Adam) or decoupled decay of the weights (AdamW), on entries with Decay set.</summary>
     public double WeightDecay { get; }
+    /// <summary>Whether to divide by the running maximum of v (AMSGrad).</summary>
     public bool AmsGrad { get; }
 
+    /// <inheritdoc/>
     protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients, bool decay)
     {
         var g = gradients;
@@ -78,12 +86,15 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
         TensorPrimitives.MultiplyAdd(denominator, T.CreateTruncating(-LearningRate / correction1), values, values);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<(string Name, T[][] Buffers)> NamedBuffers() =>
         [("exp_avg", _m), ("exp_avg_sq", _v), ("max_exp_avg_sq", _vMax)];
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<(string Name, string Value)> Hyperparameters() =>
         [("beta1", Invariant(Beta1)), ("beta2", Invariant(Beta2)), ("eps", Invariant(Epsilon)), ("weight_decay", Invariant(WeightDecay)), ("amsgrad", Invariant(AmsGrad))];
 
+    /// <inheritdoc/>
     protected override void ClearState()
     {
         Clear(_m);
@@ -99,6 +110,8 @@ public class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T
 /// <remarks>Thread safety: not thread-safe; one Step at a time, and never while inference sessions read the weights it updates.</remarks>
 public sealed class AdamW<T> : Adam<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>AdamW over <paramref name="parameters"/> (which it seals), with PyTorch's defaults.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rate is not finite and &gt; 0, a beta is outside [0, 1), or epsilon or the weight decay is negative or not finite.</exception>
     public AdamW(ParameterSet<T> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double epsilon = 1e-8, double weightDecay = 1e-2, bool amsgrad = false)
         : base(parameters, learningRate, beta1, beta2, epsilon, weightDecay, amsgrad, decoupled: true)

@@ -19,6 +19,7 @@ public static class Initializers
         parameters.InitializeUniform(random);
     }
 
+    /// <summary>PyTorch's default for every parameter of every layer and direction: uniform in (−1/√H, 1/√H).</summary>
     public static void PyTorchUniform<TCell, T>(RecurrentLayer<TCell, T> layer, Random random)
         where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T> =>
         ForEach(layer, p => PyTorchUniform(p, random));
@@ -48,6 +49,7 @@ public static class Initializers
         foreach (var tensor in Matrices(parameters, recurrentOnly: false)) GlorotUniform(tensor, random, gain);
     }
 
+    /// <summary><see cref="GlorotUniform{T}(CellParameters{T}, Random, double)"/> for every layer and direction; vectors are left as they are.</summary>
     public static void GlorotUniform<TCell, T>(RecurrentLayer<TCell, T> layer, Random random, double gain = 1)
         where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T> =>
         ForEach(layer, p => GlorotUniform(p, random, gain));
@@ -87,6 +89,7 @@ public static class Initializers
         foreach (var tensor in Matrices(parameters, recurrentOnly: true)) Orthogonal(tensor, random, gain);
     }
 
+    /// <summary><see cref="OrthogonalRecurrent{T}(CellParameters{T}, Random, double)"/> for every layer and direction.</summary>
     public static void OrthogonalRecurrent<TCell, T>(RecurrentLayer<TCell, T> layer, Random random, double gain = 1)
         where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T> =>
         ForEach(layer, p => OrthogonalRecurrent(p, random, gain));
@@ -111,6 +114,9 @@ public static class Initializers
         parameters.Vectors.AsSpan(index * parameters.Hidden, parameters.Hidden).Fill(T.CreateTruncating(value));
     }
 
+    /// <summary><see cref="ForgetGateBias{T}(CellParameters{T}, double, string)"/> for every layer and direction.</summary>
+    /// <exception cref="ArgumentException">The cell has no such vector, or the layer was built with Bias = false.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is not finite.</exception>
     public static void ForgetGateBias<TCell, T>(RecurrentLayer<TCell, T> layer, double value = 1, string name = "b_f")
         where TCell : IRecurrentCell where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -120,6 +126,7 @@ public static class Initializers
         foreach (var p in layer.AllParameters) ForgetGateBias(p, value, name);
     }
 
+    /// <summary>Sets every vector parameter (biases, peepholes) to zero.</summary>
     public static void ZeroVectors<T>(CellParameters<T> parameters) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(parameters);

@@ -10,6 +10,8 @@ namespace RnnGen.Training;
 /// <remarks>Thread safety: the schedules here are immutable; At may be called from any thread.</remarks>
 public interface ILearningRateSchedule
 {
+    /// <summary>The rate of update <paramref name="step"/> (0-based): finite and &gt; 0.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is negative.</exception>
     double At(int step);
 }
 
@@ -39,8 +41,10 @@ public static class LearningRateSchedules
 /// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
 public sealed class ConstantSchedule(double rate) : ILearningRateSchedule
 {
+    /// <summary>The rate at every step.</summary>
     public double Rate { get; } = LearningRateSchedules.Rate(rate, nameof(rate));
 
+    /// <inheritdoc/>
     public double At(int step)
     {
         LearningRateSchedules.Check(step);
@@ -52,6 +56,8 @@ public sealed class ConstantSchedule(double rate) : ILearningRateSchedule
 /// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
 public sealed class StepDecaySchedule : ILearningRateSchedule
 {
+    /// <summary>Multiplies <paramref name="initial"/> by <paramref name="gamma"/> every <paramref name="every"/> steps.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A rate is not finite and &gt; 0, or <paramref name="every"/> is below 1.</exception>
     public StepDecaySchedule(double initial, int every, double gamma)
     {
         Initial = LearningRateSchedules.Rate(initial, nameof(initial));
@@ -60,10 +66,14 @@ public sealed class StepDecaySchedule : ILearningRateSchedule
         Gamma = LearningRateSchedules.Rate(gamma, nameof(gamma));
     }
 
+    /// <summary>The rate at step 0.</summary>
     public double Initial { get; }
+    /// <summary>Steps between decays.</summary>
     public int Every { get; }
+    /// <summary>γ: the factor of each decay.</summary>
     public double Gamma { get; }
 
+    /// <inheritdoc/>
     public double At(int step)
     {
         LearningRateSchedules.Check(step);
@@ -78,6 +88,8 @@ public sealed class StepDecaySchedule : ILearningRateSchedule
 /// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
 public sealed class CosineAnnealingSchedule : ILearningRateSchedule
 {
+    /// <summary>Anneals from <paramref name="initial"/> to <paramref name="minimum"/> over <paramref name="steps"/> steps.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A rate is not finite and &gt; 0, <paramref name="steps"/> is below 1, or the minimum exceeds the initial rate.</exception>
     public CosineAnnealingSchedule(double initial, int steps, double minimum)
     {
         Initial = LearningRateSchedules.Rate(initial, nameof(initial));
@@ -88,10 +100,14 @@ public sealed class CosineAnnealingSchedule : ILearningRateSchedule
             throw new ArgumentOutOfRangeException(nameof(minimum), minimum, $"The minimum must not exceed the initial rate, {initial}.");
     }
 
+    /// <summary>The rate at step 0.</summary>
     public double Initial { get; }
+    /// <summary>Steps of the half period; the rate stays at <see cref="Minimum"/> after them.</summary>
     public int Steps { get; }
+    /// <summary>The final rate.</summary>
     public double Minimum { get; }
 
+    /// <inheritdoc/>
     public double At(int step)
     {
         LearningRateSchedules.Check(step);
@@ -107,6 +123,9 @@ public sealed class CosineAnnealingSchedule : ILearningRateSchedule
 /// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
 public sealed class WarmupSchedule : ILearningRateSchedule
 {
+    /// <summary>Warms up over <paramref name="warmup"/> steps, then follows <paramref name="inner"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="inner"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="warmup"/> is negative.</exception>
     public WarmupSchedule(ILearningRateSchedule inner, int warmup)
     {
         ArgumentNullException.ThrowIfNull(inner);
@@ -115,9 +134,12 @@ public sealed class WarmupSchedule : ILearningRateSchedule
         Warmup = warmup;
     }
 
+    /// <summary>The schedule followed after the warm-up, shifted by <see cref="Warmup"/> steps.</summary>
     public ILearningRateSchedule Inner { get; }
+    /// <summary>Steps of the warm-up.</summary>
     public int Warmup { get; }
 
+    /// <inheritdoc/>
     public double At(int step)
     {
         LearningRateSchedules.Check(step);

@@ -14,16 +14,23 @@ public sealed record EarlyStopping(int Patience, bool RestoreBest = true, double
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record FitOptions<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Passes over the training data.</summary>
     public int Epochs { get; init; } = 1;
+    /// <summary>Examples per update.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Reshuffle the training data every epoch (seeded by the dataset).</summary>
     public bool Shuffle { get; init; } = true;
     /// <summary>Evaluated after every epoch; its loss drives <see cref="EarlyStopping"/>.</summary>
     public IDataset<T>? Validation { get; init; }
+    /// <summary>Stop when the validation loss stops improving; null to run every epoch.</summary>
     public EarlyStopping? EarlyStopping { get; init; }
+    /// <summary>Clip the global gradient norm to this value before each update; null for none.</summary>
     public double? ClipNorm { get; init; }
+    /// <summary>Clamp every gradient element to ±this value before each update; null for none.</summary>
     public double? ClipValue { get; init; }
+    /// <summary>Learning rate per update; the optimizer's own rate when null.</summary>
     public ILearningRateSchedule? Schedule { get; init; }
+    /// <summary>What to do when a loss or gradient is NaN or infinite.</summary>
     public NonFinitePolicy OnNonFinite { get; init; } = NonFinitePolicy.Stop;
     /// <summary>Called at the end of every epoch.</summary>
     public IReadOnlyList<Action<EpochSummary>> Callbacks { get; init; } = [];

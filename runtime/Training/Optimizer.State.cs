@@ -48,8 +48,10 @@ public abstract partial class Optimizer<T>
     /// <summary>The constructor's hyper-parameters under PyTorch's names, formatted with <see cref="Invariant(double)"/>.</summary>
     protected abstract IReadOnlyList<(string Name, string Value)> Hyperparameters();
 
+    /// <summary><paramref name="value"/> in round-trip invariant form, for hyper-parameter metadata.</summary>
     protected static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>"true" or "false", for hyper-parameter metadata.</summary>
     protected static string Invariant(bool value) => value ? "true" : "false";
 
     /// <summary>The metadata that must match on import: the type and the hyper-parameters.</summary>

@@ -13,6 +13,8 @@ public abstract partial class Optimizer<T> where T : unmanaged, IFloatingPointIe
 {
     private double _learningRate;
 
+    /// <param name="parameters">The entries to update; sealed by this constructor.</param>
+    /// <param name="learningRate">The rate of the first step; finite and &gt; 0.</param>
     /// <param name="validate">Checks the subclass's hyper-parameters; it runs before the set is sealed, so a
     /// rejected optimizer leaves the set as it was.</param>
     protected Optimizer(ParameterSet<T> parameters, double learningRate, Action? validate = null)
@@ -26,6 +28,7 @@ public abstract partial class Optimizer<T> where T : unmanaged, IFloatingPointIe
         Scratch = new T[parameters.MaxLength];
     }
 
+    /// <summary>The entries this optimizer updates (sealed once it was built).</summary>
     public ParameterSet<T> Parameters { get; }
 
     /// <summary>The rate of the next step; must be finite and &gt; 0.</summary>
@@ -38,6 +41,7 @@ public abstract partial class Optimizer<T> where T : unmanaged, IFloatingPointIe
     /// <summary>Steps taken so far (PyTorch's per-parameter "step", the t of the bias corrections).</summary>
     public int StepCount { get; private set; }
 
+    /// <summary>A buffer of the longest entry's length, for a derived optimizer's intermediate values.</summary>
     protected T[] Scratch { get; }
 
     /// <summary>PyTorch's coupled (L2) weight decay: the gradient plus λ·w, in scratch space so the gradients stay intact.</summary>
@@ -48,6 +52,7 @@ public abstract partial class Optimizer<T> where T : unmanaged, IFloatingPointIe
         return decayed;
     }
 
+    /// <summary>Updates every entry once from its gradient and increments <see cref="StepCount"/>.</summary>
     public void Step()
     {
         StepCount++;
@@ -59,6 +64,7 @@ public abstract partial class Optimizer<T> where T : unmanaged, IFloatingPointIe
         }
     }
 
+    /// <summary>Sets the gradients of every entry to zero.</summary>
     public void ZeroGradients() => Parameters.ZeroGradients();
 
     /// <summary>Forgets the state (moments, momentum) and the step count, as a freshly built optimizer.</summary>
@@ -71,20 +77,26 @@ public abstract partial class Optimizer<T> where T : unmanaged, IFloatingPointIe
     /// <summary>Updates entry <paramref name="index"/>; <paramref name="decay"/> says whether weight decay applies to it.</summary>
     protected abstract void Update(int index, Span<T> values, ReadOnlySpan<T> gradients, bool decay);
 
+    /// <summary>Clears the derived optimizer's state buffers (for <see cref="Reset"/>).</summary>
     protected abstract void ClearState();
 
     /// <summary>One state buffer per entry, the entry's length.</summary>
     protected T[][] StateBuffers() => Parameters.Entries.Select(e => new T[e.Values.Length]).ToArray();
 
+    /// <summary>Sets every element of <paramref name="buffers"/> to zero.</summary>
     protected static void Clear(T[][] buffers)
     {
         foreach (var buffer in buffers) Array.Clear(buffer);
     }
 
+    /// <summary>Returns <paramref name="value"/> when it is finite and ≥ 0.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">It is not, named <paramref name="name"/>.</exception>
     protected static double NonNegative(double value, string name) =>
         value >= 0 && double.IsFinite(value) ? value
             : throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite and >= 0.");
 
+    /// <summary>Returns <paramref name="value"/> when it is finite and &gt; 0.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">It is not, named <paramref name="name"/>.</exception>
     protected static double Positive(double value, string name) =>
         value > 0 && double.IsFinite(value) ? value
             : throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite and > 0.");

@@ -17,8 +17,11 @@ public sealed class OptimizerState<T> where T : unmanaged
 {
     /// <summary>The prefix of every metadata key and tensor name of an optimizer's state.</summary>
     public const string Prefix = "optimizer.";
+    /// <summary>The metadata key of the optimizer's type name.</summary>
     public const string TypeKey = Prefix + "type";
+    /// <summary>The metadata key of the optimizer's step count.</summary>
     public const string StepKey = Prefix + "step";
+    /// <summary>The metadata key of the learning rate.</summary>
     public const string LearningRateKey = Prefix + "lr";
 
     /// <summary>Wraps metadata and tensors as exported or as read from a file; every key must start with <see cref="Prefix"/>.</summary>
@@ -35,8 +38,10 @@ public sealed class OptimizerState<T> where T : unmanaged
         Tensors = new Dictionary<string, T[]>(tensors);
     }
 
+    /// <summary>String metadata: type, step, learning rate and hyper-parameters, each key starting with <see cref="Prefix"/>.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>The state buffers, flat, by <see cref="TensorName"/>.</summary>
     public IReadOnlyDictionary<string, T[]> Tensors { get; }
 
     /// <summary>"optimizer.{buffer}.{parameter}": buffer names have no dot, so the name splits back unambiguously.</summary>

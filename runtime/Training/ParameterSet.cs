@@ -8,6 +8,7 @@ namespace RnnGen.Training;
 /// <remarks>Thread safety: a value; safe to share between threads.</remarks>
 public readonly record struct NonFiniteElement(string Name, int Index, double Value)
 {
+    /// <summary>"name[index] = value".</summary>
     public override string ToString() => $"{Name}[{Index}] = {Value}";
 }
 
@@ -23,6 +24,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
 {
     private readonly List<Parameter<T>> _entries = [];
 
+    /// <summary>The parameters in the order added.</summary>
     public IReadOnlyList<Parameter<T>> Entries => _entries;
 
     /// <summary>Elements over all entries.</summary>
@@ -31,9 +33,11 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>The longest entry: the size an optimizer needs for one scratch buffer.</summary>
     public int MaxLength { get; private set; }
 
-    /// <summary>True once an optimizer has been built over this set; <see cref="Add"/> then throws.</summary>
+    /// <summary>True once an optimizer has been built over this set; <see cref="Add(Parameter{T})"/> then throws.</summary>
     public bool IsSealed { get; private set; }
 
+    /// <summary>The entry named <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No entry has that name.</exception>
     public Parameter<T> this[string name] => _entries[IndexOf(name)];
 
     /// <summary>Adds a one-dimensional tensor by its memory (for tensors that belong to no layer).</summary>
@@ -98,6 +102,8 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
         return AddAll(layer.Parameters().Select(p => p.WithPrefix(prefix)), decay);
     }
 
+    /// <summary>Turns weight decay on or off for the entry named <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No entry has that name.</exception>
     public void SetDecay(string name, bool decay) => _entries[IndexOf(name)].Decay = decay;
 
     /// <summary>Sets the decay flag of every entry the predicate selects, e.g. <c>e =&gt; e.Shape.Length == 1</c>.</summary>
@@ -108,6 +114,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
             if (which(entry)) entry.Decay = decay;
     }
 
+    /// <summary>Sets the gradients of every entry to zero.</summary>
     public void ZeroGradients()
     {
         for (var i = 0; i < _entries.Count; i++) _entries[i].Gradient.Span.Clear();

@@ -14,6 +14,8 @@ public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     private readonly T[][] _square, _average, _momentum;
     private readonly T[] _denominator;
 
+    /// <summary>RMSprop over <paramref name="parameters"/> (which it seals), with PyTorch's defaults.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rate is not finite and &gt; 0, alpha is outside [0, 1], or epsilon, the weight decay or the momentum is negative or not finite.</exception>
     public RmsProp(ParameterSet<T> parameters, double learningRate = 1e-2, double alpha = 0.99, double epsilon = 1e-8,
         double weightDecay = 0, double momentum = 0, bool centered = false)
         : base(parameters, learningRate, () =>
@@ -31,12 +33,18 @@ public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
         _denominator = new T[parameters.MaxLength];
     }
 
+    /// <summary>α: the decay of the squared-gradient average v.</summary>
     public double Alpha { get; }
+    /// <summary>ε, added to the denominator.</summary>
     public double Epsilon { get; }
+    /// <summary>λ: L2 added to the gradient, on entries with Decay set.</summary>
     public double WeightDecay { get; }
+    /// <summary>μ: the momentum of the scaled step; 0 for none.</summary>
     public double Momentum { get; }
+    /// <summary>Whether to subtract the square of the gradient average from v (centered RMSprop).</summary>
     public bool Centered { get; }
 
+    /// <inheritdoc/>
     protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients, bool decay)
     {
         var g = gradients;
@@ -69,12 +77,15 @@ public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
         TensorPrimitives.MultiplyAdd(d, T.CreateTruncating(-LearningRate), values, values);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<(string Name, T[][] Buffers)> NamedBuffers() =>
         [("square_avg", _square), ("grad_avg", _average), ("momentum_buffer", _momentum)];
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<(string Name, string Value)> Hyperparameters() =>
         [("alpha", Invariant(Alpha)), ("eps", Invariant(Epsilon)), ("weight_decay", Invariant(WeightDecay)), ("momentum", Invariant(Momentum)), ("centered", Invariant(Centered))];
 
+    /// <inheritdoc/>
     protected override void ClearState()
     {
         Clear(_square);

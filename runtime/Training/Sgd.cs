@@ -12,6 +12,9 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
 {
     private readonly T[][] _momentum;
 
+    /// <summary>SGD over <paramref name="parameters"/> (which it seals), with PyTorch's defaults.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rate is not finite and &gt; 0, momentum or the weight decay is negative or not finite, or dampening is outside [0, 1].</exception>
+    /// <exception cref="ArgumentException"><paramref name="nesterov"/> without momentum &gt; 0 and dampening 0.</exception>
     public Sgd(ParameterSet<T> parameters, double learningRate = 1e-3, double momentum = 0, double dampening = 0,
         bool nesterov = false, double weightDecay = 0)
         : base(parameters, learningRate, () => Check(momentum, dampening, nesterov, weightDecay))
@@ -30,11 +33,16 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
             throw new ArgumentException($"Nesterov momentum needs momentum > 0 and dampening = 0, got momentum {momentum} and dampening {dampening}.", nameof(nesterov));
     }
 
+    /// <summary>μ: the momentum; 0 for plain SGD.</summary>
     public double Momentum { get; }
+    /// <summary>τ: the share of the gradient left out of the momentum buffer.</summary>
     public double Dampening { get; }
+    /// <summary>Whether to use Nesterov momentum.</summary>
     public bool Nesterov { get; }
+    /// <summary>λ: L2 added to the gradient, on entries with Decay set.</summary>
     public double WeightDecay { get; }
 
+    /// <inheritdoc/>
     protected override void Update(int index, Span<T> values, ReadOnlySpan<T> gradients, bool decay)
     {
         var g = gradients;
@@ -60,10 +68,13 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         TensorPrimitives.MultiplyAdd(g, T.CreateTruncating(-LearningRate), values, values);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<(string Name, T[][] Buffers)> NamedBuffers() => [("momentum_buffer", _momentum)];
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<(string Name, string Value)> Hyperparameters() =>
         [("momentum", Invariant(Momentum)), ("dampening", Invariant(Dampening)), ("nesterov", Invariant(Nesterov)), ("weight_decay", Invariant(WeightDecay))];
 
+    /// <inheritdoc/>
     protected override void ClearState() => Clear(_momentum);
 }

@@ -6,7 +6,13 @@ namespace RnnGen.Training;
 
 /// <summary>What to do when a loss or a gradient is NaN or infinite. The weights are never updated with it.</summary>
 /// <remarks>Thread safety: a value; safe everywhere.</remarks>
-public enum NonFinitePolicy { Stop, SkipBatch }
+public enum NonFinitePolicy
+{
+    /// <summary>Stop training with a <see cref="NonFiniteGradientException"/> that names the step and the first non-finite value.</summary>
+    Stop,
+    /// <summary>Skip the batch without updating, and go on.</summary>
+    SkipBatch,
+}
 
 /// <summary>
 /// The loop settings of <see cref="Trainer{T}"/>, in Keras <c>fit</c> terms. Each setting is checked where it is
@@ -16,6 +22,7 @@ public enum NonFinitePolicy { Stop, SkipBatch }
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record TrainerOptions
 {
+    /// <summary>Passes over the training data; at least 1.</summary>
     public int Epochs { get; init => field = AtLeastOne(value, nameof(Epochs)); } = 1;
     /// <summary>Clip the global gradient norm to this value before each update (PyTorch clip_grad_norm_).</summary>
     public double? ClipNorm { get; init => field = value is { } v ? Positive(v, nameof(ClipNorm)) : null; }
@@ -23,9 +30,11 @@ public sealed record TrainerOptions
     public double? ClipValue { get; init => field = value is { } v ? Positive(v, nameof(ClipValue)) : null; }
     /// <summary>Learning rate per optimizer step; the optimizer's own rate when null.</summary>
     public ILearningRateSchedule? Schedule { get; init; }
+    /// <summary>What to do when a loss or gradient is NaN or infinite.</summary>
     public NonFinitePolicy OnNonFinite { get; init; } = NonFinitePolicy.Stop;
     /// <summary>Stop when the validation loss has not improved by <see cref="MinImprovement"/> for this many epochs.</summary>
     public int? Patience { get; init => field = value is { } v ? AtLeastOne(v, nameof(Patience)) : null; }
+    /// <summary>The least decrease of the validation loss that counts as an improvement for <see cref="Patience"/>; finite and ≥ 0.</summary>
     public double MinImprovement
     {
         get;
@@ -89,13 +98,17 @@ public sealed class NonFiniteGradientException(string message, int step, NonFini
 /// <remarks>Thread safety: not thread-safe; one per training run.</remarks>
 public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>A training loop over <paramref name="optimizer"/>'s parameters; default options when none are given.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="optimizer"/> is null.</exception>
     public Trainer(Optimizer<T> optimizer, TrainerOptions? options = null)
     {
         Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
         Options = options ?? new TrainerOptions();   // every option was checked when it was set
     }
 
+    /// <summary>The optimizer each batch updates.</summary>
     public Optimizer<T> Optimizer { get; }
+    /// <summary>The loop settings.</summary>
     public TrainerOptions Options { get; }
 
     /// <summary>

@@ -14,6 +14,8 @@ public static class TruncatedBptt
     /// <remarks>Thread safety: a value; safe to share between threads.</remarks>
     public readonly record struct Window(int Start, int Length, int LossFrom);
 
+    /// <summary>The windows of TBPTT(<paramref name="k1"/>, <paramref name="k2"/>) over a sequence of <paramref name="length"/> steps: one per k1 steps, each reaching back k2 steps.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or <paramref name="k2"/> is less than <paramref name="k1"/>.</exception>
     public static IReadOnlyList<Window> Windows(int length, int k1, int k2)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
