@@ -79,6 +79,8 @@ namespace RnnGen.Generator.Emit
         {
             var order = direction == "Forward" ? "in order 0, 1, …" : "from the last stage down to 0";
             w.Line($"/// <summary>Runs one {direction.ToLowerInvariant()} stage over the batch; stages go {order}, with the runtime's GEMMs between them.</summary>");
+            // Called by the runtime's time loop, not by users: keep it out of IntelliSense.
+            w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
             w.Line($"public static void {direction}<T>(int stage, in global::RnnGen.{stepType}<T> s) {Constraint}");
             w.Open();
             w.Line("s.Validate(Info);");
