@@ -83,9 +83,7 @@ public static class CharLanguageModel
         var generated = Sampling.Generate<float>(previous =>
         {
             context.Add(previous);
-            var recent = context.TakeLast(settings.Window).ToArray();
-            var logits = model.Forward(SequenceBatch<float>.FromTokens(recent, 1, recent.Length)).Values.Span;
-            return logits[^vocabulary.Count..];
+            return SampleTraining.NextTokenLogits(model, context.TakeLast(settings.Window).ToArray());
         }, settings.Generate, SamplingStrategy.WithTemperature(settings.Temperature), new Random(seed), startId: last);
         return prompt + Characters.Detokenize(vocabulary.Decode(generated));
     }

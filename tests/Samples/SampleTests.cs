@@ -29,6 +29,10 @@ public class SampleTests
         Assert.True(result.Sample.Length > 40, result.Sample);
     }
 
+    [Fact]
+    public void TheSuggestionChainIsTheSeedsSentence() =>
+        Assert.Equal(["我", "昨天", "上学", "迟到", "了"], Suggest.Run(SuggestSettings.Quick, TextWriter.Null));
+
     /// <summary>The default size, with the built-in LSTM and with the sample's custom two-stage cell (MGU).</summary>
     [Theory]
     [InlineData("lstm")]
