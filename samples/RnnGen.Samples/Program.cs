@@ -7,4 +7,5 @@ root.Subcommands.Add(AddingProblem.Configure(new Command("adding", "learn the ad
 root.Subcommands.Add(Forecaster.Configure(new Command("forecast", "forecast a noisy series with a custom peephole LSTM cell")));
 root.Subcommands.Add(CharLanguageModel.Configure(new Command("charlm", "a character-level language model of Aesop's fables, then generated text")));
 root.Subcommands.Add(Suggest.Configure(new Command("suggest", "word suggestion: a next-word model of a few Chinese sentences suggests 我 → 昨天 → 上学 → 迟到 → 了")));
+root.Subcommands.Add(Classify.Configure(new Command("classify", "many-to-one: tell positive from negative toy reviews")));
 return root.Parse(args).Invoke();

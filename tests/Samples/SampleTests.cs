@@ -33,6 +33,13 @@ public class SampleTests
     public void TheSuggestionChainIsTheSeedsSentence() =>
         Assert.Equal(["我", "昨天", "上学", "迟到", "了"], Suggest.Run(SuggestSettings.Quick, TextWriter.Null));
 
+    [Fact]
+    public void TheClassifierBeatsChanceByFar()
+    {
+        var result = Classify.Run(ClassifySettings.Quick, TextWriter.Null);
+        Assert.True(result.Accuracy >= 0.9 && result.Chance < 0.6, result.ToString());
+    }
+
     /// <summary>The default size, with the built-in LSTM and with the sample's custom two-stage cell (MGU).</summary>
     [Theory]
     [InlineData("lstm")]
