@@ -8,4 +8,5 @@ root.Subcommands.Add(Forecaster.Configure(new Command("forecast", "forecast a no
 root.Subcommands.Add(CharLanguageModel.Configure(new Command("charlm", "a character-level language model of Aesop's fables, then generated text")));
 root.Subcommands.Add(Suggest.Configure(new Command("suggest", "word suggestion: a next-word model of a few Chinese sentences suggests 我 → 昨天 → 上学 → 迟到 → 了")));
 root.Subcommands.Add(Classify.Configure(new Command("classify", "many-to-one: tell positive from negative toy reviews")));
+root.Subcommands.Add(Reverse.Configure(new Command("reverse", "many-to-many: an encoder–decoder learns to reverse strings of digits")));
 return root.Parse(args).Invoke();

@@ -40,6 +40,13 @@ public class SampleTests
         Assert.True(result.Accuracy >= 0.9 && result.Chance < 0.6, result.ToString());
     }
 
+    [Fact]
+    public void TheEncoderDecoderReversesMostNewStrings()
+    {
+        var result = Reverse.Run(ReverseSettings.Quick, TextWriter.Null);
+        Assert.True(result.ExactMatch >= 0.8, $"{result.ExactMatch:P1}: {string.Join(", ", result.Examples)}");
+    }
+
     /// <summary>The default size, with the built-in LSTM and with the sample's custom two-stage cell (MGU).</summary>
     [Theory]
     [InlineData("lstm")]
