@@ -9,4 +9,5 @@ root.Subcommands.Add(CharLanguageModel.Configure(new Command("charlm", "a charac
 root.Subcommands.Add(Suggest.Configure(new Command("suggest", "word suggestion: a next-word model of a few Chinese sentences suggests 我 → 昨天 → 上学 → 迟到 → 了")));
 root.Subcommands.Add(Classify.Configure(new Command("classify", "many-to-one: tell positive from negative toy reviews")));
 root.Subcommands.Add(Reverse.Configure(new Command("reverse", "many-to-many: an encoder–decoder learns to reverse strings of digits")));
+root.Subcommands.Add(Generate.Configure(new Command("generate", "one-to-many: spell a digit's English name from a one-hot vector")));
 return root.Parse(args).Invoke();

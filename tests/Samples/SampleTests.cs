@@ -47,6 +47,13 @@ public class SampleTests
         Assert.True(result.ExactMatch >= 0.8, $"{result.ExactMatch:P1}: {string.Join(", ", result.Examples)}");
     }
 
+    [Fact]
+    public void TheGeneratorSpellsMostDigits()
+    {
+        var spelled = Generate.Run(GenerateSettings.Quick, TextWriter.Null);
+        Assert.True(spelled.Where((word, digit) => word == Generate.Names[digit]).Count() >= 8, string.Join(", ", spelled));
+    }
+
     /// <summary>The default size, with the built-in LSTM and with the sample's custom two-stage cell (MGU).</summary>
     [Theory]
     [InlineData("lstm")]
