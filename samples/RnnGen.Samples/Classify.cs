@@ -5,7 +5,7 @@ namespace RnnGen.Samples;
 
 /// <summary>Sizes of the review classifier; <see cref="Quick"/> is what CI runs.</summary>
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
-public sealed record ClassifySettings(TrainingSettings Training, int Examples = 4000, int MaxWords = 12)
+public sealed record ClassifySettings(TrainingSettings Training, int Examples = 4000, int MaxWords = 12) : SampleSettings(Training)
 {
     public ClassifySettings() : this(new TrainingSettings(Hidden: 32, Epochs: 10, Batch: 32, LearningRate: 0.01)) { }
 
@@ -28,9 +28,7 @@ public static class Classify
 
     public static Command Configure(Command command)
     {
-        var options = new SampleOptions(command);
-        options.SetAction(new ClassifySettings(), ClassifySettings.Quick,
-            (result, settings) => settings with { Training = options.Apply(result, settings.Training) }, (settings, log) => Run(settings, log));
+        new SampleOptions(command).SetAction(new ClassifySettings(), ClassifySettings.Quick, (settings, log) => Run(settings, log));
         return command;
     }
 

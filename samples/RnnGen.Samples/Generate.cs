@@ -5,7 +5,7 @@ namespace RnnGen.Samples;
 
 /// <summary>Sizes of the spelling generator; <see cref="Quick"/> is what CI runs.</summary>
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
-public sealed record GenerateSettings(TrainingSettings Training, int BatchesPerEpoch = 25)
+public sealed record GenerateSettings(TrainingSettings Training, int BatchesPerEpoch = 25) : SampleSettings(Training)
 {
     public GenerateSettings() : this(new TrainingSettings(Hidden: 64, Epochs: 20, Batch: 10, LearningRate: 0.01)) { }
 
@@ -24,9 +24,7 @@ public static class Generate
 
     public static Command Configure(Command command)
     {
-        var options = new SampleOptions(command);
-        options.SetAction(new GenerateSettings(), GenerateSettings.Quick,
-            (result, settings) => settings with { Training = options.Apply(result, settings.Training) }, (settings, log) => Run(settings, log));
+        new SampleOptions(command).SetAction(new GenerateSettings(), GenerateSettings.Quick, (settings, log) => Run(settings, log));
         return command;
     }
 

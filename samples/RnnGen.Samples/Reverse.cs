@@ -5,7 +5,7 @@ namespace RnnGen.Samples;
 
 /// <summary>Sizes of the reversal model; <see cref="Quick"/> is what CI runs.</summary>
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
-public sealed record ReverseSettings(TrainingSettings Training, int MaxDigits = 8, int BatchesPerEpoch = 100, int TestBatches = 8)
+public sealed record ReverseSettings(TrainingSettings Training, int MaxDigits = 8, int BatchesPerEpoch = 100, int TestBatches = 8) : SampleSettings(Training)
 {
     public ReverseSettings() : this(new TrainingSettings(Hidden: 128, Epochs: 20, Batch: 64, LearningRate: 0.005)) { }
 
@@ -26,9 +26,7 @@ public static class Reverse
 
     public static Command Configure(Command command)
     {
-        var options = new SampleOptions(command);
-        options.SetAction(new ReverseSettings(), ReverseSettings.Quick,
-            (result, settings) => settings with { Training = options.Apply(result, settings.Training) }, (settings, log) => Run(settings, log));
+        new SampleOptions(command).SetAction(new ReverseSettings(), ReverseSettings.Quick, (settings, log) => Run(settings, log));
         return command;
     }
 
@@ -57,12 +55,14 @@ public static class Reverse
                 // Up to and with the end token: a longer or shorter output is wrong too.
                 var (start, length) = (b * (steps + 1), data.TargetLengths[b]);
                 if (output.AsSpan(start, length).SequenceEqual(data.Targets.AsSpan(start, length))) exact++;
-                if (examples.Count < 3)
-                    examples.Add($"{string.Concat(Digits.Decode(data.Source.AsSpan(b * steps, data.SourceLengths[b])))} → {string.Concat(Digits.Decode(output.AsSpan(start, length)))}");
+                if (examples.Count >= 3) continue;
+                var source = string.Concat(Digits.Decode(data.Source.AsSpan(b * steps, data.SourceLengths[b])));
+                examples.Add($"{source} → {string.Concat(Digits.Decode(output.AsSpan(start, length)))}");
             }
         }
         var result = new ReverseResult((double)exact / (settings.TestBatches * batch), examples);
-        log.WriteLine($"exact match {result.ExactMatch:P1} on {settings.TestBatches * batch} new strings (a guess of n digits is right once in 10ⁿ), e.g. {string.Join(", ", examples)}");
+        log.WriteLine($"exact match {result.ExactMatch:P1} on {settings.TestBatches * batch} new strings (a guess of n digits is right once in 10ⁿ)");
+        log.WriteLine($"for example {string.Join(", ", examples)}");
         return result;
     }
 

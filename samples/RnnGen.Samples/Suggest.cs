@@ -5,7 +5,7 @@ namespace RnnGen.Samples;
 
 /// <summary>Sizes of the word-suggestion model; <see cref="Quick"/> is what CI runs.</summary>
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
-public sealed record SuggestSettings(TrainingSettings Training, int Repeats = 20)
+public sealed record SuggestSettings(TrainingSettings Training, int Repeats = 20) : SampleSettings(Training)
 {
     public SuggestSettings() : this(new TrainingSettings(Hidden: 64, Epochs: 20, Batch: 16, LearningRate: 0.01)) { }
 
@@ -31,9 +31,7 @@ public static class Suggest
 
     public static Command Configure(Command command)
     {
-        var options = new SampleOptions(command);
-        options.SetAction(new SuggestSettings(), SuggestSettings.Quick,
-            (result, settings) => settings with { Training = options.Apply(result, settings.Training) }, (settings, log) => Run(settings, log));
+        new SampleOptions(command).SetAction(new SuggestSettings(), SuggestSettings.Quick, (settings, log) => Run(settings, log));
         return command;
     }
 
