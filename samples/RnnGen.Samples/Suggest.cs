@@ -9,7 +9,7 @@ public sealed record SuggestSettings(TrainingSettings Training, int Repeats = 20
 {
     public SuggestSettings() : this(new TrainingSettings(Hidden: 64, Epochs: 20, Batch: 16, LearningRate: 0.01)) { }
 
-    public static SuggestSettings Quick => new(new TrainingSettings(Hidden: 32, Epochs: 8, Batch: 16, LearningRate: 0.02));
+    public static SuggestSettings Quick => new(new TrainingSettings(Hidden: 32, Epochs: 8, Batch: 16, LearningRate: 0.01));
 }
 
 /// <summary>
