@@ -12,7 +12,7 @@ public sealed record ReverseSettings(TrainingSettings Training, int MaxDigits = 
     public static ReverseSettings Quick => new(new TrainingSettings(Hidden: 64, Epochs: 8, Batch: 32, LearningRate: 0.01), MaxDigits: 4, BatchesPerEpoch: 50);
 }
 
-/// <summary>The share of new digit strings reversed exactly, and a few of them as "input → output".</summary>
+/// <summary>The share of random test strings reversed exactly, and a few of them as "input → output".</summary>
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public readonly record struct ReverseResult(double ExactMatch, IReadOnlyList<string> Examples);
 
@@ -37,7 +37,7 @@ public static class Reverse
         var data = new Strings(batch, steps);
         var random = new Random(training.Seed);
         log.WriteLine($"reversing strings of 2 to {steps} digits; LSTM encoder and decoder with {training.Hidden} units");
-        // Every batch is new random strings: the model cannot memorise, it has to learn to reverse.
+        // Every batch is new random strings, so there is no fixed training set to memorise: the model has to learn to reverse.
         SampleTraining.Fit(model.Parameters(), settings.BatchesPerEpoch, (_, _) =>
         {
             data.Draw(random);
@@ -61,7 +61,7 @@ public static class Reverse
             }
         }
         var result = new ReverseResult((double)exact / (settings.TestBatches * batch), examples);
-        log.WriteLine($"exact match {result.ExactMatch:P1} on {settings.TestBatches * batch} new strings (a guess of n digits is right once in 10ⁿ)");
+        log.WriteLine($"exact match {result.ExactMatch:P1} on {settings.TestBatches * batch} random strings (a guess of n digits is right once in 10ⁿ)");
         log.WriteLine($"for example {string.Join(", ", examples)}");
         return result;
     }

@@ -41,7 +41,7 @@ public class SampleTests
     }
 
     [Fact]
-    public void TheEncoderDecoderReversesMostNewStrings()
+    public void TheEncoderDecoderReversesMostRandomStrings()
     {
         var result = Reverse.Run(ReverseSettings.Quick, TextWriter.Null);
         Assert.True(result.ExactMatch >= 0.8, $"{result.ExactMatch:P1}: {string.Join(", ", result.Examples)}");
