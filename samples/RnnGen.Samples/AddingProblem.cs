@@ -6,7 +6,7 @@ namespace RnnGen.Samples;
 
 /// <summary>Sizes of the adding problem; <see cref="Quick"/> is what CI runs.</summary>
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
-public sealed record AddingSettings(TrainingSettings Training, int Steps = 30, int Examples = 8000, string Cell = "lstm")
+public sealed record AddingSettings(TrainingSettings Training, int Steps = 30, int Examples = 8000, string Cell = "lstm") : SampleSettings(Training)
 {
     public AddingSettings() : this(new TrainingSettings(Hidden: 32, Epochs: 10, Batch: 32, LearningRate: 0.01)) { }
 

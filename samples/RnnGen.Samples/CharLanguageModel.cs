@@ -5,7 +5,7 @@ namespace RnnGen.Samples;
 
 /// <summary>Sizes of the character language model; <see cref="Quick"/> is what CI runs.</summary>
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
-public sealed record CharLanguageModelSettings(TrainingSettings Training, int Window = 48, int Generate = 300, double Temperature = 0.6)
+public sealed record CharLanguageModelSettings(TrainingSettings Training, int Window = 48, int Generate = 300, double Temperature = 0.6) : SampleSettings(Training)
 {
     public CharLanguageModelSettings() : this(new TrainingSettings(Hidden: 128, Epochs: 40, Batch: 16, LearningRate: 0.005)) { }
 
@@ -83,9 +83,7 @@ public static class CharLanguageModel
         var generated = Sampling.Generate<float>(previous =>
         {
             context.Add(previous);
-            var recent = context.TakeLast(settings.Window).ToArray();
-            var logits = model.Forward(SequenceBatch<float>.FromTokens(recent, 1, recent.Length)).Values.Span;
-            return logits[^vocabulary.Count..];
+            return SampleTraining.NextTokenLogits(model, context.TakeLast(settings.Window).ToArray());
         }, settings.Generate, SamplingStrategy.WithTemperature(settings.Temperature), new Random(seed), startId: last);
         return prompt + Characters.Detokenize(vocabulary.Decode(generated));
     }

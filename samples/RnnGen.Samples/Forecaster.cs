@@ -6,7 +6,7 @@ namespace RnnGen.Samples;
 
 /// <summary>Sizes of the forecaster; <see cref="Quick"/> is what CI runs.</summary>
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
-public sealed record ForecastSettings(TrainingSettings Training, int Length = 2000, int Window = 24, double Noise = 0.1)
+public sealed record ForecastSettings(TrainingSettings Training, int Length = 2000, int Window = 24, double Noise = 0.1) : SampleSettings(Training)
 {
     public ForecastSettings() : this(new TrainingSettings(Hidden: 24, Epochs: 12, Batch: 32, LearningRate: 0.01)) { }
 

@@ -6,6 +6,10 @@ namespace RnnGen.Samples;
 /// <remarks>Thread safety: immutable; thread-safe.</remarks>
 public sealed record TrainingSettings(int Hidden, int Epochs, int Batch, double LearningRate, int Seed = 1);
 
+/// <summary>What every sample's settings hold: the training sizes, which the shared options change.</summary>
+/// <remarks>Thread safety: immutable; thread-safe.</remarks>
+public abstract record SampleSettings(TrainingSettings Training);
+
 /// <summary>
 /// The options every sample command shares. Size options have no default of their own: left out, they keep the
 /// sample's setting, so <c>--quick --epochs 3</c> is the CI size with three epochs.
@@ -31,6 +35,10 @@ internal sealed class SampleOptions
     /// <paramref name="quick"/> settings, after <paramref name="apply"/> has put in what the command line gives.</summary>
     public void SetAction<TSettings>(TSettings full, TSettings quick, Func<ParseResult, TSettings, TSettings> apply, Action<TSettings, TextWriter> run) =>
         _command.SetAction(result => run(apply(result, result.GetValue(_quick) ? quick : full), Console.Out));
+
+    /// <summary>The same for a command with only the shared options.</summary>
+    public void SetAction<TSettings>(TSettings full, TSettings quick, Action<TSettings, TextWriter> run) where TSettings : SampleSettings =>
+        SetAction(full, quick, (result, settings) => (TSettings)(settings with { Training = Apply(result, settings.Training) }), run);
 
     /// <summary><paramref name="defaults"/> with the options given on the command line.</summary>
     public TrainingSettings Apply(ParseResult result, TrainingSettings defaults) => new(

@@ -29,6 +29,31 @@ public class SampleTests
         Assert.True(result.Sample.Length > 40, result.Sample);
     }
 
+    [Fact]
+    public void TheSuggestionChainIsTheSeedsSentence() =>
+        Assert.Equal(["我", "昨天", "上学", "迟到", "了"], Suggest.Run(SuggestSettings.Quick, TextWriter.Null));
+
+    [Fact]
+    public void TheClassifierBeatsChanceByFar()
+    {
+        var result = Classify.Run(ClassifySettings.Quick, TextWriter.Null);
+        Assert.True(result.Accuracy >= 0.9 && result.Chance < 0.6, result.ToString());
+    }
+
+    [Fact]
+    public void TheEncoderDecoderReversesMostRandomStrings()
+    {
+        var result = Reverse.Run(ReverseSettings.Quick, TextWriter.Null);
+        Assert.True(result.ExactMatch >= 0.8, $"{result.ExactMatch:P1}: {string.Join(", ", result.Examples)}");
+    }
+
+    [Fact]
+    public void TheGeneratorSpellsMostDigits()
+    {
+        var spelled = Generate.Run(GenerateSettings.Quick, TextWriter.Null);
+        Assert.True(spelled.Where((word, digit) => word == Generate.Names[digit]).Count() >= 8, string.Join(", ", spelled));
+    }
+
     /// <summary>The default size, with the built-in LSTM and with the sample's custom two-stage cell (MGU).</summary>
     [Theory]
     [InlineData("lstm")]
