@@ -215,10 +215,15 @@ namespace RnnGen.Generator.Parsing
                     $"'{function.Name}' takes {function.Arity} argument{(function.Arity == 1 ? "" : "s")}, {function.Signature}, but is given {count}"));
                 return;
             }
-            for (var i = 1; i < function.Arity && function.Name == "clamp"; i++)
-                if (Literal(call.Arguments[i]) is null)
-                    _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, call.Arguments[i].Start, call.Arguments[i].End,
-                        $"the bounds of clamp must be numbers, such as clamp(x, -1, 1)"));
+            if (function.Name != "clamp") return;
+            var bounds = new[] { call.Arguments[1], call.Arguments[2] };
+            foreach (var bound in bounds)
+                if (Literal(bound) is null)
+                    _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, bound.Start, bound.End,
+                        "the bounds of clamp must be numbers, such as clamp(x, -1, 1)"));
+            if (Literal(bounds[0]) > Literal(bounds[1]))
+                _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, bounds[0].Start, bounds[1].End,
+                    "clamp's lower bound is above its upper bound"));
         }
 
         /// <summary>The value of a number or a negated number (<c>-1</c> parses as a negation), else null.</summary>

@@ -128,6 +128,14 @@ public class DiagnosticTests
         Assert.Contains("the bounds of clamp must be numbers", Message(diagnostic));
     }
 
+    [Fact]
+    public void ClampBoundsInTheWrongOrder_CoverBothBounds()
+    {
+        var source = Cell("h' = clamp(W x + U h, 1, -1)");
+        var diagnostic = ExpectSingle(source, "RNN001", SpanOf(source, "1, -1"));
+        Assert.Contains("lower bound is above its upper bound", Message(diagnostic));
+    }
+
     [Theory]
     [InlineData("W [x, h]", "[x, h]")]
     [InlineData("W (x, h)", "(x, h)")]
