@@ -47,7 +47,10 @@ namespace RnnGen.Generator.Differentiation
                         return position == 0
                             ? new IrBinary('/', d, reader.Read(c.Right))
                             : new IrNegate(new IrBinary('/', new IrBinary('*', d, reader.Read(c.Id)), reader.Read(c.Right)));
-                    case NodeKind.Function: return new IrBinary('*', d, Derivative(c, reader.Read(c.Id)));
+                    case NodeKind.Function: return new IrBinary('*', d, Derivative(c, reader.Read(ReadsInput(c) ? c.Left : c.Id)));
+                    // Ties give the whole gradient to the first argument: max(a, b) to a where a >= b, min where a <= b.
+                    case NodeKind.Max: return new IrBinary('*', d, Tie(position, reader.Read(c.Left), reader.Read(c.Right)));
+                    case NodeKind.Min: return new IrBinary('*', d, Tie(position, reader.Read(c.Right), reader.Read(c.Left)));
                     default: throw new System.InvalidOperationException("not an operation: " + c.Kind);
                 }
             }
@@ -132,7 +135,14 @@ namespace RnnGen.Generator.Differentiation
             if (plan.TryOperand(id, out var operand)) yield return new IrLoad(KernelBuffer.DOperand, operand);
         }
 
-        /// <summary>f'(x) written with the output y = f(x).</summary>
+        private static bool ReadsInput(CellNode function) => CellFunctions.Find(function.Function)!.DerivativeReadsInput;
+
+        /// <summary>The derivative of max(a, b) (min(a, b) with a and b swapped) by the argument at
+        /// <paramref name="position"/>: 1 where a >= b for a, 1 elsewhere for b (also where either is NaN).</summary>
+        private static Ir Tie(int position, Ir winner, Ir other) =>
+            position == 0 ? new IrCall("AtLeast", winner, other) : new IrCall("Below", winner, other);
+
+        /// <summary>f'(x) written with the output y = f(x), or with x where the function's derivative reads its input.</summary>
         private static Ir Derivative(CellNode function, Ir y) => function.Function switch
         {
             "sigmoid" => new IrBinary('*', y, new IrBinary('-', new IrConst(1), y)),

@@ -14,7 +14,7 @@ namespace RnnGen.Generator.Differentiation
     internal sealed record IrLoad(KernelBuffer Buffer, int Slot) : Ir;
     internal sealed record IrNegate(Ir Operand) : Ir;
     internal sealed record IrBinary(char Operator, Ir Left, Ir Right) : Ir;
-    internal sealed record IrCall(string Method, Ir Argument) : Ir;
+    internal sealed record IrCall(string Method, params Ir[] Arguments) : Ir;
 
     internal abstract record Statement;
     internal sealed record Let(string Name, Ir Value) : Statement;

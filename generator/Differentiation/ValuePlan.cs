@@ -70,14 +70,16 @@ namespace RnnGen.Generator.Differentiation
         // Decided once per node, children first: a recursive walk would follow chains of equations and repeat itself.
         private bool IsRecomputable(CellNode node)
         {
-            if (Resident(node) || node.Kind is not (NodeKind.Add or NodeKind.Subtract or NodeKind.Multiply or NodeKind.Negate)) return false;
+            if (Resident(node) || node.Kind is not (NodeKind.Add or NodeKind.Subtract or NodeKind.Multiply or NodeKind.Negate or NodeKind.Max or NodeKind.Min)) return false;
             return Available(node.Left) && (node.ArgumentCount == 1 || Available(node.Right));
         }
 
         private bool Available(int id)
         {
             var node = _model.Nodes[id];
-            return Resident(node) || node.Kind is NodeKind.Function or NodeKind.Divide || _recomputable[id];
+            // Divisions and most functions are always saved (their derivatives read them); abs is not (it reads x).
+            return Resident(node) || node.Kind == NodeKind.Divide || _recomputable[id]
+                || (node.Kind == NodeKind.Function && !CellFunctions.Find(node.Function)!.DerivativeReadsInput);
         }
 
         private void PlanTape()
@@ -90,7 +92,8 @@ namespace RnnGen.Generator.Differentiation
                 {
                     case NodeKind.Multiply: needed.Add(node.Left); needed.Add(node.Right); break;
                     case NodeKind.Divide: needed.Add(node.Right); needed.Add(node.Id); break;
-                    case NodeKind.Function: needed.Add(node.Id); break;
+                    case NodeKind.Function: needed.Add(CellFunctions.Find(node.Function)!.DerivativeReadsInput ? node.Left : node.Id); break;
+                    case NodeKind.Max or NodeKind.Min: needed.Add(node.Left); needed.Add(node.Right); break;
                 }
                 if (node.IsLeaf) continue;
                 foreach (var child in Children(node))

@@ -82,6 +82,8 @@ namespace RnnGen.Generator.Differentiation
             NodeKind.Divide => new IrBinary('/', left, right!),
             NodeKind.Negate => new IrNegate(left),
             NodeKind.Function => new IrCall(CellFunctions.Find(node.Function)!.Method, left),
+            NodeKind.Max => new IrCall("Max", left, right!),
+            NodeKind.Min => new IrCall("Min", left, right!),
             _ => throw new System.InvalidOperationException("not an operation: " + node.Kind),
         };
     }

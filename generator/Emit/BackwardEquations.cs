@@ -58,7 +58,7 @@ namespace RnnGen.Generator.Emit
                     case IrRef reference: return reference.Name;
                     case IrConst constant: return constant.Value.ToString("R", CultureInfo.InvariantCulture);
                     case IrLoad load: return Load(load);
-                    case IrCall call: return call.Method.ToLowerInvariant() + "(" + Expression(call.Argument, 0) + ")";
+                    case IrCall call: return call.Method.ToLowerInvariant() + "(" + string.Join(", ", call.Arguments.Select(a => Expression(a, 0))) + ")";
                     case IrNegate negate: return "-" + Expression(negate.Operand, 3);
                     case IrBinary binary:
                         var own = binary.Operator is '+' or '-' ? 1 : 2;

@@ -220,7 +220,7 @@ namespace RnnGen.Generator.Emit
                     case IrLoad load: yield return load.Buffer; break;
                     case IrNegate negate: pending.Push(negate.Operand); break;
                     case IrBinary binary: pending.Push(binary.Right); pending.Push(binary.Left); break;
-                    case IrCall call: pending.Push(call.Argument); break;
+                    case IrCall call: foreach (var argument in call.Arguments) pending.Push(argument); break;
                 }
             }
         }

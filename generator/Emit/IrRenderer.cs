@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 using RnnGen.Generator.Differentiation;
 
@@ -38,7 +39,7 @@ namespace RnnGen.Generator.Emit
                 case IrRef reference: return reference.Name;
                 case IrConst constant: return Constant(constant.Value);
                 case IrLoad load: return $"{_lanes}.Load({Buffer(load.Buffer)}, {Offset(load.Buffer, load.Slot)})";
-                case IrCall call: return $"CellMath.{call.Method}({Expression(call.Argument)})";
+                case IrCall call: return $"CellMath.{call.Method}({string.Join(", ", call.Arguments.Select(a => Expression(a)))})";
                 // -(-x), not --x: C# would read a decrement.
                 case IrNegate { Operand: IrNegate } negate: return "-(" + Expression(negate.Operand) + ")";
                 case IrNegate negate: return "-" + Expression(negate.Operand, 3);

@@ -3,10 +3,15 @@ using System.Linq;
 
 namespace RnnGen.Generator.Model
 {
-    /// <summary>An elementwise function of the cell language. Every derivative is written in terms of the
-    /// function's output y (CellMath.{Method}Derivative(y) unless inlined by the differentiator), so the
-    /// forward pass saves y and never the pre-activation.</summary>
-    internal sealed record CellFunction(string Name, string Method);
+    /// <summary>An elementwise function of the cell language. A one-argument derivative is written in terms of the
+    /// function's output y (CellMath.{Method}Derivative(y) unless inlined by the differentiator), so the forward
+    /// pass saves y and never the pre-activation; <c>DerivativeReadsInput</c> marks one that needs x instead (abs:
+    /// the sign of x is lost in |x|). Two- and three-argument functions become Max/Min nodes (CellModelBuilder).</summary>
+    internal sealed record CellFunction(string Name, string Method, int Arity = 1, string Parameters = "x", bool DerivativeReadsInput = false)
+    {
+        /// <summary>How a call is written, for the arity diagnostic: "max(a, b)".</summary>
+        public string Signature => $"{Name}({Parameters})";
+    }
 
     internal static class CellFunctions
     {
@@ -21,6 +26,11 @@ namespace RnnGen.Generator.Model
             new CellFunction("softsign", "Softsign"),   // x / (1 + |x|)
             new CellFunction("hard_sigmoid", "HardSigmoid"),   // clamp(0.2 x + 0.5, 0, 1), as Keras
             new CellFunction("sqrt", "Sqrt"),   // square root
+            new CellFunction("log_sigmoid", "LogSigmoid"),   // log(sigmoid(x)) = -softplus(-x)
+            new CellFunction("abs", "Abs", DerivativeReadsInput: true),   // |x|, derivative sign(x)
+            new CellFunction("max", "Max", 2, "a, b"),   // the gradient goes to a where a >= b
+            new CellFunction("min", "Min", 2, "a, b"),   // the gradient goes to a where a <= b
+            new CellFunction("clamp", "Clamp", 3, "x, lo, hi"),   // min(max(x, lo), hi) with number bounds
         };
 
         public static CellFunction? Find(string name) => All.FirstOrDefault(f => f.Name == name);

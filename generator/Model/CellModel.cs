@@ -16,6 +16,8 @@ namespace RnnGen.Generator.Model
         Divide,
         Negate,
         Function,
+        Max,             // max(a, b); the gradient goes to a where a >= b
+        Min,             // min(a, b); the gradient goes to a where a <= b
     }
 
     internal enum OperandKind { Input, State, Stage }
@@ -26,7 +28,7 @@ namespace RnnGen.Generator.Model
         public bool IsLeaf => Kind <= NodeKind.Parameter;
         public int ArgumentCount => Kind switch
         {
-            NodeKind.Add or NodeKind.Subtract or NodeKind.Multiply or NodeKind.Divide => 2,
+            NodeKind.Add or NodeKind.Subtract or NodeKind.Multiply or NodeKind.Divide or NodeKind.Max or NodeKind.Min => 2,
             NodeKind.Negate or NodeKind.Function => 1,
             _ => 0,
         };

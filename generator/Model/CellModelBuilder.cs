@@ -194,7 +194,7 @@ namespace RnnGen.Generator.Model
                 case NameExpr name:
                     return EvaluateName(name);
                 case CallExpr call:
-                    return Add(NodeKind.Function, Evaluate(call.Argument), function: call.Function);
+                    return EvaluateCall(call);
                 case NegateExpr negate:
                     return Add(NodeKind.Negate, Evaluate(negate.Operand));
                 case BinaryExpr binary:
@@ -211,6 +211,24 @@ namespace RnnGen.Generator.Model
                     return EvaluateProduct(product);
                 default:
                     throw new System.InvalidOperationException("unknown expression " + expr.GetType().Name);
+            }
+        }
+
+        /// <summary>clamp(x, lo, hi) is min(max(x, lo), hi): at a bound x keeps the gradient (ties go to the first
+        /// argument). Calls of unknown functions, with the wrong arity or with clamp bounds that are not numbers were
+        /// reported by the parser, and a cell with errors is not built.</summary>
+        private int EvaluateCall(CallExpr call)
+        {
+            var first = Evaluate(call.Arguments[0]);
+            switch (call.Function)
+            {
+                case "max": return Add(NodeKind.Max, first, Evaluate(call.Arguments[1]));
+                case "min": return Add(NodeKind.Min, first, Evaluate(call.Arguments[1]));
+                case "clamp":
+                    var low = Add(NodeKind.Constant, value: (double)EquationParser.Literal(call.Arguments[1])!);
+                    var high = Add(NodeKind.Constant, value: (double)EquationParser.Literal(call.Arguments[2])!);
+                    return Add(NodeKind.Min, Add(NodeKind.Max, first, low), high);
+                default: return Add(NodeKind.Function, first, function: call.Function);
             }
         }
 

@@ -25,7 +25,7 @@ namespace RnnGen.Generator.Model
                 switch (pending.Pop())
                 {
                     case NameExpr name: yield return name; break;
-                    case CallExpr call: pending.Push(call.Argument); break;
+                    case CallExpr call: for (var a = call.Arguments.Count - 1; a >= 0; a--) pending.Push(call.Arguments[a]); break;
                     case ProductExpr product: pending.Push(product.Operand); pending.Push(product.Matrix); break;
                     case BinaryExpr binary: pending.Push(binary.Right); pending.Push(binary.Left); break;
                     case NegateExpr negate: pending.Push(negate.Operand); break;

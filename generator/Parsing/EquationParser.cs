@@ -12,7 +12,7 @@ namespace RnnGen.Generator.Parsing
     /// product  := unary    (('*' | '/') unary)*
     /// unary    := '-' unary | apply
     /// apply    := matrix apply | primary          -- juxtaposition 'W x' is a matrix product
-    /// primary  := number | name ['] | function '(' sum ')' | '(' sum ')'
+    /// primary  := number | name ['] | function '(' sum (',' sum)* ')' | '(' sum ')'
     /// </code>
     /// 'f(x)' with no space is a call; 'W (x)' with a space is a product. A broken line is reported and skipped.
     /// An expression may be at most <see cref="MaxDepth"/> levels deep (RNN024).
@@ -129,7 +129,8 @@ namespace RnnGen.Generator.Parsing
             if (token.Kind == TokenKind.Name && !token.Primed && CellFunctions.Find(token.Text) is null)
             {
                 var next = _tokens[_position + 1];
-                var startsOperand = next.Kind == TokenKind.Name || (next.Kind == TokenKind.LeftParen && next.SpaceBefore);
+                // '[' too, so that 'W [x, h]' reaches the concatenation diagnostic rather than "missing operator".
+                var startsOperand = next.Kind is TokenKind.Name or TokenKind.LeftBracket || (next.Kind == TokenKind.LeftParen && next.SpaceBefore);
                 if (startsOperand)
                 {
                     Open(token);
@@ -155,6 +156,7 @@ namespace RnnGen.Generator.Parsing
                     {
                         Open(token);
                         var inner = ParseSum();
+                        if (Current.Kind == TokenKind.Comma) throw Concatenation(token);
                         var close = Expect(TokenKind.RightParen, "')' to close the '(' at the start of this group");
                         return Close(inner with { Start = token.Start, End = close.End }, token, inner);
                     }
@@ -166,23 +168,88 @@ namespace RnnGen.Generator.Parsing
                             if (!isFunction)
                                 _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.UnknownFunction, token.Start, token.End,
                                     token.Text, Suggest(token.Text), CellFunctions.KnownList));
-                            Open(token);
-                            _position++;
-                            var argument = ParseSum();
-                            var close = Expect(TokenKind.RightParen, $"')' to close the call of '{token.Text}'");
-                            return Close(new CallExpr(token.Text, argument, token.Start, close.End, token.End), token, argument);
+                            return ParseCall(token);
                         }
                         _position++;
                         if (isFunction)
                             throw Error(token, $"function '{token.Text}' needs its argument in parentheses: {token.Text}(…)");
                         return new NameExpr(token.Text, token.Primed, token.Start, token.End);
                     }
+                case TokenKind.LeftBracket:
+                    throw Concatenation(token);
                 case TokenKind.EndOfLine:
                 case TokenKind.EndOfText:
                     throw Error(token, "the equation ends where a value was expected");
                 default:
                     throw Error(token, $"expected a value, found '{Describe(token)}'");
             }
+        }
+
+        /// <summary>A call <c>f(a, b, …)</c> at the function's name; the number of arguments is checked against the
+        /// function's arity, and clamp's bounds must be numbers (its derivative is written for fixed bounds).</summary>
+        private Expr ParseCall(Token name)
+        {
+            Open(name);
+            _position++;
+            var arguments = new List<Expr> { ParseSum() };
+            while (Current.Kind == TokenKind.Comma)
+            {
+                _position++;
+                arguments.Add(ParseSum());
+            }
+            var close = Expect(TokenKind.RightParen, $"')' to close the call of '{name.Text}'");
+            var call = new CallExpr(name.Text, arguments, name.Start, close.End, name.End);
+            if (CellFunctions.Find(name.Text) is { } function)
+                CheckArguments(function, call);
+            var deepest = arguments[0];
+            foreach (var argument in arguments) if (argument.Height > deepest.Height) deepest = argument;
+            return Close(call, name, deepest);
+        }
+
+        private void CheckArguments(CellFunction function, CallExpr call)
+        {
+            if (call.Arguments.Count != function.Arity)
+            {
+                var count = call.Arguments.Count == 1 ? "1 argument" : $"{call.Arguments.Count} arguments";
+                _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, call.Start, call.End,
+                    $"'{function.Name}' takes {function.Arity} argument{(function.Arity == 1 ? "" : "s")}, {function.Signature}, but is given {count}"));
+                return;
+            }
+            if (function.Name != "clamp") return;
+            var bounds = new[] { call.Arguments[1], call.Arguments[2] };
+            foreach (var bound in bounds)
+                if (Literal(bound) is null)
+                    _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, bound.Start, bound.End,
+                        "the bounds of clamp must be numbers, such as clamp(x, -1, 1)"));
+            if (Literal(bounds[0]) > Literal(bounds[1]))
+                _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, bounds[0].Start, bounds[1].End,
+                    "clamp's lower bound is above its upper bound"));
+        }
+
+        /// <summary>The value of a number or a negated number (<c>-1</c> parses as a negation), else null.</summary>
+        public static double? Literal(Expr expr) => expr switch
+        {
+            NumberExpr number => number.Value,
+            NegateExpr { Operand: NumberExpr number } => -number.Value,
+            _ => null,
+        };
+
+        /// <summary>'W [x, h]' and 'W (x, h)': the language has no concatenation; the span runs to the closing bracket.</summary>
+        private LineError Concatenation(Token open)
+        {
+            var close = open.Kind == TokenKind.LeftBracket ? TokenKind.RightBracket : TokenKind.RightParen;
+            var end = open;
+            var depth = 0;
+            for (var i = _tokens.FindIndex(t => t.Start == open.Start); _tokens[i].Kind is not (TokenKind.EndOfLine or TokenKind.EndOfText); i++)
+            {
+                end = _tokens[i];
+                if (end.Kind == open.Kind) depth++;
+                if (end.Kind == close && --depth == 0) break;
+            }
+            var text = _text.Substring(open.Start, end.End - open.Start);
+            _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, open.Start, end.End,
+                $"concatenation {text} is not supported; give each part its own matrix and add the products: W_x x + W_h h"));
+            return new LineError();
         }
 
         /// <summary>Steps over the token that opens a level (an operator, a call, a group, a matrix) and checks the

@@ -19,7 +19,7 @@ namespace RnnGen.Generator.Parsing
         public string Display => Primed ? Name + "'" : Name;
     }
 
-    internal sealed record CallExpr(string Function, Expr Argument, int Start, int End, int NameEnd) : Expr(Start, End);
+    internal sealed record CallExpr(string Function, IReadOnlyList<Expr> Arguments, int Start, int End, int NameEnd) : Expr(Start, End);
 
     /// <summary>Juxtaposition <c>A v</c>: matrix A times vector v.</summary>
     internal sealed record ProductExpr(NameExpr Matrix, Expr Operand, int Start, int End) : Expr(Start, End);

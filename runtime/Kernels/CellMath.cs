@@ -173,4 +173,55 @@ public static partial class CellMath
     public static T SqrtDerivative<T>(T y) where T : IFloatingPointIeee754<T> => T.One / (y + y);
     /// <summary>The Vector&lt;T&gt; form of <see cref="SqrtDerivative{T}(T)"/>.</summary>
     public static Vector<T> SqrtDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vector<T>.One / (y + y);
+
+    // ---- log_sigmoid: log(1 / (1 + e^-x)) = min(x, 0) - log(1 + e^-|x|) ----
+    /// <summary>log sigmoid(x) = −softplus(−x), computed as min(x, 0) − log(1 + e^−|x|) so it never overflows.</summary>
+    public static T LogSigmoid<T>(T x) where T : IFloatingPointIeee754<T> => T.Min(x, T.Zero) - T.Log(T.One + T.Exp(-T.Abs(x)));
+
+    /// <summary>log sigmoid(x) per lane, as the scalar form.</summary>
+    public static Vector<T> LogSigmoid<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector.Min(x, Vector<T>.Zero) - Log(Vector<T>.One + Exp(-Vector.Abs(x)));
+
+    /// <summary>sigmoid(−x) = 1 − e^y.</summary>
+    public static T LogSigmoidDerivative<T>(T y) where T : IFloatingPointIeee754<T> => T.One - T.Exp(y);
+    /// <summary>The Vector&lt;T&gt; form of <see cref="LogSigmoidDerivative{T}(T)"/>.</summary>
+    public static Vector<T> LogSigmoidDerivative<T>(Vector<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vector<T>.One - Exp(y);
+
+    // ---- abs: the derivative reads the input x, whose sign |x| has lost ----
+    /// <summary>|x|.</summary>
+    public static T Abs<T>(T x) where T : IFloatingPointIeee754<T> => T.Abs(x);
+    /// <summary>|x| per lane.</summary>
+    public static Vector<T> Abs<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector.Abs(x);
+
+    /// <summary>sign(x) of the input: 1, −1, and 0 at 0 (and NaN). Not T.Sign, which throws on NaN.</summary>
+    public static T AbsDerivative<T>(T x) where T : IFloatingPointIeee754<T> => x > T.Zero ? T.One : x < T.Zero ? -T.One : T.Zero;
+    /// <summary>The Vector&lt;T&gt; form of <see cref="AbsDerivative{T}(T)"/>.</summary>
+    public static Vector<T> AbsDerivative<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), Vector<T>.One, Vector<T>.Zero)
+        - Vector.ConditionalSelect(Vector.LessThan(x, Vector<T>.Zero), Vector<T>.One, Vector<T>.Zero);
+
+    // ---- max, min (clamp is min(max(x, lo), hi)) ----
+    // T.Max, Vector.Max and Vector512.Max all return NaN if either argument is NaN, and +0 for max(−0, +0), so
+    // every width computes the same values.
+    /// <summary>The larger of a and b; NaN if either is.</summary>
+    public static T Max<T>(T a, T b) where T : IFloatingPointIeee754<T> => T.Max(a, b);
+    /// <summary>The larger of a and b per lane; NaN if either is.</summary>
+    public static Vector<T> Max<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.Max(a, b);
+
+    /// <summary>The smaller of a and b; NaN if either is.</summary>
+    public static T Min<T>(T a, T b) where T : IFloatingPointIeee754<T> => T.Min(a, b);
+    /// <summary>The smaller of a and b per lane; NaN if either is.</summary>
+    public static Vector<T> Min<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector.Min(a, b);
+
+    /// <summary>1 where a ≥ b, else 0: d max(a, b)/da, so a tie sends the whole gradient to a.</summary>
+    public static T AtLeast<T>(T a, T b) where T : IFloatingPointIeee754<T> => a >= b ? T.One : T.Zero;
+    /// <summary>The Vector&lt;T&gt; form of <see cref="AtLeast{T}(T, T)"/>.</summary>
+    public static Vector<T> AtLeast<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector.ConditionalSelect(Vector.GreaterThanOrEqual(a, b), Vector<T>.One, Vector<T>.Zero);
+
+    /// <summary>0 where a ≥ b, else 1 (also where either is NaN): d max(a, b)/db, so AtLeast + Below is always 1.</summary>
+    public static T Below<T>(T a, T b) where T : IFloatingPointIeee754<T> => a >= b ? T.Zero : T.One;
+    /// <summary>The Vector&lt;T&gt; form of <see cref="Below{T}(T, T)"/>.</summary>
+    public static Vector<T> Below<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector.ConditionalSelect(Vector.GreaterThanOrEqual(a, b), Vector<T>.Zero, Vector<T>.One);
 }

@@ -104,4 +104,33 @@ public static partial class CellMath
 
     /// <summary>The Vector512 form of <see cref="SqrtDerivative{T}(T)"/>.</summary>
     public static Vector512<T> SqrtDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vector512<T>.One / (y + y);
+
+    /// <summary>log sigmoid(x) per lane, as <see cref="LogSigmoid{T}(T)"/>.</summary>
+    public static Vector512<T> LogSigmoid<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.Min(x, Vector512<T>.Zero) - Log(Vector512<T>.One + Exp(-Vector512.Abs(x)));
+
+    /// <summary>The Vector512 form of <see cref="LogSigmoidDerivative{T}(T)"/>.</summary>
+    public static Vector512<T> LogSigmoidDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vector512<T>.One - Exp(y);
+
+    /// <summary>|x| per lane.</summary>
+    public static Vector512<T> Abs<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector512.Abs(x);
+
+    /// <summary>The Vector512 form of <see cref="AbsDerivative{T}(T)"/>.</summary>
+    public static Vector512<T> AbsDerivative<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<T>.Zero), Vector512<T>.One, Vector512<T>.Zero)
+        - Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<T>.Zero), Vector512<T>.One, Vector512<T>.Zero);
+
+    /// <summary>The larger of a and b per lane; NaN if either is, as <see cref="Max{T}(T, T)"/>.</summary>
+    public static Vector512<T> Max<T>(Vector512<T> a, Vector512<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector512.Max(a, b);
+
+    /// <summary>The smaller of a and b per lane; NaN if either is, as <see cref="Min{T}(T, T)"/>.</summary>
+    public static Vector512<T> Min<T>(Vector512<T> a, Vector512<T> b) where T : unmanaged, IFloatingPointIeee754<T> => Vector512.Min(a, b);
+
+    /// <summary>The Vector512 form of <see cref="AtLeast{T}(T, T)"/>.</summary>
+    public static Vector512<T> AtLeast<T>(Vector512<T> a, Vector512<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, b), Vector512<T>.One, Vector512<T>.Zero);
+
+    /// <summary>The Vector512 form of <see cref="Below{T}(T, T)"/>.</summary>
+    public static Vector512<T> Below<T>(Vector512<T> a, Vector512<T> b) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, b), Vector512<T>.Zero, Vector512<T>.One);
 }

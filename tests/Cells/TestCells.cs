@@ -35,6 +35,21 @@ public partial struct ThreeStageCell;
     """)]
 public partial struct FunctionZooCell;
 
+/// <summary>The piecewise functions (max, min, abs, clamp) and log_sigmoid, around an sLSTM-like stabilizer: m
+/// tracks the largest log-gate so exp(i − m') never overflows.</summary>
+[RecurrentCell("""
+    f  = log_sigmoid(W_f x + U_f h + b_f)
+    i  = W_i x + U_i h + b_i
+    m' = max(f + m, i)
+    a  = abs(W_a x + U_a h)
+    h' = clamp(exp(i - m') * tanh(W_z x + U_z h) + min(a, 0.5) * h, -0.9, 0.9)
+    """)]
+public partial struct StabilizerCell;
+
+/// <summary>Each piecewise function at its kink, with vector parameters set to tie exactly (TieTests).</summary>
+[RecurrentCell("h' = W x + max(p, q) + min(p, q) + clamp(r, -1, 1) + abs(s) + h")]
+public partial struct TieCell;
+
 /// <summary>A cell specialized at compile time for H = 6.</summary>
 [RecurrentCell("h' = tanh(W x + U h + b)", Hidden = 6)]
 public partial struct FixedSizeRnn;

@@ -109,6 +109,44 @@ public class DiagnosticTests
         Assert.Contains(reason, Message(diagnostic));
     }
 
+    [Theory]
+    [InlineData("max(a)", "'max' takes 2 arguments, max(a, b), but is given 1 argument")]
+    [InlineData("tanh(a, b)", "'tanh' takes 1 argument, tanh(x), but is given 2 arguments")]
+    [InlineData("clamp(a, 0)", "'clamp' takes 3 arguments, clamp(x, lo, hi), but is given 2 arguments")]
+    public void WrongArity_CoversTheCall(string call, string message)
+    {
+        var source = Cell($"a = W x", $"h' = {call} + U h");
+        var diagnostic = ExpectSingle(source, "RNN001", SpanOf(source, call));
+        Assert.Contains(message, Message(diagnostic));
+    }
+
+    [Fact]
+    public void ClampBoundThatIsNotANumber_PointsAtTheBound()
+    {
+        var source = Cell("h' = clamp(W x + U h, -1, b)");
+        var diagnostic = ExpectSingle(source, "RNN001", SpanOf(source, "b", after: "-1, b"));
+        Assert.Contains("the bounds of clamp must be numbers", Message(diagnostic));
+    }
+
+    [Fact]
+    public void ClampBoundsInTheWrongOrder_CoverBothBounds()
+    {
+        var source = Cell("h' = clamp(W x + U h, 1, -1)");
+        var diagnostic = ExpectSingle(source, "RNN001", SpanOf(source, "1, -1"));
+        Assert.Contains("lower bound is above its upper bound", Message(diagnostic));
+    }
+
+    [Theory]
+    [InlineData("W [x, h]", "[x, h]")]
+    [InlineData("W (x, h)", "(x, h)")]
+    public void Concatenation_SaysItIsNotSupportedAndHowToWriteIt(string product, string concatenation)
+    {
+        var source = Cell($"h' = tanh({product} + b)");
+        var diagnostic = ExpectSingle(source, "RNN001", SpanOf(source, concatenation));
+        Assert.Contains($"concatenation {concatenation} is not supported", Message(diagnostic));
+        Assert.Contains("W_x x + W_h h", Message(diagnostic));
+    }
+
     // ── RNN002 … RNN010: the equations ──────────────────────────────────────────────────────────────────────
 
     [Fact]

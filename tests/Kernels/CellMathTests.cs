@@ -34,6 +34,40 @@ public class CellMathTests
     [Fact] public void ExpIsWithinFourUlpsOverTheWholeFloatRange() => Compare(CellMath.Exp, Math.Exp, -100, 100, 4e-7, 1.2e-38);   // below the smallest normal float it flushes to 0
     [Fact] public void SigmoidIsAccurate() => Compare(CellMath.Sigmoid, x => 1 / (1 + Math.Exp(-x)), -100, 100, 3e-7, 1e-37);
     [Fact] public void TanhIsAccurate() => Compare(CellMath.Tanh, Math.Tanh, -20, 20, 0, 2e-7);
+    [Fact] public void LogSigmoidIsAccurate() =>
+        Compare(CellMath.LogSigmoid, x => x < 0 ? x - Math.Log(1 + Math.Exp(x)) : -Math.Log(1 + Math.Exp(-x)), -100, 100, 1e-6, 1e-7);
+
+    /// <summary>max, min, abs and the derivatives at their ties and kinks give the same bits at every width, NaN and
+    /// signed zeros included (docs/cell-language.md, "Ties and kinks").</summary>
+    [Fact]
+    public void PiecewiseFunctionsAgreeAtEveryWidth()
+    {
+        double[] values = [double.NaN, -0.0, 0.0, 1.5, -2, 1.5, double.PositiveInfinity, -3];
+        foreach (var a in values)
+            foreach (var b in values)
+            {
+                Same(CellMath.Max(a, b), CellMath.Max(new Vector<double>(a), new Vector<double>(b))[0], CellMath.Max(Vector512.Create(a), Vector512.Create(b))[0]);
+                Same(CellMath.Min(a, b), CellMath.Min(new Vector<double>(a), new Vector<double>(b))[0], CellMath.Min(Vector512.Create(a), Vector512.Create(b))[0]);
+                Same(CellMath.AtLeast(a, b), CellMath.AtLeast(new Vector<double>(a), new Vector<double>(b))[0], CellMath.AtLeast(Vector512.Create(a), Vector512.Create(b))[0]);
+                Same(CellMath.Below(a, b), CellMath.Below(new Vector<double>(a), new Vector<double>(b))[0], CellMath.Below(Vector512.Create(a), Vector512.Create(b))[0]);
+                Assert.Equal(1.0, CellMath.AtLeast(a, b) + CellMath.Below(a, b)); // the gradient goes to exactly one argument
+            }
+        foreach (var x in values)
+        {
+            Same(CellMath.Abs(x), CellMath.Abs(new Vector<double>(x))[0], CellMath.Abs(Vector512.Create(x))[0]);
+            Same(CellMath.AbsDerivative(x), CellMath.AbsDerivative(new Vector<double>(x))[0], CellMath.AbsDerivative(Vector512.Create(x))[0]);
+        }
+        Assert.True(double.IsNaN(CellMath.Max(1.0, double.NaN)) && double.IsNaN(CellMath.Min(double.NaN, 1.0)));
+        Assert.Equal(1.0, CellMath.AtLeast(0.5, 0.5)); // a tie: the first argument
+        Assert.Equal(0.0, CellMath.AbsDerivative(-0.0));
+    }
+
+    private static void Same(double scalar, double vector, double vector512)
+    {
+        Assert.Equal(BitConverter.DoubleToInt64Bits(scalar), BitConverter.DoubleToInt64Bits(vector));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(scalar), BitConverter.DoubleToInt64Bits(vector512));
+    }
+
     [Fact] public void ExpSaturatesLikeFloat()
     {
         var y = CellMath.Exp(new Vector<float>(89f));

@@ -13,6 +13,7 @@ public class CellSequenceTests
     [InlineData(typeof(RnnGen.ResetBeforeGru))]
     [InlineData(typeof(SimpleRnnTanh))]
     [InlineData(typeof(PeepholeLstm))]
+    [InlineData(typeof(StabilizerCell))]
     public void FloatForwardMatchesDoubleOver100Steps(Type cellType)
     {
         var method = typeof(CellSequenceTests).GetMethod(nameof(FloatVersusDouble), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;

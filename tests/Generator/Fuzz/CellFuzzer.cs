@@ -26,7 +26,7 @@ internal sealed class CellFuzzer(int seed)
     private static readonly (string Equations, int Hidden)[] Seeds = new[]
     {
         SimpleRnnTanh.Info, SimpleRnnRelu.Info, Lstm.Info, Gru.Info, ResetBeforeGru.Info, RnnGen.Samples.PeepholeLstm.Info,
-        CarryTrackRnn.Info, ThreeStageCell.Info, FunctionZooCell.Info, FixedSizeRnn.Info, FixedSizeLstm.Info,
+        CarryTrackRnn.Info, ThreeStageCell.Info, FunctionZooCell.Info, StabilizerCell.Info, FixedSizeRnn.Info, FixedSizeLstm.Info,
     }.Select(info => (info.Equations, info.Hidden)).ToArray();
 
     private static readonly string[] OddOptions =
