@@ -324,8 +324,9 @@ public class ParserHardeningTests
         {
             var text = shape switch { "wide" => WideCell(count), "staged" => StagedCell(count), _ => NestedCallsCell(count) };
             var best = TimeSpan.MaxValue;
-            for (var attempt = 0; attempt < 2; attempt++)
+            for (var attempt = 0; attempt < 3; attempt++)
             {
+                GC.Collect(); // a collection left over from the last attempt must not land in this one
                 var watch = Stopwatch.StartNew();
                 var diagnostics = new List<RnnGen.Generator.Model.TextDiagnostic>();
                 var syntax = EquationParser.Parse(text, diagnostics);
@@ -343,6 +344,6 @@ public class ParserHardeningTests
         var large = Time(4000);
         // Four times the cell may take four times as long, plus noise; a quadratic phase takes sixteen.
         Assert.True(large < TimeSpan.FromSeconds(30), $"4,000 equations took {large}");
-        Assert.True(large.TotalMilliseconds < 8 * small.TotalMilliseconds + 100, $"1,000 equations: {small}, 4,000: {large}");
+        Assert.True(large.TotalMilliseconds < 8 * small.TotalMilliseconds + 250, $"1,000 equations: {small}, 4,000: {large}");
     }
 }
