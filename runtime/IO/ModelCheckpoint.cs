@@ -62,6 +62,16 @@ public static class ModelCheckpoint
         return Fill(file, config, Build<T>(config, file.FileName), convertElementType);
     }
 
+    /// <summary>The caller's metadata (<see cref="CheckpointContents{T}.Metadata"/>) without loading the model: what a
+    /// tool needs before <see cref="Load{T}(string, bool)"/>, such as which custom cell to register.</summary>
+    /// <exception cref="InvalidDataException">The file is not a safetensors file, or its metadata fails its checksum.</exception>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        using var file = SafeTensorsReader.Open(path);
+        if (file.Metadata.ContainsKey(ConfigKey)) CheckpointLayout.RequireIntactMetadata(file);
+        return UserMetadata(file);
+    }
+
     /// <summary>Loads the file's weights into <paramref name="model"/>, all or nothing, after checking that its layers have
     /// the file's names and cells; a tensor of another shape is named with both shapes.</summary>
     public static LoadedCheckpoint<T> Load<T>(string path, Model<T> model, bool convertElementType = false) where T : unmanaged, IFloatingPointIeee754<T>
@@ -116,10 +126,12 @@ public static class ModelCheckpoint
         var optimizer = file.Metadata.ContainsKey(OptimizerState<T>.TypeKey) ? tensors.ReadOptimizerState<T>() : null;
         PyTorchStateDict.Import(model, tensors, strict: false);
         foreach (var (layer, count) in draws) layer.Draws = count;
-        var user = file.Metadata.Where(m => m.Key.StartsWith(UserPrefix, StringComparison.Ordinal))
-            .ToDictionary(m => m.Key[UserPrefix.Length..], m => m.Value);
-        return new LoadedCheckpoint<T>(model, vocabulary, position, optimizer, user);
+        return new LoadedCheckpoint<T>(model, vocabulary, position, optimizer, UserMetadata(file));
     }
+
+    private static Dictionary<string, string> UserMetadata(SafeTensorsReader file) =>
+        file.Metadata.Where(m => m.Key.StartsWith(UserPrefix, StringComparison.Ordinal))
+            .ToDictionary(m => m.Key[UserPrefix.Length..], m => m.Value);
 
     /// <summary>The config, or the one reason it cannot be read: missing (a plain PyTorch file), newer, or corrupt.</summary>
     private static CheckpointConfig ReadConfig(SafeTensorsReader file)

@@ -47,6 +47,7 @@ namespace RnnGen.Tests.IO
             Assert.Equal(Weights(model), Weights(loaded.Model));
             Assert.Equal(vocabulary.Tokens, loaded.Vocabulary!.Tokens);
             Assert.Equal("--epochs 3", loaded.Metadata["cli.options"]);
+            Assert.Equal("--epochs 3", ModelCheckpoint.ReadMetadata(PathOf("m"))["cli.options"]);   // without building the model
             Assert.Null(loaded.Position);
             Assert.False(loaded.HasOptimizerState);
             var tokens = System.Numerics.Tensors.Tensor.Create(new[] { 4, 5, 6, 7, 1, 2 }, [2, 3]);
@@ -170,6 +171,8 @@ namespace RnnGen.Tests.IO
             bytes[at] ^= 0x01;   // 0.25 → 0.24: valid JSON, another model
             File.WriteAllBytes(PathOf("m"), bytes);
             var error = Assert.Throws<InvalidDataException>(() => Model<float>.Load(PathOf("m")));
+            Assert.Contains("its metadata fails its checksum", error.Message);
+            error = Assert.Throws<InvalidDataException>(() => ModelCheckpoint.ReadMetadata(PathOf("m")));
             Assert.Contains("its metadata fails its checksum", error.Message);
         }
 
