@@ -19,6 +19,21 @@ internal sealed record GeneratorRun(
         Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
 
     /// <summary>The generator must never throw, neither out of the driver nor into an RNN013 "internal error".</summary>
+    /// <summary>Every output of the named tracked steps (of the first generator), with the reason it was produced.</summary>
+    public List<(string Step, IncrementalStepRunReason Reason)> StepOutputs(params string[] stepNames)
+    {
+        var steps = Result.Results[0].TrackedSteps;
+        var outputs = new List<(string, IncrementalStepRunReason)>();
+        foreach (var name in stepNames)
+        {
+            Assert.True(steps.ContainsKey(name), $"step '{name}' was not tracked; tracked: {string.Join(", ", steps.Keys)}");
+            foreach (var step in steps[name])
+                foreach (var output in step.Outputs)
+                    outputs.Add((name, output.Reason));
+        }
+        return outputs;
+    }
+
     public void AssertGeneratorDidNotThrow()
     {
         foreach (var result in Result.Results)
@@ -70,6 +85,14 @@ internal static class GeneratorHarness
     public static CSharpCompilation CreateCompilation(params string[] sources) =>
         CSharpCompilation.Create("GeneratorTestAssembly_" + Guid.NewGuid().ToString("N"),
             sources.Select((s, i) => Parse(s, $"Source{i}.cs")), References, CompilationOptions);
+
+    /// <summary>The compilation with <paramref name="lines"/> comment lines inserted at the top of its only tree.</summary>
+    public static CSharpCompilation InsertLinesAbove(CSharpCompilation compilation, int lines)
+    {
+        var tree = compilation.SyntaxTrees.Single();
+        var text = string.Concat(Enumerable.Repeat("// a line above\n", lines)) + tree;
+        return compilation.ReplaceSyntaxTree(tree, Parse(text, tree.FilePath));
+    }
 
     public static SyntaxTree Parse(string source, string path) =>
         CSharpSyntaxTree.ParseText(source, ParseOptions, path);

@@ -64,32 +64,9 @@ public class IncrementalTests
         return run2;
     }
 
-    /// <summary>Inserts <paramref name="lines"/> lines at the top of the only tree, above every cell.</summary>
-    private static CSharpCompilation InsertLinesAbove(CSharpCompilation compilation, int lines)
-    {
-        var tree = compilation.SyntaxTrees.Single();
-        var text = string.Concat(Enumerable.Repeat("// a line above the cells\n", lines)) + tree;
-        return compilation.ReplaceSyntaxTree(tree, GeneratorHarness.Parse(text, tree.FilePath));
-    }
-
-    /// <summary>Every output of the tracked steps, with the reason it was produced.</summary>
-    private static List<(string Step, IncrementalStepRunReason Reason)> Outputs(GeneratorRun run)
-    {
-        var steps = run.Result.Results.Single().TrackedSteps;
-        var outputs = new List<(string, IncrementalStepRunReason)>();
-        foreach (var name in TrackedSteps)
-        {
-            Assert.True(steps.ContainsKey(name), $"step '{name}' was not tracked; tracked: {string.Join(", ", steps.Keys)}");
-            foreach (var step in steps[name])
-                foreach (var output in step.Outputs)
-                    outputs.Add((name, output.Reason));
-        }
-        return outputs;
-    }
-
     private static void AssertAllCached(GeneratorRun run)
     {
-        var outputs = Outputs(run);
+        var outputs = run.StepOutputs(TrackedSteps);
         Assert.Equal(3, outputs.Count(o => o.Step == RecurrentCellGenerator.ModelStep));
         Assert.Equal(3, outputs.Count(o => o.Step == RecurrentCellGenerator.SourceStep));
         Assert.All(outputs, o => Assert.True(
@@ -134,14 +111,14 @@ public class IncrementalTests
     public void EditingAboveTheCellsInTheSameTree_ReEmitsNothing()
     {
         // Every cell moves down: the cached models and sources hold no locations, so they compare equal.
-        var (_, run) = RunBoth(GeneratorHarness.CreateCompilation(Cells), c => InsertLinesAbove(c, 3));
+        var (_, run) = RunBoth(GeneratorHarness.CreateCompilation(Cells), c => GeneratorHarness.InsertLinesAbove(c, 3));
         AssertAllCached(run);
     }
 
     [Fact]
     public void EditingAboveTheCellsInTheSameTree_MovesTheDiagnostics()
     {
-        var (run1, run2) = RunBoth(GeneratorHarness.CreateCompilation(Cells), c => InsertLinesAbove(c, 3));
+        var (run1, run2) = RunBoth(GeneratorHarness.CreateCompilation(Cells), c => GeneratorHarness.InsertLinesAbove(c, 3));
         var before = Assert.Single(run1.GeneratorDiagnostics).Location.GetLineSpan();
         var after = Assert.Single(run2.GeneratorDiagnostics);
         Assert.Equal("RNN002", after.Id);
@@ -161,7 +138,7 @@ public class IncrementalTests
         var run2 = GeneratorHarness.Run(run1.Driver, edited);
         run2.AssertGeneratorDidNotThrow();
 
-        var outputs = Outputs(run2);
+        var outputs = run2.StepOutputs(TrackedSteps);
         // Exactly the edited cell is re-derived and re-emitted; the others in the same tree stay as they were.
         Assert.Equal(1, outputs.Count(o => o.Step == RecurrentCellGenerator.ModelStep && o.Reason == IncrementalStepRunReason.Modified));
         Assert.Equal(1, outputs.Count(o => o.Step == RecurrentCellGenerator.SourceStep && o.Reason == IncrementalStepRunReason.Modified));
