@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# NativeAOT: publish the CLI with the default instruction set (trim and AOT warnings are errors in this repository),
+# NativeAOT: publish the CLI as a package consumer would (the targets pick x86-64-v3; trim and AOT warnings are errors),
 # then train a few steps and generate from the checkpoint with the native binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -32,6 +32,10 @@ expect_error() {  # expect_error CODE MSBUILD-ARGS...: the build must fail and s
     echo "consumer: $* fails with $code as it should"
 }
 expect_error RNNPKG001 -p:LangVersion=10
+# An AOT publish that names no instruction set gets the package's x86-64-v3 (runs only the targets' own step).
+dotnet build "$work/app" -c Release -p:RnnGenVersion="$version" -p:PublishAot=true -r linux-x64 -t:RnnGenAotInstructionSet \
+    | grep -q "NativeAOT targets x86-64-v3" || { echo "consumer: the package did not set the AOT instruction set"; exit 1; }
+echo "consumer: an AOT publish targets x86-64-v3"
 # The CLI as a .NET tool from the same feed.
 dotnet tool install RnnGen.Cli --tool-path "$work/tools" --version "$version" --add-source "$work/feed"
 "$work/tools/rnngen" explain "h' = tanh(W x + U h + b)" --input 3 --hidden 4 | grep -q "W" || { echo "rnngen explain printed nothing useful"; exit 1; }
