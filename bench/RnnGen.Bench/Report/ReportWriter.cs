@@ -101,6 +101,7 @@ public static class ReportWriter
 
         WritePeephole(md, peephole);
         WriteThreads(md, threads, Time);
+        EndToEndSection.Write(md, all);
         WriteNotes(md, info, all);
         AppendHandMeasured(md, markdownPath);
 

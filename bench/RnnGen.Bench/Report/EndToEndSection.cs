@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text;
+
+namespace RnnGen.Bench.Report;
+
+/// <summary>RESULTS.md's sections for the end-to-end char-LM step and the batch-1 streaming rows.</summary>
+internal static class EndToEndSection
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static void Write(StringBuilder md, List<Measurement> all)
+    {
+        WriteCharLm(md, all.Where(m => m.Type == nameof(EndToEndBenchmarks)).ToList());
+        WriteStreaming(md, all.Where(m => m.Type == nameof(StreamingBenchmarks)).ToList());
+    }
+
+    private static void WriteCharLm(StringBuilder md, List<Measurement> rows)
+    {
+        if (rows.Count == 0) return;
+        md.AppendLine("## End to end: char-level LM training step");
+        md.AppendLine();
+        md.AppendLine($"Embedding({EndToEndBenchmarks.Vocabulary}, {EndToEndBenchmarks.EmbeddingSize}) → {EndToEndBenchmarks.Layers} × LSTM {EndToEndBenchmarks.Hidden} → Dense → softmax cross-entropy → Adam, " +
+            $"B = {EndToEndBenchmarks.Batch}, T = {EndToEndBenchmarks.Steps}, float32, one thread (quick mode shrinks B and T).");
+        md.AppendLine();
+        md.AppendLine("| implementation | ms per step | tokens/s |");
+        md.AppendLine("|---|---:|---:|");
+        var tokens = EndToEndBenchmarks.Batch * EndToEndBenchmarks.Steps;
+        foreach (var m in rows)
+            md.AppendLine($"| {m["Impl"]} | {m.MedianMs.ToString("0.00", Inv)} | {(tokens / (m.MedianNs * 1e-9)).ToString("N0", Inv)} |");
+        if (Median(rows, "Torch") is double torch && Median(rows, "Ours") is double ours)
+            md.AppendLine().AppendLine($"RnnGen ÷ TorchSharp tokens/s: **{(torch / ours).ToString("0.00", Inv)}×**.");
+        md.AppendLine();
+    }
+
+    private static void WriteStreaming(StringBuilder md, List<Measurement> rows)
+    {
+        if (rows.Count == 0) return;
+        md.AppendLine("## Batch 1 streaming inference (100 steps, I = H)");
+        md.AppendLine();
+        md.AppendLine("| cell | B, I, H, T | RnnGen (ms) | TorchSharp (ms) | TorchSharp ÷ RnnGen | µs per step (RnnGen) |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|");
+        foreach (var group in rows.GroupBy(m => (Cell: m["Cell"], Size: m["Size"])))
+        {
+            var ours = group.FirstOrDefault(m => m["Impl"] == "Ours")?.MedianMs;
+            var torch = group.FirstOrDefault(m => m["Impl"] == "Torch")?.MedianMs;
+            var steps = Shape.Parse(group.Key.Size).Steps;
+            md.AppendLine($"| {group.Key.Cell} | {Shape.Parse(group.Key.Size).Tuple.Trim('(', ')')} | {Text(ours, "0.000")} | {Text(torch, "0.000")} | " +
+                $"{Text(torch / ours, "0.00")} | {Text(ours * 1000 / steps, "0.0")} |");
+        }
+        md.AppendLine();
+    }
+
+    private static double? Median(List<Measurement> rows, string impl) => rows.FirstOrDefault(m => m["Impl"] == impl)?.MedianNs;
+
+    private static string Text(double? value, string format) => value is double v ? v.ToString(format, Inv) : "–";
+}
