@@ -2,19 +2,28 @@ using RnnGen.Tests.Support;
 
 namespace RnnGen.Tests.Docs;
 
-/// <summary>Every C# block of README.md compiles (custom cells included) and, unless marked compile-only, runs
-/// (conventions in <see cref="Snippets"/>), so the README stays true as the API changes.</summary>
-public class ReadmeSnippetTests
+/// <summary>Every C# block of README.md and docs/*.md compiles (custom cells included) and, unless marked
+/// compile-only, runs (conventions in <see cref="Snippets"/>), so the documentation stays true as the API changes.</summary>
+public class DocumentationSnippetTests
 {
-    private static readonly string Readme = Path.Combine(Path.GetDirectoryName(RepositoryFiles.Folder("runtime"))!, "README.md");
+    private static readonly string Root = Path.GetDirectoryName(RepositoryFiles.Folder("runtime"))!;
 
-    public static TheoryData<int> Lines => new(Snippets.Read(Readme).Select(s => s.Line));
+    private static IEnumerable<string> Pages() =>
+        new[] { Path.Combine(Root, "README.md") }.Concat(Directory.GetFiles(Path.Combine(Root, "docs"), "*.md").Order(StringComparer.Ordinal));
+
+    public static TheoryData<string, int> Blocks()
+    {
+        var blocks = new TheoryData<string, int>();
+        foreach (var page in Pages())
+            foreach (var snippet in Snippets.Read(page)) blocks.Add(Path.GetRelativePath(Root, page), snippet.Line);
+        return blocks;
+    }
 
     [Theory]
-    [MemberData(nameof(Lines))]
-    public void CompilesAndRuns(int line)
+    [MemberData(nameof(Blocks))]
+    public void CompilesAndRuns(string page, int line)
     {
-        var snippet = Snippets.Read(Readme).Single(s => s.Line == line);
+        var snippet = Snippets.Read(Path.Combine(Root, page)).Single(s => s.Line == line);
         var compilation = Snippets.Compile(snippet);
         var errors = Snippets.Errors(compilation);
         Assert.True(errors.Count == 0, $"{snippet} does not compile:\n{string.Join('\n', errors)}");
