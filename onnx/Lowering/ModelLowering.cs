@@ -25,7 +25,7 @@ internal static class ModelLowering
             lengths = OnnxExport.LengthsInput;
             graph.Input(lengths, DataType.Int32, "batch");
         }
-        foreach (var (name, layer) in model.Layers) value = Layer(graph, name, layer.Config, weights, value, lengths);
+        foreach (var (name, layer) in model.Layers) value = Layer(graph, name, ConfigOf(name, layer), weights, value, lengths);
         if (options.Softmax) value = value with { Name = graph.Node("Softmax", [value.Name], "softmax", Attributes.Int("axis", -1)) };
         graph.Node("Identity", [value.Name], OnnxExport.Output);
         graph.Output(OnnxExport.Output, DataType.Float, value.PerSequence ? ["batch", value.Features] : ["batch", "steps", value.Features]);
@@ -45,10 +45,25 @@ internal static class ModelLowering
         DenseConfig dense => HeadLowering.Dense(graph, name, dense, weights, value),
         DropoutConfig => value,   // the identity outside training
         LastStepConfig when !value.PerSequence => HeadLowering.LastStep(graph, name, value, lengths),
-        _ => throw new NotSupportedException(
-            $"Layer '{name}' ({config.Kind}{(value.PerSequence ? " after a many-to-one layer" : "")}) cannot be exported to ONNX: supported layers are " +
-            $"embedding, recurrent ({string.Join(", ", CellLowerings.Supported)}), dense, dropout and last_step. Nothing was written."),
+        _ => throw Unsupported(name, config.Kind + (value.PerSequence ? " after a many-to-one layer" : "")),
     };
+
+    /// <summary>A layer of its own kind may not describe itself (its Config throws): it cannot be exported either way.</summary>
+    private static LayerConfig ConfigOf<T>(string name, ILayer<T> layer) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        try
+        {
+            return layer.Config;
+        }
+        catch (NotSupportedException)
+        {
+            throw Unsupported(name, layer.GetType().Name);
+        }
+    }
+
+    private static NotSupportedException Unsupported(string name, string kind) => new(
+        $"Layer '{name}' ({kind}) cannot be exported to ONNX: supported layers are embedding, recurrent " +
+        $"({string.Join(", ", CellLowerings.Supported)}), dense, dropout and last_step. Nothing was written.");
 
     private static ModelProto Model(OnnxGraph graph)
     {
