@@ -36,6 +36,9 @@ internal sealed class OnnxGraph
         return names;
     }
 
+    /// <summary>A Cast node (e.g. the int32 lengths to the int64 that ReverseSequence and GatherND read).</summary>
+    public string Cast(string value, DataType to, string output) => Node("Cast", [value], output, Attributes.Int("to", (long)to));
+
     /// <summary>A float initializer; returns its name.</summary>
     public string Floats(string hint, ReadOnlySpan<float> values, params long[] dims) =>
         Initializer(hint, DataType.Float, MemoryMarshal.AsBytes(values), dims);

@@ -36,7 +36,7 @@ internal static class HeadLowering
     {
         if (lengths is null)
             return input with { Name = graph.Node("Gather", [input.Name, graph.Int64s($"{layer}.last", [-1])], layer, Attributes.Int("axis", 1)), PerSequence = true };
-        var lengths64 = graph.Node("Cast", [lengths], $"{layer}_lengths", Attributes.Int("to", (long)DataType.Int64));
+        var lengths64 = graph.Cast(lengths, DataType.Int64, $"{layer}_lengths");
         var last = graph.Node("Sub", [lengths64, graph.Int64s($"{layer}.one", [1], 1)], $"{layer}_last");
         var indices = graph.Node("Unsqueeze", [last, graph.Int64s($"{layer}.axes", [1], 1)], $"{layer}_indices");
         return input with { Name = graph.Node("GatherND", [input.Name, indices], layer, Attributes.Int("batch_dims", 1)), PerSequence = true };

@@ -15,6 +15,7 @@ internal static class RecurrentLowering
         var cell = CellLowerings.For(layer, config);
         var stack = new RecurrentStack(layer, config, weights);
         var x = graph.Node("Transpose", [input.Name], $"{layer}_time_major", Attributes.Ints("perm", 1, 0, 2));
+        if (config.Options.GoBackwards) x = Reverse(graph, layer, x, lengths);
         var outputs = cell.Write(graph, stack, 0, x, lengths);
         for (var k = 1; k < config.Options.NumLayers; k++)
         {
@@ -32,13 +33,22 @@ internal static class RecurrentLowering
         return new(Merge(graph, layer, sequences, config.Options.Merge, axis: 2), features, PerSequence: false);
     }
 
-    /// <summary>Options with no ONNX counterpart in an exported (stateless, forward-only) graph.</summary>
+    /// <summary>A Stateful layer has no counterpart in an exported graph, which starts every call from zero states.</summary>
     private static void CheckOptions(string layer, RecurrentOptions options)
     {
         if (options.Stateful)
             throw new NotSupportedException($"Layer '{layer}' is Stateful: an ONNX graph starts every call from zero states, so it would compute something else. Export a copy built with Stateful = false.");
-        if (options.GoBackwards)
-            throw new NotSupportedException($"Layer '{layer}' uses GoBackwards, which ONNX export does not support yet (Bidirectional is supported).");
+    }
+
+    /// <summary>GoBackwards: each sequence reversed within its length (steps past it stay in place), so the forward
+    /// operator's outputs come in processing order, as RnnGen's do.</summary>
+    private static string Reverse(OnnxGraph graph, string layer, string timeMajor, string? lengths)
+    {
+        if (lengths is null)
+            return graph.Node("Slice", [timeMajor, graph.Int64s($"{layer}.last", [-1], 1), graph.Int64s($"{layer}.before_first", [long.MinValue], 1),
+                graph.Int64s($"{layer}.time_axis", [0], 1), graph.Int64s($"{layer}.backwards", [-1], 1)], $"{layer}_reversed");
+        var lengths64 = graph.Cast(lengths, Protobuf.TensorProto.Types.DataType.Int64, $"{layer}_lengths");
+        return graph.Node("ReverseSequence", [timeMajor, lengths64], $"{layer}_reversed", Attributes.Int("batch_axis", 1), Attributes.Int("time_axis", 0));
     }
 
     /// <summary>Combines the direction axis <paramref name="axis"/> (the one before the last) of <paramref name="value"/>.</summary>

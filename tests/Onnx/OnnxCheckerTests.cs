@@ -29,6 +29,7 @@ public sealed class OnnxCheckerTests : IDisposable
             ("tagger-softmax", Model.Sequential<float>(seed: 1).Embedding(9, 4).Gru(5, layers: 2, bidirectional: true).Dense(9).Build(), new() { Softmax = true }),
             ("classifier-last-step", Model.Sequential<float>(seed: 1).Input(3).SimpleRnn(5).LastStep().Dense(2, Activation.Sigmoid).Build(), new()),
             ("fixed-length", Model.Sequential<float>(seed: 1).Input(3).Lstm(5).LastStep().Dense(2).Build(), new() { SequenceLengths = false }),
+            ("go-backwards", OnnxExportTests.Recurrent("gru", new RecurrentOptions { GoBackwards = true }), new()),
         };
         foreach (var (name, model, options) in models) OnnxExport.Save(model, Path.Combine(_directory, name + ".onnx"), options);
 

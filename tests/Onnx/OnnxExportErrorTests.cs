@@ -18,7 +18,6 @@ public sealed class OnnxExportErrorTests : IDisposable
         { "reset-before GRU", ["Layer 'rnn' uses cell 'ResetBeforeGru'", SupportedCells] },
         { "custom layer", ["Layer 'scale' (Scale`1)", "supported layers are embedding, recurrent (" + SupportedCells + "), dense, dropout and last_step"] },
         { "stateful", ["Layer 'rnn1' is Stateful", "zero states"] },
-        { "go backwards", ["Layer 'rnn' uses GoBackwards"] },
     };
 
     [Theory]
@@ -44,7 +43,6 @@ public sealed class OnnxExportErrorTests : IDisposable
             "reset-before GRU" => builder.Recurrent<ResetBeforeGru>(4).Dense(2).Build(),
             "custom layer" => builder.Lstm(4).Add("scale", f => new Scale<float>(f)).Dense(2).Build(),
             "stateful" => builder.Lstm(4).Recurrent<Gru>(4, new RecurrentOptions { Stateful = true }).Build(),
-            "go backwards" => builder.Recurrent<Lstm>(4, new RecurrentOptions { GoBackwards = true }).Build(),
             _ => throw new ArgumentOutOfRangeException(nameof(what), what, null),
         };
     }

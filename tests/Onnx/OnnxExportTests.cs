@@ -110,6 +110,16 @@ public class OnnxExportTests
         Assert.DoesNotContain("lengths", System.Text.Encoding.UTF8.GetString(OnnxExport.ToBytes(model, options)));
     }
 
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void GoBackwardsReadsEachSequenceFromItsEnd(bool lengths, bool returnSequences)
+    {
+        var model = Recurrent("lstm", new RecurrentOptions { GoBackwards = true, NumLayers = 2, ReturnSequences = returnSequences });
+        AssertSameOnValues(model, new OnnxExportOptions { SequenceLengths = lengths });
+    }
+
     [Fact]
     public void LayersWithoutBiasOmitTheBiasInput()
     {
