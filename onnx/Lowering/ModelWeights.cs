@@ -17,6 +17,4 @@ internal sealed class ModelWeights
 
     public (float[] Values, int[] Shape) this[string name] =>
         _tensors.TryGetValue(name, out var tensor) ? tensor : throw new InvalidOperationException($"The model has no tensor '{name}'.");
-
-    public bool Contains(string name) => _tensors.ContainsKey(name);
 }

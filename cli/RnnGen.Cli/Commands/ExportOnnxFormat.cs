@@ -19,6 +19,8 @@ internal sealed class ExportOnnxFormat : IExportFormat
         var model = RunCheckpoint.LoadModel(checkpoint);
         OnnxExport.Save(model, target, new OnnxExportOptions { Softmax = parsed.GetValue(_softmax), SequenceLengths = !parsed.GetValue(_fixedLength) });
         var input = model.ReadsTokens ? $"{OnnxExport.TokensInput} int64 [batch, steps]" : $"{OnnxExport.ValuesInput} float [batch, steps, {model.InputSize}]";
-        Console.WriteLine($"wrote {target}: {input}{(parsed.GetValue(_fixedLength) ? "" : $", {OnnxExport.LengthsInput} int32 [batch]")} → {OnnxExport.Output} ({model.OutputSize} per step or sequence)");
+        var lengths = parsed.GetValue(_fixedLength) ? "" : $", {OnnxExport.LengthsInput} int32 [batch]";
+        var perSequence = model.Layers.Any(l => l.Layer.Config is LastStepConfig or RecurrentConfig { Options.ReturnSequences: false });
+        Console.WriteLine($"wrote {target}: {input}{lengths} → {OnnxExport.Output} float [batch, {(perSequence ? "" : "steps, ")}{model.OutputSize}]");
     }
 }
