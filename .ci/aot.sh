@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # NativeAOT: publish the CLI as a package consumer would (the targets pick x86-64-v3; trim and AOT warnings are errors),
-# then train a few steps and generate from the checkpoint with the native binary.
+# then train a few steps, generate from the checkpoint and export it to ONNX with the native binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The native linker step needs a C toolchain.
@@ -11,4 +11,5 @@ dotnet publish cli/RnnGen.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$wo
 echo "aot: $(du -h "$work/aot/RnnGen.Cli" | cut -f1) native binary"
 "$work/aot/RnnGen.Cli" train --steps 20 --out "$work/run/model.safetensors" | tail -n 3
 "$work/aot/RnnGen.Cli" generate "$work/run/model.safetensors" --length 40 --seed 1
+"$work/aot/RnnGen.Cli" export "$work/run/model.safetensors" --onnx "$work/run/model.onnx"
 echo "aot: OK"

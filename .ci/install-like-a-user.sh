@@ -9,6 +9,7 @@ trap 'rm -rf "$work"' EXIT
 # A version no earlier run used, so NuGet's global cache cannot hand back a stale package.
 version="0.2.0-local.$(date +%s)"
 dotnet pack runtime/RnnGen.csproj -c Release -o "$work/feed" -p:Version="$version" -p:ContinuousIntegrationBuild=true --nologo -v:q
+dotnet pack onnx/RnnGen.Onnx.csproj -c Release -o "$work/feed" -p:Version="$version" -p:ContinuousIntegrationBuild=true --nologo -v:q
 dotnet pack cli/RnnGen.Cli -c Release -o "$work/feed" -p:Version="$version" -p:ContinuousIntegrationBuild=true --nologo -v:q
 cp -r .ci/consumer "$work/app"
 cat > "$work/app/nuget.config" <<XML
@@ -41,4 +42,5 @@ dotnet tool install RnnGen.Cli --tool-path "$work/tools" --version "$version" --
 "$work/tools/rnngen" explain "h' = tanh(W x + U h + b)" --input 3 --hidden 4 | grep -q "W" || { echo "rnngen explain printed nothing useful"; exit 1; }
 "$work/tools/rnngen" train --steps 5 --out "$work/run/model.safetensors"
 "$work/tools/rnngen" generate "$work/run/model.safetensors" --length 20 >/dev/null
+"$work/tools/rnngen" export "$work/run/model.safetensors" --onnx "$work/run/model.onnx" | grep -q "wrote" || { echo "rnngen export --onnx failed"; exit 1; }
 echo "install-like-a-user: OK"

@@ -17,6 +17,14 @@ internal static class DebianPython
         return Execute(workingDirectory, TimeSpan.FromMinutes(10), [script, .. args]);
     }
 
+    /// <summary>Runs <paramref name="code"/> (python -c) after requiring <paramref name="module"/>; <c>sys.argv[1:]</c> are
+    /// <paramref name="args"/>. Returns standard output, or throws with standard error when the exit code is not 0.</summary>
+    public static string RunCode(string module, string code, params string[] args)
+    {
+        Require(module);
+        return Execute(Path.GetTempPath(), TimeSpan.FromMinutes(5), ["-c", code, .. args]);
+    }
+
     /// <summary>Fails loudly (naming the install command) when <paramref name="module"/> does not import.</summary>
     public static void Require(string module)
     {

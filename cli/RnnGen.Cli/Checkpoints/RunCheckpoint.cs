@@ -20,6 +20,15 @@ internal static class RunCheckpoint
         });
     }
 
+    /// <summary>The model of any checkpoint: one of `train` as <see cref="Load"/>, any other as ModelCheckpoint.Load (float32, converted if need be).</summary>
+    public static Model<float> LoadModel(string path)
+    {
+        if (!File.Exists(path)) throw new CliException($"no checkpoint '{path}'.");
+        return ModelCheckpoint.ReadMetadata(path).ContainsKey(TrainSettings.MetadataKey)
+            ? Load(path).Checkpoint.Model
+            : ModelCheckpoint.Load<float>(path, convertElementType: true).Model;
+    }
+
     /// <summary>Loads a checkpoint of `train`; its cell is registered first (a custom one compiled from the stored equations).</summary>
     public static (LoadedCheckpoint<float> Checkpoint, TrainSettings Settings, Vocabulary Vocabulary) Load(string path)
     {

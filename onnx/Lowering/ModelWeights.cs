@@ -1,0 +1,20 @@
+using System.Numerics;
+using RnnGen.IO;
+
+namespace RnnGen.Onnx.Lowering;
+
+/// <summary>A model's tensors as float32 under their state-dict names (<see cref="PyTorchStateDict.Tensors{T}(Model{T})"/>):
+/// built-in cells in PyTorch's grouped layout ("rnn.weight_ih_l0"), other cells as declared ("rnn.l0.W_i").</summary>
+internal sealed class ModelWeights
+{
+    private readonly Dictionary<string, (float[] Values, int[] Shape)> _tensors;
+
+    private ModelWeights(Dictionary<string, (float[] Values, int[] Shape)> tensors) => _tensors = tensors;
+
+    /// <summary>The model's tensors; a float64 model's are rounded to float32 (ONNX Runtime's recurrent operators are float32).</summary>
+    public static ModelWeights Of<T>(Model<T> model) where T : unmanaged, IFloatingPointIeee754<T> =>
+        new(PyTorchStateDict.Tensors(model).ToDictionary(t => t.Name, t => (Array.ConvertAll(t.Values, float.CreateSaturating), t.Shape), StringComparer.Ordinal));
+
+    public (float[] Values, int[] Shape) this[string name] =>
+        _tensors.TryGetValue(name, out var tensor) ? tensor : throw new InvalidOperationException($"The model has no tensor '{name}'.");
+}

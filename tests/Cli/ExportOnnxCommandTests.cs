@@ -1,0 +1,44 @@
+using System.Numerics.Tensors;
+using RnnGen.IO;
+using RnnGen.Tests.Onnx;
+
+namespace RnnGen.Tests.Cli;
+
+/// <summary>`rnngen export CHECKPOINT --onnx FILE` on any model checkpoint.</summary>
+public sealed class ExportOnnxCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("rnngen-export-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void ExportsACheckpointThatOnnxRuntimeRunsLikeRnnGen()
+    {
+        var model = Model.Sequential<float>(seed: 2).Embedding(10, 4).Lstm(6, layers: 2, bidirectional: true).Dense(10).Build();
+        ModelCheckpoint.Save(Path.Combine(_directory, "tagger.safetensors"), model);
+
+        var result = CliProcess.Run(_directory, "export", "tagger.safetensors", "--onnx", "tagger.onnx");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("wrote tagger.onnx: tokens int64 [batch, steps], lengths int32 [batch] → output float [batch, steps, 10]", result.Output.Trim());
+        int[] ids = [1, 2, 3, 4, 5, 6, 7, 8], lengths = [4, 2];
+        var expected = OnnxRuntimeRunner.Flatten(model.Predict(Tensor.Create(ids, [2, 4]), lengths));
+        var actual = OnnxRuntimeRunner.Run(File.ReadAllBytes(Path.Combine(_directory, "tagger.onnx")), null, [.. ids.Select(i => (long)i)], [2, 4], lengths);
+        Assert.InRange(OnnxRuntimeRunner.MaxDifference(expected, actual), 0, 1e-5);
+    }
+
+    [Fact]
+    public void AnUnsupportedCellOrNoFormatIsOneLineAndWritesNothing()
+    {
+        ModelCheckpoint.Save(Path.Combine(_directory, "seed-gru.safetensors"), Model.Sequential<float>().Input(2).Recurrent<ResetBeforeGru>(3).Build());
+
+        var unsupported = CliProcess.Run(_directory, "export", "seed-gru.safetensors", "--onnx", "seed-gru.onnx");
+        var noFormat = CliProcess.Run(_directory, "export", "seed-gru.safetensors");
+
+        Assert.Equal(1, unsupported.ExitCode);
+        Assert.StartsWith("rnngen: Layer 'rnn' uses cell 'ResetBeforeGru', which ONNX export does not support yet: supported cells are Lstm, Gru", unsupported.Error);
+        Assert.False(File.Exists(Path.Combine(_directory, "seed-gru.onnx")));
+        Assert.Equal(1, noFormat.ExitCode);
+        Assert.Equal("rnngen: give exactly one format to export to: --onnx FILE.", noFormat.Error.Trim());
+    }
+}
