@@ -105,7 +105,7 @@ namespace RnnGen.Generator.Differentiation
             {
                 var terms = termsFromThisStage(node.Id);
                 if (node.IsLeaf && stage == 0) terms.AddRange(Sinks(plan, node.Id));
-                if (terms.Count == 0 || node.Kind == NodeKind.Constant) continue;
+                if (terms.Count == 0 || node.Kind is NodeKind.Constant or NodeKind.Mask) continue;   // masks are held fixed
                 var (buffer, slot) = node.Kind switch
                 {
                     NodeKind.InputProduct => (KernelBuffer.DZx, model.Products[node.Index].Slot),
