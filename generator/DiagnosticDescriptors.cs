@@ -102,5 +102,8 @@ namespace RnnGen.Generator
 
         public static readonly DiagnosticDescriptor ZoneoutNotState = Error("RNN038",
             "Zoneout on something that is not a state", "zoneout in the equation of {0} {1}; write s' = zoneout(s, candidate, rate) for a state s");
+
+        public static readonly DiagnosticDescriptor DropConnectNotRecurrent = Error("RNN039",
+            "DropConnect on something that is not a recurrent matrix", "dropconnect in the equation of {0} {1}; write dropconnect(U h, rate) around the product of a matrix U and a state h");
     }
 }

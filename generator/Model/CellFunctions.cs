@@ -35,6 +35,7 @@ namespace RnnGen.Generator.Model
             new CellFunction("dropout", "Dropout", 2, "v, rate"),   // a fresh mask each step
             new CellFunction("dropout_seq", "DropoutSequence", 2, "v, rate"),   // one mask for every step of a sequence
             new CellFunction("zoneout", "Zoneout", 3, "state, candidate, rate"),   // keep the state's previous value with probability rate
+            new CellFunction("dropconnect", "DropConnect", 2, "U h, rate"),   // drop connections of a recurrent matrix, one mask per batch
         };
 
         public static CellFunction? Find(string name) => All.FirstOrDefault(f => f.Name == name);

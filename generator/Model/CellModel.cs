@@ -71,6 +71,9 @@ namespace RnnGen.Generator.Model
         /// <summary>The random masks the equations draw (dropout, dropout_seq, zoneout), by mask index.</summary>
         public EquatableArray<MaskSite> Masks { get; init; }
 
+        /// <summary>The recurrent matrices whose connections are dropped (dropconnect), each a DropConnect mask.</summary>
+        public EquatableArray<MaskSite> Connections { get; init; }
+
         public int Width(OperandKind kind)
         {
             var width = 0;

@@ -8,19 +8,21 @@ namespace RnnGen.Generator.Model
     /// Training-time randomness. Each call becomes ordinary nodes around a <see cref="NodeKind.Mask"/> leaf that the
     /// runtime fills per step (Bernoulli masks in training, their expectation at inference), so the derivative is the
     /// usual one with the mask held fixed: dropout(v, p) and dropout_seq(v, p) are v * m; zoneout(s, n, p) in s' = … is
-    /// n + m * (s − n).
+    /// n + m * (s − n). dropconnect(U h, p) is the product U h itself: its mask is on the matrix, applied by the runtime's GEMMs.
     /// </summary>
     internal sealed partial class CellModelBuilder
     {
         private readonly List<MaskSite> _masks = new();
+        private readonly List<MaskSite> _connections = new();
         private readonly Dictionary<string, NameExpr> _rateNames = new();
 
-        private static bool IsRandom(string function) => function is "dropout" or "dropout_seq" or "zoneout";
+        private static bool IsRandom(string function) => function is "dropout" or "dropout_seq" or "zoneout" or "dropconnect";
 
         private int EvaluateRandom(CallExpr call)
         {
             var (rate, rateName) = Rate(call, call.Arguments[call.Arguments.Count - 1]);
             if (call.Function == "zoneout") return Zoneout(call, rate, rateName);
+            if (call.Function == "dropconnect") return DropConnect(call, rate, rateName);
             var value = Evaluate(call.Arguments[0]);
             var kind = call.Function == "dropout" ? MaskKind.Dropout : MaskKind.Sequence;
             var label = _nodes[value].Name.Length > 0 ? _nodes[value].Name : "v";
@@ -47,6 +49,30 @@ namespace RnnGen.Generator.Model
             var mask = Mask(MaskKind.Zoneout, rate, rateName, state.Name);
             return Add(NodeKind.Add, candidate, Add(NodeKind.Multiply, mask, Add(NodeKind.Subtract, previous, candidate)));
         }
+
+        /// <summary>dropconnect(U h, p): U must multiply a previous state, and its connections are dropped once.</summary>
+        private int DropConnect(CallExpr call, double rate, string rateName)
+        {
+            var target = _syntax.Equations[_currentLine].Target.Display;
+            if (call.Arguments[0] is not ProductExpr { Operand: NameExpr { Primed: false } operand } product || !_stateIndex.ContainsKey(operand.Name))
+            {
+                Report(DiagnosticDescriptors.DropConnectNotRecurrent, call.Arguments[0], target, DescribeProduct(call.Arguments[0]));
+                return Add(NodeKind.Constant);
+            }
+            var node = Evaluate(product);
+            if (_connections.Any(c => c.Matrix == product.Matrix.Name))
+                Report(DiagnosticDescriptors.DropConnectNotRecurrent, call.Arguments[0], target, $"drops the connections of '{product.Matrix.Name}' a second time");
+            else
+                _connections.Add(new MaskSite(MaskKind.DropConnect, rate, rateName, product.Matrix.Name));
+            return node;
+        }
+
+        private string DescribeProduct(Expr expr) => expr switch
+        {
+            ProductExpr { Operand: NameExpr { Name: "x", Primed: false } } product => $"drops the input matrix '{product.Matrix.Name}' (of x)",
+            ProductExpr product => $"drops '{product.Matrix.Name}', a matrix of a value computed in the same step",
+            _ => $"drops {Describe(expr)}, not a matrix product",
+        };
 
         private int Mask(MaskKind kind, double rate, string rateName, string label)
         {

@@ -404,7 +404,7 @@ namespace RnnGen.Generator.Model
                 lines.ToEquatableArray(), _states.ToEquatableArray(), output, _vectors.ToEquatableArray(),
                 groups.ToEquatableArray(), products.ToEquatableArray(), nodes,
                 _states.Select(s => _stateValues[s]).ToEquatableArray(), operands,
-                stages.Length == 0 ? 1 : stages.Max() + 1, declaration.Hidden) { Masks = _masks.ToEquatableArray() };
+                stages.Length == 0 ? 1 : stages.Max() + 1, declaration.Hidden) { Masks = _masks.ToEquatableArray(), Connections = _connections.ToEquatableArray() };
         }
 
         /// <summary>A node's stage is the number of same-step matrix products on its longest path from the leaves.</summary>

@@ -15,12 +15,13 @@ namespace RnnGen;
 /// <remarks>Thread safety: a value; safe everywhere.</remarks>
 public readonly record struct MaskDraw(int Seed, long Counter, int Stream = 0);
 
-/// <summary>The rates of a cell's masks (<see cref="CellInfo.Masks"/>) and how a step's masks are filled: drawn in training,
-/// their expectation otherwise (dropout 1, zoneout p), so inference is the deterministic expectation of training.</summary>
+/// <summary>The rates of a cell's masks (<see cref="CellInfo.Masks"/>, then <see cref="CellInfo.Connections"/>) and how they
+/// are filled: drawn in training, their expectation otherwise (dropout 1, zoneout p), so inference is the deterministic
+/// expectation of training.</summary>
 internal sealed class CellMasks
 {
-    // Keeps these keys apart from the dropout between stacked layers, which draws under CounterRandom.Key(seed, draws, layer).
-    private const ulong Salt = 0x6D61736B73UL;
+    // Keep these keys apart from the dropout between stacked layers, which draws under CounterRandom.Key(seed, draws, layer).
+    private const ulong StepSalt = 0x6D61736B73UL, ConnectionSalt = 0x636F6E6E656374UL;
     private readonly CellInfo _cell;
     private readonly double[] _rates;
 
@@ -29,23 +30,24 @@ internal sealed class CellMasks
     public CellMasks(CellInfo cell, IReadOnlyDictionary<string, double>? rates)
     {
         _cell = cell;
-        var named = cell.Masks.Where(m => m.RateName.Length > 0).Select(m => m.RateName).ToHashSet();
+        var all = cell.Masks.Concat(cell.Connections).ToArray();
+        var named = all.Where(m => m.RateName.Length > 0).Select(m => m.RateName).ToHashSet();
         foreach (var name in rates?.Keys ?? [])
             if (!named.Contains(name))
                 throw new ArgumentException($"Cell {cell.Name} has no rate named '{name}'; its named rates are: {(named.Count == 0 ? "none" : string.Join(", ", named))}.", nameof(rates));
-        _rates = cell.Masks.Select(m => m.RateName.Length == 0 ? m.Rate : rates?.GetValueOrDefault(m.RateName) ?? 0).ToArray();
-        foreach (var (mask, rate) in cell.Masks.Zip(_rates))
+        _rates = all.Select(m => m.RateName.Length == 0 ? m.Rate : rates?.GetValueOrDefault(m.RateName) ?? 0).ToArray();
+        foreach (var (mask, rate) in all.Zip(_rates))
             if (!(rate >= 0 && rate < 1))
                 throw new ArgumentOutOfRangeException(nameof(rates), rate, $"The rate '{mask.RateName}' of cell {cell.Name} must be in [0, 1).");
     }
 
-    /// <summary>The rate of each mask, in the order of <see cref="CellInfo.Masks"/>.</summary>
+    /// <summary>The rate of each mask: <see cref="CellInfo.Masks"/>, then <see cref="CellInfo.Connections"/>.</summary>
     public IReadOnlyList<double> Rates => _rates;
 
-    /// <summary>Fills one block [masks, batch·H] with every mask's expectation.</summary>
+    /// <summary>Fills one block [masks, batch·H] with every step mask's expectation.</summary>
     public void Expect<T>(Span<T> block, int rows) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (var m = 0; m < _rates.Length; m++)
+        for (var m = 0; m < _cell.Masks.Count; m++)
             block.Slice(m * rows, rows).Fill(_cell.Masks[m].Kind == MaskKind.Zoneout ? T.CreateTruncating(_rates[m]) : T.One);
     }
 
@@ -53,17 +55,29 @@ internal sealed class CellMasks
     /// <see cref="MaskKind.Sequence"/> mask is copied from step 0's block <paramref name="first"/> after step 0.</summary>
     public void Draw<T>(Span<T> block, ReadOnlySpan<T> first, int rows, int step, MaskDraw draw) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var key = CounterRandom.Key(draw.Seed, draw.Counter, draw.Stream) ^ Salt;
-        for (var m = 0; m < _rates.Length; m++)
+        var key = CounterRandom.Key(draw.Seed, draw.Counter, draw.Stream) ^ StepSalt;
+        for (var m = 0; m < _cell.Masks.Count; m++)
         {
             var mask = block.Slice(m * rows, rows);
             var kind = _cell.Masks[m].Kind;
             if (kind == MaskKind.Sequence && step > 0) { first.Slice(m * rows, rows).CopyTo(mask); continue; }
             var maskKey = CounterRandom.Mix(key + ((ulong)(uint)m << 32 | (uint)(kind == MaskKind.Sequence ? 0 : step + 1)));
             if (kind == MaskKind.Zoneout) FillKept(mask, _rates[m], maskKey);
-            else if (_rates[m] == 0) mask.Fill(T.One);
-            else CounterRandom.FillDropoutMask(mask, _rates[m], maskKey);
+            else DropoutMask(mask, _rates[m], maskKey);
         }
+    }
+
+    /// <summary>Draws DropConnect mask <paramref name="connection"/> (of <see cref="CellInfo.Connections"/>), [H, H].</summary>
+    public void DrawConnection<T>(Span<T> mask, int connection, MaskDraw draw) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var key = CounterRandom.Mix((CounterRandom.Key(draw.Seed, draw.Counter, draw.Stream) ^ ConnectionSalt) + (ulong)connection);
+        DropoutMask(mask, _rates[_cell.Masks.Count + connection], key);
+    }
+
+    private static void DropoutMask<T>(Span<T> mask, double rate, ulong key) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (rate == 0) mask.Fill(T.One);
+        else CounterRandom.FillDropoutMask(mask, rate, key);
     }
 
     /// <summary>Zoneout's mask: 1 (keep the previous value) with probability <paramref name="rate"/>, else 0.</summary>

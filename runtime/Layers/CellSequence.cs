@@ -34,6 +34,7 @@ public sealed class CellSequence<TCell, T>
     // The cell's random masks: [T][masks][B][H] (one block per step) after a training draw, else one block of expectations.
     private T[] _masks = [];
     private readonly CellMasks _maskRates;
+    private readonly ConnectionMasks<T> _connections;
     private int _maskStep;   // elements from one step's mask block to the next: 0 when every step reads the expectations
     private readonly bool _backward;
     private readonly long _maxWorkspaceBytes;
@@ -79,6 +80,7 @@ public sealed class CellSequence<TCell, T>
         (_zxWidth, _zhWidth, _zsWidth) = (_cell.InputWidth * _hidden, _cell.RecurrentWidth * _hidden, _cell.StageWidth * _hidden);
         _packs = _cell.Groups.Select(_ => Enumerable.Range(0, 4).Select(_ => new PackedMatrix<T>()).ToArray()).ToArray();
         _maskRates = new CellMasks(_cell, rates);
+        _connections = new ConnectionMasks<T>(_cell, _maskRates, _hidden, backward);
         Reserve(maxBatch, maxSteps);
     }
 
@@ -106,7 +108,8 @@ public sealed class CellSequence<TCell, T>
     /// cell's widths X (input products), Y (recurrent products), Z (stage products), W (tape), C (carry) in units of H,
     /// sizeof(T)·[R·(2I + (2X + Y + Z + O + W + M)·H) + S·(T + 1)·B·H + B·(Y + Z + 3S + O + C)·H + T] + 4·B.
     /// Not counted: a packed copy of the recurrent weights for forward and one for backward, made on the first call of
-    /// three or more steps (about twice the recurrent weights). Returns long.MaxValue when the sizes overflow.
+    /// three or more steps (about twice the recurrent weights), and for each recurrent group with a dropconnect matrix three
+    /// copies of its weights (mask, masked weights, their gradient). Returns long.MaxValue when the sizes overflow.
     /// </summary>
     public static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps) =>
         WorkspaceBytes(inputSize, hidden, maxBatch, maxSteps, backward: true);
@@ -205,6 +208,7 @@ public sealed class CellSequence<TCell, T>
             else initialStates.Slice(s * stateBlock, stateBlock).CopyTo(first);
         }
 
+        _connections.Draw(_parameters, _backward ? masks : null);
         _packed = steps >= PackFromSteps;
         if (_packed) PackWeights(forward: true);
         _maskStep = _backward && masks is not null ? _cell.Masks.Count * stateBlock : 0;
@@ -240,7 +244,7 @@ public sealed class CellSequence<TCell, T>
             if (group.Kind != OperandKind.State) continue;
             var state = _states.AsSpan(group.Operand * stateStride + t * stateBlock, stateBlock);
             var (fused, separate) = Split(group);
-            var weights = _parameters.Groups[g].AsSpan();
+            var weights = _connections.Weights(g, _parameters).AsSpan();
             if (fused > 0)
                 Product(_packs[g][0], batch, fused * h, h, state, true, weights, zx.Slice(group.FusedOffset * h), _zxWidth, true);
             if (separate > 0)
@@ -390,7 +394,7 @@ public sealed class CellSequence<TCell, T>
             if (group.Kind != OperandKind.State) continue;
             var dState = dPrev.Slice(group.Operand * stateBlock, stateBlock);
             var (fused, separate) = Split(group);
-            var weights = _parameters.Groups[g].AsSpan();
+            var weights = _connections.Weights(g, _parameters).AsSpan();
             if (fused > 0)
                 Product(_packs[g][2], batch, h, fused * h, dzx.Slice(group.FusedOffset * h), false, weights, dState, h, true, _zxWidth);
             if (separate > 0)
@@ -419,12 +423,16 @@ public sealed class CellSequence<TCell, T>
                 case OperandKind.State:
                     var states = _states.AsSpan(group.Operand * stateStride, rows * h);
                     var (fused, separate) = Split(group);
+                    // DropConnect: the GEMMs give d(U ⊙ M), masked into the gradient of U after.
+                    var masked = _connections.Masked(g);
+                    var target = masked ? _connections.GradientBuffer(g) : gradients.Groups[g];
                     if (fused > 0)
                         Gemm.Multiply<T>(true, false, fused * h, h, rows, _dzx.AsSpan(group.FusedOffset * h), _zxWidth,
-                            states, h, gradients.Groups[g], h, true);
+                            states, h, target, h, !masked);
                     if (separate > 0)
                         Gemm.Multiply<T>(true, false, separate * h, h, rows, _dzh.AsSpan(group.Offset * h), _zhWidth,
-                            states, h, gradients.Groups[g].AsSpan(fused * h * h), h, true);
+                            states, h, target.Slice(fused * h * h), h, !masked);
+                    if (masked) _connections.AddGradient(g, gradients.Groups[g]);
                     break;
                 case OperandKind.Stage:
                     Gemm.Multiply<T>(true, false, n, h, rows, _dzs.AsSpan(group.Offset * h), _zsWidth,
@@ -518,7 +526,7 @@ public sealed class CellSequence<TCell, T>
         {
             var group = _cell.Groups[g];
             if (group.Kind == OperandKind.Input) continue;
-            var weights = _parameters.Groups[g].AsSpan();
+            var weights = _connections.Weights(g, _parameters).AsSpan();
             var (fused, separate) = Split(group);
             var first = forward ? 0 : 2;
             if (fused > 0) Pack(forward, fused * h, weights, _packs[g][first]);

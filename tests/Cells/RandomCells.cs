@@ -28,6 +28,18 @@ public partial struct RecurrentDropoutLstm;
     """)]
 public partial struct ZoneoutLstm;
 
+/// <summary>AWD-LSTM's weight-dropped LSTM (Merity et al. 2017): DropConnect on the four recurrent matrices, one mask per
+/// batch, its rate set when the layer is built.</summary>
+[RecurrentCell("""
+    i  = sigmoid(W_i x + dropconnect(U_i h, weight_drop) + b_i)
+    f  = sigmoid(W_f x + dropconnect(U_f h, weight_drop) + b_f)
+    g  = tanh(W_g x + dropconnect(U_g h, weight_drop) + b_g)
+    o  = sigmoid(W_o x + dropconnect(U_o h, weight_drop) + b_o)
+    c' = f * c + i * g
+    h' = o * tanh(c')
+    """)]
+public partial struct WeightDropLstm;
+
 /// <summary>All three kinds of mask in one cell: a per-sequence mask before a product, a fresh mask per step inside a
 /// zoneout.</summary>
 [RecurrentCell("""
@@ -49,3 +61,7 @@ public partial struct SequenceProbe;
 /// mask of each step is 1 − |h' − h|.</summary>
 [RecurrentCell("h' = zoneout(h, 1 - h, 0.25)")]
 public partial struct ZoneoutProbe;
+
+/// <summary>A probe: a linear cell whose recurrent matrix loses connections; from h = e_b its output is column b of U ⊙ M.</summary>
+[RecurrentCell("h' = dropconnect(U h, 0.25)")]
+public partial struct DropConnectProbe;

@@ -33,6 +33,9 @@ public class CellSequenceGradientTests
     [Fact] public void ZoneoutLstmTrainingMasks() => Check<ZoneoutLstm>(lengths: new[] { 4, 1, 5 }, reverse: true, masks: Draw);
     [Fact] public void RecurrentDropoutLstmTrainingMasks() =>
         Check<RecurrentDropoutLstm>(lengths: new[] { 5, 3, 2 }, timeMajor: true, masks: Draw, rates: new() { ["recurrent_dropout"] = 0.3 });
+    [Fact] public void WeightDropLstmTrainingMasks() =>
+        Check<WeightDropLstm>(lengths: new[] { 2, 5, 4 }, reverse: true, masks: Draw, rates: new() { ["weight_drop"] = 0.4 });
+    [Fact] public void WeightDropLstmTwoSteps() => Check<WeightDropLstm>(lengths: new[] { 2, 1, 2 }, masks: Draw, rates: new() { ["weight_drop"] = 0.4 }, steps: 2);
 
     // Variable lengths, reverse processing and strided time-major layouts go through the same gradient check.
     [Fact] public void LstmRaggedReversedTimeMajor() => Check<RnnGen.Lstm>(lengths: new[] { 5, 2, 4 }, reverse: true, timeMajor: true);
@@ -41,9 +44,9 @@ public class CellSequenceGradientTests
 
     /// <summary>H = 11 covers the two-vector body, a single vector and the scalar tail (Vector&lt;double&gt; has 4 lanes here).</summary>
     private static void Check<TCell>(int hidden = 11, int[]? lengths = null, bool reverse = false, bool timeMajor = false,
-        MaskDraw? masks = null, Dictionary<string, double>? rates = null) where TCell : IRecurrentCell
+        MaskDraw? masks = null, Dictionary<string, double>? rates = null, int steps = 5) where TCell : IRecurrentCell
     {
-        const int batch = 3, steps = 5, inputSize = 4;
+        const int batch = 3, inputSize = 4;
         // A strided layout: each row of the buffers is wider than the features, offset by one.
         var inputShape = new SequenceShape(batch, steps, inputSize, timeMajor, inputSize + 3, 1);
         var outputShape = new SequenceShape(batch, steps, hidden, timeMajor, hidden + 2, 2);

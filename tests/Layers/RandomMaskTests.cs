@@ -3,9 +3,9 @@ using RnnGen.Tests.Cells;
 namespace RnnGen.Tests.Layers;
 
 /// <summary>
-/// The masks of dropout, dropout_seq and zoneout, read through probe cells whose output is the mask: seeded by the draw,
-/// fresh per step or constant over a sequence as declared, at their rate, the same in backward, and at inference
-/// replaced by their expectation.
+/// The masks of dropout, dropout_seq, zoneout and dropconnect, read through probe cells whose output is the mask: seeded
+/// by the draw, fresh per step or constant over a sequence (a batch, for DropConnect) as declared, at their rate, the same
+/// in backward, and at inference replaced by their expectation.
 /// </summary>
 public class RandomMaskTests
 {
@@ -94,6 +94,45 @@ public class RandomMaskTests
         var expected = new double[Hidden];
         for (var i = 0; i < output.Length; i++) expected[i % Hidden] += weights[i] * output[i];
         Assert.Equal(expected, gradients.Vectors, (a, b) => Math.Abs(a - b) < 1e-12);
+    }
+
+    /// <summary>DropConnect probe: from h = e_(b mod H) and U = 1, step 0 of row b is column b mod H of U ⊙ M, so the masked
+    /// matrix is read whole from each half of the batch; step 1 must apply the same matrix again.</summary>
+    [Fact]
+    public void DropConnectDrawsOneMatrixForTheWholeBatchAndEveryStep()
+    {
+        var (matrix, output) = ConnectProbe(Draw);
+        Assert.Equal(matrix, ConnectProbe(Draw).Matrix);
+        Assert.NotEqual(matrix, ConnectProbe(Draw with { Counter = 1 }).Matrix);
+        Assert.All(matrix, m => Assert.True(m == 0 || Math.Abs(m - 1 / (1 - Rate)) < 1e-12, $"masked weight {m}"));
+        var share = matrix.Count(m => m != 0) / (double)matrix.Length;
+        Assert.True(Math.Abs(share - (1 - Rate)) <= 5 * Math.Sqrt(Rate * (1 - Rate) / matrix.Length), $"kept {share:F4}");
+        for (var b = 0; b < 2 * Hidden; b++)
+            for (var i = 0; i < Hidden; i++)
+            {
+                Assert.Equal(matrix[i * Hidden + b % Hidden], output[(b * 2) * Hidden + i]);   // the same matrix for every row
+                var next = 0.0;
+                for (var k = 0; k < Hidden; k++) next += matrix[i * Hidden + k] * output[(b * 2) * Hidden + k];
+                Assert.Equal(next, output[(b * 2 + 1) * Hidden + i], 1e-9);   // and for the next step
+            }
+        Assert.All(ConnectProbe(null).Matrix, m => Assert.Equal(1.0, m));   // inference: the plain weights
+    }
+
+    /// <summary>The DropConnect probe over two steps from one-hot states: the masked matrix [H, H] and the outputs [2H, 2, H].</summary>
+    private static (double[] Matrix, double[] Output) ConnectProbe(MaskDraw? draw)
+    {
+        const int batch = 2 * Hidden, steps = 2;
+        var parameters = new CellParameters<double>(DropConnectProbe.Info, 1, Hidden);
+        parameters.Groups[0].AsSpan().Fill(1);
+        var initial = new double[batch * Hidden];
+        for (var b = 0; b < batch; b++) initial[b * Hidden + b % Hidden] = 1;
+        var output = new double[batch * steps * Hidden];
+        new CellSequence<DropConnectProbe, double>(parameters, batch, steps).Forward(new double[batch * steps], new SequenceShape(batch, steps, 1),
+            initial, output, new SequenceShape(batch, steps, Hidden), default, masks: draw);
+        var matrix = new double[Hidden * Hidden];
+        for (var b = 0; b < Hidden; b++)
+            for (var i = 0; i < Hidden; i++) matrix[i * Hidden + b] = output[(b * steps) * Hidden + i];
+        return (matrix, output);
     }
 
     private static double[] Masks(MaskKind kind, MaskDraw draw, int batch = 4) => kind switch
