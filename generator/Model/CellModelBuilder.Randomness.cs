@@ -34,17 +34,17 @@ namespace RnnGen.Generator.Model
         {
             var target = _syntax.Equations[_currentLine].Target;
             var state = call.Arguments[0] as NameExpr;
-            string? problem = null;
             if (state is not { Primed: false } || !_stateIndex.ContainsKey(state.Name))
-                problem = $"zones out {Describe(call.Arguments[0])}, not a state";
-            else if (!target.Primed || target.Name != state.Name || !ReferenceEquals(_syntax.Equations[_currentLine].Value, call))
-                problem = $"must be the whole right-hand side of {state.Name}' = zoneout({state.Name}, …)";
-            if (problem is not null)
             {
-                Report(DiagnosticDescriptors.ZoneoutNotState, call, target.Display, problem);
+                Report(DiagnosticDescriptors.ZoneoutNotState, call.Arguments[0], target.Display, $"zones out {Describe(call.Arguments[0])}, not a state");
                 return Add(NodeKind.Constant);
             }
-            var previous = PreviousState(StateIndex(state!.Name));
+            if (!target.Primed || target.Name != state.Name || !ReferenceEquals(_syntax.Equations[_currentLine].Value, call))
+            {
+                Report(DiagnosticDescriptors.ZoneoutNotState, call, target.Display, $"must be the whole right-hand side of {state.Name}' = zoneout({state.Name}, …)");
+                return Add(NodeKind.Constant);
+            }
+            var previous = PreviousState(StateIndex(state.Name));
             var candidate = Evaluate(call.Arguments[1]);
             var mask = Mask(MaskKind.Zoneout, rate, rateName, state.Name);
             return Add(NodeKind.Add, candidate, Add(NodeKind.Multiply, mask, Add(NodeKind.Subtract, previous, candidate)));

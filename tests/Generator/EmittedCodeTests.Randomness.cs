@@ -2,8 +2,9 @@ namespace RnnGen.Tests.Generator;
 
 public partial class EmittedCodeTests
 {
-    /// <summary>A mask is a load from the step's mask buffer, read by the forward line and by its adjoint alike, and the cell's
-    /// Info lists it; a dropconnect product is the plain product (the runtime masks the matrix) and is listed too.</summary>
+    /// <summary>A mask is a load from the step's mask buffer that the forward line and its adjoint both read, and no
+    /// gradient is sent to it; the cell's Info lists it. A dropconnect product is the plain product (the runtime masks the
+    /// matrix) and stays fused into Zx.</summary>
     [Fact]
     public void MasksAreLoadsReadByForwardAndBackward()
     {
@@ -13,6 +14,14 @@ public partial class EmittedCodeTests
             """));
         run.AssertGeneratorDidNotThrow();
         var code = Assert.Single(run.GeneratedSources).SourceText.ToString();
-        System.IO.File.WriteAllText("/tmp/random-cell.g.cs", code);
+        Assert.Contains("masks: new global::RnnGen.MaskInfo[] { new(global::RnnGen.MaskKind.Dropout, 0, \"rate_n\"), new(global::RnnGen.MaskKind.Zoneout, 0.1, \"\") },", code);
+        Assert.Contains("connections: new global::RnnGen.MaskInfo[] { new(global::RnnGen.MaskKind.DropConnect, 0.5, \"\", \"U\") },", code);
+        Assert.Contains("var mask_h = ScalarLanes.Load(s.Masks, 1 * s.MaskStride + row);", code);
+        Assert.Contains("var W_x_U_h = ScalarLanes.Load(s.Zx, zx);", code);
+        Assert.Contains("var h_next = n_times_mask_n + mask_h * (h - n_times_mask_n);", code);
+        Assert.Contains("var d_h_minus_n_times_mask_n = d_h_next * mask_h;", code);
+        Assert.Contains("var d_n = d_n_times_mask_n * mask_n;", code);
+        Assert.DoesNotContain("Store(s.Masks", code);
+        Assert.DoesNotContain("var h_minus_n_times_mask_n =", code);   // read only for the mask's own adjoint, which is never built
     }
 }
