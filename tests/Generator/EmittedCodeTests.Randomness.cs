@@ -24,4 +24,13 @@ public partial class EmittedCodeTests
         Assert.DoesNotContain("Store(s.Masks", code);
         Assert.DoesNotContain("var h_minus_n_times_mask_n =", code);   // read only for the mask's own adjoint, which is never built
     }
+
+    /// <summary>rnngen explain's backward equations name the masks as the kernels do.</summary>
+    [Fact]
+    public void BackwardEquationsNameTheMasks()
+    {
+        var lines = RnnGen.Generator.Emit.BackwardEquations.Derive("h' = zoneout(h, tanh(W x + U h + b), 0.1)")!;
+        Assert.Contains(lines, l => l.EndsWith("= d_h_next * mask_h", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("Mask[", StringComparison.Ordinal) || l.StartsWith("mask_h =", StringComparison.Ordinal));
+    }
 }

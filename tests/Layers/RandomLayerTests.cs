@@ -74,6 +74,26 @@ public class RandomLayerTests
         }));
     }
 
+    /// <summary>A checkpoint keeps the rates (the config's options) and the training-Forward count the masks derive from.</summary>
+    [Fact]
+    public void RatesAndDrawsSurviveACheckpoint()
+    {
+        RecurrentCells.Register<RecurrentDropoutLstm>();
+        var options = new RecurrentOptions { Seed = 2, Rates = new Dictionary<string, double> { ["recurrent_dropout"] = 0.25 } };
+        var model = Model.Sequential<float>(seed: 1).Input(Input).Recurrent<RecurrentDropoutLstm>(Hidden, options).Build();
+        var layer = (RecurrentLayer<RecurrentDropoutLstm, float>)model.Layers[0].Layer;
+        layer.Draws = 7;
+        var path = Path.Combine(Path.GetTempPath(), $"rnngen-rates-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(path);
+            var loaded = (RecurrentLayer<RecurrentDropoutLstm, float>)Model<float>.Load(path).Layers[0].Layer;
+            Assert.Equal(0.25, loaded.Options.Rates!["recurrent_dropout"]);
+            Assert.Equal(7, loaded.Draws);
+        }
+        finally { File.Delete(path); }
+    }
+
     private static double[] Train<TCell>(RecurrentLayer<TCell, double> layer, double[] input) where TCell : IRecurrentCell
     {
         layer.Forward(input, Batch, Steps, training: true);
