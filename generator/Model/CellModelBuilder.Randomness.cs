@@ -14,7 +14,8 @@ namespace RnnGen.Generator.Model
     {
         private readonly List<MaskSite> _masks = new();
         private readonly List<MaskSite> _connections = new();
-        private readonly Dictionary<string, NameExpr> _rateNames = new();
+        // Each rate name at its first use, with the call and the equation it is in (for RNN037 if it is also a parameter).
+        private readonly Dictionary<string, (NameExpr Name, string Function, string Target)> _rateNames = new();
 
         private static bool IsRandom(string function) => function is "dropout" or "dropout_seq" or "zoneout" or "dropconnect";
 
@@ -92,7 +93,7 @@ namespace RnnGen.Generator.Model
             }
             if (expr is NameExpr { Primed: false } name && name.Name != "x" && !_stateIndex.ContainsKey(name.Name) && !_definitionLine.ContainsKey(name.Name))
             {
-                if (!_rateNames.ContainsKey(name.Name)) _rateNames[name.Name] = name;
+                if (!_rateNames.ContainsKey(name.Name)) _rateNames[name.Name] = (name, call.Function, target);
                 return (0, name.Name);
             }
             Report(DiagnosticDescriptors.RateNotConstant, expr, call.Function, target, Describe(expr));
@@ -102,8 +103,8 @@ namespace RnnGen.Generator.Model
         /// <summary>A rate name that is also a parameter would be two things at once.</summary>
         private void ReportRateClashes()
         {
-            foreach (var rate in _rateNames.Values.Where(r => _vectorNodes.ContainsKey(r.Name) || _matrices.ContainsKey(r.Name)))
-                Report(DiagnosticDescriptors.RateNotConstant, rate, "a random function", "its equation", $"'{rate.Name}', also a parameter");
+            foreach (var (name, function, target) in _rateNames.Values.Where(r => _vectorNodes.ContainsKey(r.Name.Name) || _matrices.ContainsKey(r.Name.Name)))
+                Report(DiagnosticDescriptors.RateNotConstant, name, function, target, $"'{name.Name}', also a parameter");
         }
 
         /// <summary>What an argument is, for the messages: "'h', a state", "0.5", "an expression".</summary>

@@ -32,7 +32,7 @@ public partial class DiagnosticTests
     {
         var source = Cell("h' = tanh(W x + U dropout_seq(h, b) + b)");
         var diagnostic = ExpectSingle(source, "RNN037", SpanOf(source, "b", after: "h, "));
-        Assert.Contains("is 'b', also a parameter", Message(diagnostic));
+        Assert.Contains("The rate of dropout_seq(…) in the equation of h' is 'b', also a parameter;", Message(diagnostic));
     }
 
     [Fact]
