@@ -37,7 +37,7 @@ namespace RnnGen.Generator.Model
             var state = call.Arguments[0] as NameExpr;
             if (state is not { Primed: false } || !_stateIndex.ContainsKey(state.Name))
             {
-                Report(DiagnosticDescriptors.ZoneoutNotState, call.Arguments[0], target.Display, $"zones out {Describe(call.Arguments[0])}, not a state");
+                Report(DiagnosticDescriptors.ZoneoutNotState, call.Arguments[0], target.Display, $"zones out {DescribeArgument(call.Arguments[0])}, not a state");
                 return Add(NodeKind.Constant);
             }
             if (!target.Primed || target.Name != state.Name || !ReferenceEquals(_syntax.Equations[_currentLine].Value, call))
@@ -72,7 +72,7 @@ namespace RnnGen.Generator.Model
         {
             ProductExpr { Operand: NameExpr { Name: "x", Primed: false } } product => $"drops the input matrix '{product.Matrix.Name}' (of x)",
             ProductExpr product => $"drops '{product.Matrix.Name}', a matrix of a value computed in the same step",
-            _ => $"drops {Describe(expr)}, not a matrix product",
+            _ => $"drops {DescribeArgument(expr)}, not a matrix product",
         };
 
         private int Mask(MaskKind kind, double rate, string rateName, string label)
@@ -88,7 +88,7 @@ namespace RnnGen.Generator.Model
             if (EquationParser.Literal(expr) is { } value)
             {
                 if (!(value >= 0 && value < 1))
-                    Report(DiagnosticDescriptors.RateOutOfRange, expr, call.Function, target, Describe(expr));
+                    Report(DiagnosticDescriptors.RateOutOfRange, expr, call.Function, target, DescribeArgument(expr));
                 return (value, "");
             }
             if (expr is NameExpr { Primed: false } name && name.Name != "x" && !_stateIndex.ContainsKey(name.Name) && !_definitionLine.ContainsKey(name.Name))
@@ -96,7 +96,7 @@ namespace RnnGen.Generator.Model
                 if (!_rateNames.ContainsKey(name.Name)) _rateNames[name.Name] = (name, call.Function, target);
                 return (0, name.Name);
             }
-            Report(DiagnosticDescriptors.RateNotConstant, expr, call.Function, target, Describe(expr));
+            Report(DiagnosticDescriptors.RateNotConstant, expr, call.Function, target, DescribeArgument(expr));
             return (0, "");
         }
 
@@ -108,7 +108,7 @@ namespace RnnGen.Generator.Model
         }
 
         /// <summary>What an argument is, for the messages: "'h', a state", "0.5", "an expression".</summary>
-        private string Describe(Expr expr) => expr switch
+        private string DescribeArgument(Expr expr) => expr switch
         {
             _ when EquationParser.Literal(expr) is { } value => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
             NameExpr { Primed: true } name => $"'{name.Display}', a new state value",

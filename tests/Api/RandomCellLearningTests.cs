@@ -4,7 +4,7 @@ using RnnGen.Training;
 
 namespace RnnGen.Tests.Api;
 
-/// <summary>Cells with recurrent dropout and zoneout learn through the public model API: masks in Fit, none in Evaluate.</summary>
+/// <summary>Cells with recurrent dropout, zoneout and DropConnect learn through the public model API: masks in Fit, none in Evaluate.</summary>
 public class RandomCellLearningTests
 {
     [Fact]
@@ -13,6 +13,9 @@ public class RandomCellLearningTests
 
     [Fact]
     public void AZoneoutLstmForecastsANoisySine() => Learns<ZoneoutLstm>(null);
+
+    [Fact]
+    public void AWeightDroppedLstmForecastsANoisySine() => Learns<WeightDropLstm>(new Dictionary<string, double> { ["weight_drop"] = 0.3 });
 
     private static void Learns<TCell>(Dictionary<string, double>? rates) where TCell : IRecurrentCell
     {
