@@ -60,10 +60,13 @@ public class RandomLayerTests
         Assert.Equal([0.0, 0.3, 0.2], new CellSequence<RandomZooCell, float>(parameters, 1, 1).Rates);
     }
 
-    [Fact]
-    public void TrainingWithMasksAllocatesNothingPerStep()
+    [Fact] public void TrainingWithZoneoutAllocatesNothingPerStep() => AllocatesNothing<ZoneoutLstm>(null);
+    [Fact] public void TrainingWithRecurrentDropoutAllocatesNothingPerStep() => AllocatesNothing<RecurrentDropoutLstm>(new() { ["recurrent_dropout"] = 0.3 });
+    [Fact] public void TrainingWithDropConnectAllocatesNothingPerStep() => AllocatesNothing<WeightDropLstm>(new() { ["weight_drop"] = 0.3 });
+
+    private static void AllocatesNothing<TCell>(Dictionary<string, double>? rates) where TCell : IRecurrentCell
     {
-        var layer = new RecurrentLayer<ZoneoutLstm, float>(Input, Hidden, Batch, Steps, new RecurrentOptions { BatchFirst = true, Seed = 1 });
+        var layer = new RecurrentLayer<TCell, float>(Input, Hidden, Batch, Steps, new RecurrentOptions { BatchFirst = true, Seed = 1, Rates = rates });
         var input = new float[Batch * Steps * Input];
         var dOutput = new float[Batch * Steps * Hidden];
         var dInput = new float[input.Length];
