@@ -93,5 +93,17 @@ namespace RnnGen.Generator
             "Possible typo in a parameter name",
             "'{0}' is written only once, so it becomes a new learnable parameter; did you mean '{1}'? If the name is deliberate, declare it: Parameters = \"{0}\"",
             CellCategory, DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor RateOutOfRange = Error("RNN036",
+            "Randomness rate outside [0, 1)", "The rate of {0}(…) in the equation of {1} is {2}, outside [0, 1); write a probability such as 0.25 (0 turns it off)");
+
+        public static readonly DiagnosticDescriptor RateNotConstant = Error("RNN037",
+            "Randomness rate is not a constant", "The rate of {0}(…) in the equation of {1} is {2}; a rate is a number such as 0.25, or a name of its own that the layer sets (RecurrentOptions.Rates)");
+
+        public static readonly DiagnosticDescriptor ZoneoutNotState = Error("RNN038",
+            "Zoneout on something that is not a state", "zoneout in the equation of {0} {1}; write s' = zoneout(s, candidate, rate) for a state s");
+
+        public static readonly DiagnosticDescriptor DropConnectNotRecurrent = Error("RNN039",
+            "DropConnect on something that is not a recurrent matrix", "dropconnect in the equation of {0} {1}; write dropconnect(U h, rate) around the product of a matrix U and a state h");
     }
 }

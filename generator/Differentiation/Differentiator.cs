@@ -101,11 +101,12 @@ namespace RnnGen.Generator.Differentiation
                     if (nodes[argument].IsLeaf || nodes[argument].Stage < stage) read.Add(argument);
 
             var outputs = new List<Statement>();
-            foreach (var node in read.Select(id => nodes[id]))
+            // Constants and masks (held fixed) receive no gradient: their terms are never built, so nothing is read for them.
+            foreach (var node in read.Select(id => nodes[id]).Where(n => n.Kind is not (NodeKind.Constant or NodeKind.Mask)))
             {
                 var terms = termsFromThisStage(node.Id);
                 if (node.IsLeaf && stage == 0) terms.AddRange(Sinks(plan, node.Id));
-                if (terms.Count == 0 || node.Kind == NodeKind.Constant) continue;
+                if (terms.Count == 0) continue;
                 var (buffer, slot) = node.Kind switch
                 {
                     NodeKind.InputProduct => (KernelBuffer.DZx, model.Products[node.Index].Slot),

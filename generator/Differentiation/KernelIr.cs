@@ -6,7 +6,7 @@ namespace RnnGen.Generator.Differentiation
     // The emitter renders it twice: with Vector<T> for the body and with T for the tail.
 
     /// <summary>Where a value lives. The slot is a column block (Z*, Tape, Carry), a state, an operand or a vector parameter.</summary>
-    internal enum KernelBuffer { Zx, Zh, Zs, Prev, Next, Operand, Tape, Carry, Vector, DNext, DPrev, DZx, DZh, DZs, DOperand, DVector }
+    internal enum KernelBuffer { Zx, Zh, Zs, Prev, Next, Operand, Tape, Carry, Vector, DNext, DPrev, DZx, DZh, DZs, DOperand, DVector, Mask }
 
     internal abstract record Ir;
     internal sealed record IrRef(string Name) : Ir;

@@ -61,7 +61,7 @@ namespace RnnGen.Generator.Differentiation
 
         /// <summary>Values that can be read back without the tape.</summary>
         private bool Resident(CellNode node) =>
-            node.Kind is NodeKind.Constant or NodeKind.PreviousState or NodeKind.Parameter
+            node.Kind is NodeKind.Constant or NodeKind.PreviousState or NodeKind.Parameter or NodeKind.Mask
             || _stateOf.ContainsKey(node.Id) || _operandOf.ContainsKey(node.Id);
 
         /// <summary>Cheap enough to recompute from resident or saved values instead of saving.</summary>

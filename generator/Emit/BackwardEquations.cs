@@ -77,6 +77,7 @@ namespace RnnGen.Generator.Emit
                 KernelBuffer.DNext => "d" + _model.States[load.Slot] + "'",
                 KernelBuffer.DOperand => $"d({_values.Name(_model.Operands[load.Slot].Node)}) from the next stage's product",
                 KernelBuffer.Carry => "carry" + load.Slot,
+                KernelBuffer.Mask => _values.Name(_model.Nodes.First(n => n.Kind == NodeKind.Mask && n.Index == load.Slot).Id),
                 _ => $"{load.Buffer}[{load.Slot}]",
             };
 

@@ -70,10 +70,15 @@ namespace RnnGen.Generator.Emit
             w.Line($"tapeWidth: {plan.TapeWidth}, // saved per row and step: {(plan.TapeNames.Count == 0 ? "nothing" : string.Join(", ", plan.TapeNames))}");
             w.Line($"carryWidth: {plan.CarryWidth},");
             w.Line($"elementwiseOps: {plan.ElementwiseOps},");
+            if (model.Masks.Count > 0) w.Line($"masks: {Masks(model.Masks)},");
+            if (model.Connections.Count > 0) w.Line($"connections: {Masks(model.Connections)},");
             w.Line($"hidden: {model.Hidden});");
             w.Indent--;
             w.Line();
         }
+
+        private static string Masks(IEnumerable<MaskSite> masks) => "new global::RnnGen.MaskInfo[] { " + string.Join(", ", masks.Select(m =>
+            $"new(global::RnnGen.MaskKind.{m.Kind}, {m.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, \"{m.RateName}\"{(m.Matrix.Length > 0 ? $", \"{m.Matrix}\"" : "")})")) + " }";
 
         private static void EmitDispatch(CodeWriter w, string direction, string stepType, int stages)
         {

@@ -101,6 +101,7 @@ namespace RnnGen.Generator.Emit
             KernelBuffer.DZs => "s.DZs",
             KernelBuffer.DOperand => "s.DOperands",
             KernelBuffer.DVector => "s.DVectors",
+            KernelBuffer.Mask => "s.Masks",
             _ => throw new System.InvalidOperationException(buffer.ToString()),
         };
 
@@ -124,6 +125,7 @@ namespace RnnGen.Generator.Emit
                 KernelBuffer.Prev or KernelBuffer.Next => "s.StateStride",
                 KernelBuffer.Operand => "s.OperandStride",
                 KernelBuffer.DNext or KernelBuffer.DPrev or KernelBuffer.DOperand => "s.GradientStride",
+                KernelBuffer.Mask => "s.MaskStride",
                 _ => "H",
             };
             return slot == 0 ? row : $"{slot} * {stride} + {row}";

@@ -31,6 +31,11 @@ namespace RnnGen.Generator.Model
             new CellFunction("max", "Max", 2, "a, b"),   // the gradient goes to a where a >= b
             new CellFunction("min", "Min", 2, "a, b"),   // the gradient goes to a where a <= b
             new CellFunction("clamp", "Clamp", 3, "x, lo, hi"),   // min(max(x, lo), hi) with number bounds
+            // Training-time randomness: the builder turns these into products with mask leaves (CellModelBuilder.Randomness).
+            new CellFunction("dropout", "Dropout", 2, "v, rate"),   // a fresh mask each step
+            new CellFunction("dropout_seq", "DropoutSequence", 2, "v, rate"),   // one mask for every step of a sequence
+            new CellFunction("zoneout", "Zoneout", 3, "state, candidate, rate"),   // keep the state's previous value with probability rate
+            new CellFunction("dropconnect", "DropConnect", 2, "U h, rate"),   // drop connections of a recurrent matrix, one mask per batch
         };
 
         public static CellFunction? Find(string name) => All.FirstOrDefault(f => f.Name == name);

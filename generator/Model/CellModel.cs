@@ -9,6 +9,7 @@ namespace RnnGen.Generator.Model
         StateProduct,    // U h: a slice of Zh, computed per step from the previous state
         StageProduct,    // U (r * h): a slice of Zs, computed per step between two stages
         PreviousState,
+        Mask,            // a training-time random mask (MaskSite), read from the step's mask buffer
         Parameter,       // a vector parameter such as a bias or a peephole
         Add,
         Subtract,
@@ -67,6 +68,12 @@ namespace RnnGen.Generator.Model
         int StageCount,
         int Hidden)
     {
+        /// <summary>The random masks the equations draw (dropout, dropout_seq, zoneout), by mask index.</summary>
+        public EquatableArray<MaskSite> Masks { get; init; }
+
+        /// <summary>The recurrent matrices whose connections are dropped (dropconnect), each a DropConnect mask.</summary>
+        public EquatableArray<MaskSite> Connections { get; init; }
+
         public int Width(OperandKind kind)
         {
             var width = 0;

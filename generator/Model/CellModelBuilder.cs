@@ -13,7 +13,7 @@ namespace RnnGen.Generator.Model
     /// parameter), infers shapes, groups matrix products by operand and assigns stages.
     /// Every problem becomes a positioned diagnostic; the model is null when there is any.
     /// </summary>
-    internal sealed class CellModelBuilder
+    internal sealed partial class CellModelBuilder
     {
         private readonly EquationList _syntax;
         private readonly List<TextDiagnostic> _diagnostics;
@@ -78,6 +78,7 @@ namespace RnnGen.Generator.Model
             }
             if (_diagnostics.Count > 0) return null;
             ReportUnused(equations);
+            ReportRateClashes();
 
             var output = 0;
             if (declaration.Output is { } outputName)
@@ -219,6 +220,7 @@ namespace RnnGen.Generator.Model
         /// reported by the parser, and a cell with errors is not built.</summary>
         private int EvaluateCall(CallExpr call)
         {
+            if (IsRandom(call.Function)) return EvaluateRandom(call);
             var first = Evaluate(call.Arguments[0]);
             switch (call.Function)
             {
@@ -402,7 +404,7 @@ namespace RnnGen.Generator.Model
                 lines.ToEquatableArray(), _states.ToEquatableArray(), output, _vectors.ToEquatableArray(),
                 groups.ToEquatableArray(), products.ToEquatableArray(), nodes,
                 _states.Select(s => _stateValues[s]).ToEquatableArray(), operands,
-                stages.Length == 0 ? 1 : stages.Max() + 1, declaration.Hidden);
+                stages.Length == 0 ? 1 : stages.Max() + 1, declaration.Hidden) { Masks = _masks.ToEquatableArray(), Connections = _connections.ToEquatableArray() };
         }
 
         /// <summary>A node's stage is the number of same-step matrix products on its longest path from the leaves.</summary>

@@ -12,7 +12,7 @@ public readonly ref struct CellForwardStep<T>(
     int batch, int hidden,
     ReadOnlySpan<T> zx, ReadOnlySpan<T> zh, ReadOnlySpan<T> zs, ReadOnlySpan<T> vectors,
     ReadOnlySpan<T> prev, Span<T> next, int stateStride,
-    Span<T> operands, int operandStride, Span<T> tape)
+    Span<T> operands, int operandStride, Span<T> tape, ReadOnlySpan<T> masks = default)
 {
     /// <summary>Rows (sequences) in this step.</summary>
     public readonly int Batch = batch;
@@ -38,6 +38,11 @@ public readonly ref struct CellForwardStep<T>(
     public readonly int OperandStride = operandStride;
     /// <summary>[Batch, TapeWidth blocks]: values the backward pass reads.</summary>
     public readonly Span<T> Tape = tape;
+    /// <summary>This step's random masks: mask m at <c>m·MaskStride</c>, each [Batch, H].</summary>
+    public readonly ReadOnlySpan<T> Masks = masks;
+
+    /// <summary>Elements from one mask to the next in <see cref="Masks"/>: Batch·H.</summary>
+    public int MaskStride => Batch * Hidden;
 
     /// <summary>Checks every buffer once per call so the kernels can index without bounds checks.</summary>
     public void Validate(CellInfo info)
@@ -52,6 +57,7 @@ public readonly ref struct CellForwardStep<T>(
         StepCheck.Strided(Next.Length, info.States.Count, StateStride, rows, nameof(Next));
         StepCheck.Strided(Operands.Length, info.OperandStages.Count, OperandStride, rows, nameof(Operands));
         StepCheck.Length(Tape.Length, rows * info.TapeWidth, nameof(Tape));
+        StepCheck.Length(Masks.Length, rows * info.Masks.Count, nameof(Masks));
     }
 }
 
@@ -66,7 +72,7 @@ public readonly ref struct CellBackwardStep<T>(
     ReadOnlySpan<T> prev, ReadOnlySpan<T> next, int stateStride,
     ReadOnlySpan<T> operands, int operandStride, ReadOnlySpan<T> tape, Span<T> carry,
     ReadOnlySpan<T> dNext, Span<T> dPrev, Span<T> dZx, Span<T> dZh, Span<T> dZs,
-    ReadOnlySpan<T> dOperands, Span<T> dVectors)
+    ReadOnlySpan<T> dOperands, Span<T> dVectors, ReadOnlySpan<T> masks = default)
 {
     /// <summary>Rows (sequences) in this step.</summary>
     public readonly int Batch = batch;
@@ -103,8 +109,13 @@ public readonly ref struct CellBackwardStep<T>(
     /// <summary>dL/d(vectors), [vectors, H]; accumulated (added to) over the batch.</summary>
     public readonly Span<T> DVectors = dVectors;
 
+    /// <summary>The masks the forward step read: mask m at <c>m·MaskStride</c>, each [Batch, H].</summary>
+    public readonly ReadOnlySpan<T> Masks = masks;
+
     /// <summary>Elements from one state or operand to the next in the compact gradient buffers: Batch·H.</summary>
     public int GradientStride => Batch * Hidden;
+    /// <summary>Elements from one mask to the next in <see cref="Masks"/>: Batch·H.</summary>
+    public int MaskStride => Batch * Hidden;
 
     /// <summary>Checks every buffer once per call so the kernels can index without bounds checks.</summary>
     /// <exception cref="ArgumentException">A size or stride is out of range for <paramref name="info"/>, or a buffer is shorter than the step needs.</exception>
@@ -125,6 +136,7 @@ public readonly ref struct CellBackwardStep<T>(
         StepCheck.Length(DZh.Length, rows * info.RecurrentWidth, nameof(DZh));
         StepCheck.Length(DZs.Length, rows * info.StageWidth, nameof(DZs));
         StepCheck.Length(DOperands.Length, rows * info.OperandStages.Count, nameof(DOperands));
+        StepCheck.Length(Masks.Length, rows * info.Masks.Count, nameof(Masks));
     }
 }
 

@@ -35,7 +35,8 @@ public sealed record MatrixGroupInfo(OperandKind Kind, int Operand, string[] Mat
 /// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
 public sealed class CellInfo(
     string name, string equations, string[] states, int outputState, string[] vectors, MatrixGroupInfo[] groups,
-    int[] operandStages, int stageCount, int tapeWidth, int carryWidth, int elementwiseOps, int hidden)
+    int[] operandStages, int stageCount, int tapeWidth, int carryWidth, int elementwiseOps, int hidden, MaskInfo[]? masks = null,
+    MaskInfo[]? connections = null)
 {
     /// <summary>The cell type's name, such as <c>Lstm</c>.</summary>
     public string Name { get; } = name;
@@ -65,6 +66,10 @@ public sealed class CellInfo(
     public int ElementwiseOps { get; } = elementwiseOps;
     /// <summary>Compile-time hidden size, or 0 when any size is accepted.</summary>
     public int Hidden { get; } = hidden;
+    /// <summary>The random masks the equations draw (<c>dropout</c>, <c>dropout_seq</c>, <c>zoneout</c>), each [batch, H] per step.</summary>
+    public IReadOnlyList<MaskInfo> Masks { get; } = masks ?? [];
+    /// <summary>The recurrent matrices whose connections are dropped in training (<c>dropconnect(U h, p)</c>), one mask each.</summary>
+    public IReadOnlyList<MaskInfo> Connections { get; } = connections ?? [];
 
     /// <summary>Whether a vector parameter is a bias by name (b or b_…): layers built with Bias = false hold these at zero.</summary>
     public static bool IsBias(string vectorName) => vectorName == "b" || vectorName.StartsWith("b_", StringComparison.Ordinal);

@@ -31,6 +31,11 @@ public sealed class CellSequence<TCell, T>
     private T[] _dzx = [], _dzh = [], _dzs = [], _dInputs = [], _dStatesA = [], _dStatesB = [], _dOperands = [], _carry = [], _heldGradients = [];
     private int[] _lengths = [];
     private T[] _stateGradientNorms = [];
+    // The cell's random masks: [T][masks][B][H] (one block per step) after a training draw, else one block of expectations.
+    private T[] _masks = [];
+    private readonly CellMasks _maskRates;
+    private readonly ConnectionMasks<T> _connections;
+    private int _maskStep;   // elements from one step's mask block to the next: 0 when every step reads the expectations
     private readonly bool _backward;
     private readonly long _maxWorkspaceBytes;
     // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate].
@@ -47,14 +52,18 @@ public sealed class CellSequence<TCell, T>
     /// <exception cref="InsufficientMemoryException">The workspace (<see cref="WorkspaceBytes(int, int, int, int)"/>) exceeds
     /// <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before anything is allocated (and by a call that would grow
     /// it past the limit).</exception>
-    public CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps)
-        : this(parameters, maxBatch, maxSteps, backward: true, RnnGenLimits.MaxWorkspaceBytes)
+    /// <param name="rates">Values of the cell's named rates (<see cref="MaskInfo.RateName"/>); a named rate not given is 0.</param>
+    /// <exception cref="ArgumentException"><paramref name="rates"/> names a rate the cell does not have.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A rate is outside [0, 1).</exception>
+    public CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps, IReadOnlyDictionary<string, double>? rates = null)
+        : this(parameters, maxBatch, maxSteps, backward: true, RnnGenLimits.MaxWorkspaceBytes, rates)
     {
     }
 
     // backward: false for a forward-only sequence (an inference session): no backward buffers.
     // maxWorkspaceBytes: the ceiling; a layer that checked its whole size already passes long.MaxValue.
-    internal CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps, bool backward, long maxWorkspaceBytes)
+    internal CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps, bool backward, long maxWorkspaceBytes,
+        IReadOnlyDictionary<string, double>? rates = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Cell != _cell)
@@ -70,6 +79,8 @@ public sealed class CellSequence<TCell, T>
         _operandCount = _cell.OperandStages.Count;
         (_zxWidth, _zhWidth, _zsWidth) = (_cell.InputWidth * _hidden, _cell.RecurrentWidth * _hidden, _cell.StageWidth * _hidden);
         _packs = _cell.Groups.Select(_ => Enumerable.Range(0, 4).Select(_ => new PackedMatrix<T>()).ToArray()).ToArray();
+        _maskRates = new CellMasks(_cell, rates);
+        _connections = new ConnectionMasks<T>(_cell, _maskRates, _hidden, backward);
         Reserve(maxBatch, maxSteps);
     }
 
@@ -86,23 +97,25 @@ public sealed class CellSequence<TCell, T>
             Workspace.Allocate<T>(size.Dzs), Workspace.Allocate<T>(size.DInputs));
         (_dStatesA, _dStatesB, _heldGradients) = (Workspace.Allocate<T>(size.DStates), Workspace.Allocate<T>(size.DStates), Workspace.Allocate<T>(size.DStates));
         (_dOperands, _carry) = (Workspace.Allocate<T>(size.DOperands), Workspace.Allocate<T>(size.Carry));
+        _masks = Workspace.Allocate<T>(size.Masks);
         _lengths = new int[maxBatch];
         (MaxBatch, MaxSteps) = (maxBatch, maxSteps);
     }
 
     /// <summary>
     /// The bytes a sequence built with these sizes allocates for its workspace (the parameters are the caller's):
-    /// with R = maxBatch·maxSteps rows, B = maxBatch, T = maxSteps, H hidden, I input, S states, O stage operands and the
+    /// with R = maxBatch·maxSteps rows, B = maxBatch, T = maxSteps, H hidden, I input, S states, O stage operands, M masks and the
     /// cell's widths X (input products), Y (recurrent products), Z (stage products), W (tape), C (carry) in units of H,
-    /// sizeof(T)·[R·(2I + (2X + Y + Z + O + W)·H) + S·(T + 1)·B·H + B·(Y + Z + 3S + O + C)·H + T] + 4·B.
+    /// sizeof(T)·[R·(2I + (2X + Y + Z + O + W + M)·H) + S·(T + 1)·B·H + B·(Y + Z + 3S + O + C)·H + T] + 4·B.
     /// Not counted: a packed copy of the recurrent weights for forward and one for backward, made on the first call of
-    /// three or more steps (about twice the recurrent weights). Returns long.MaxValue when the sizes overflow.
+    /// three or more steps (about twice the recurrent weights), and for each recurrent group with a dropconnect matrix three
+    /// copies of its weights (mask, masked weights, their gradient). Returns long.MaxValue when the sizes overflow.
     /// </summary>
     public static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps) =>
         WorkspaceBytes(inputSize, hidden, maxBatch, maxSteps, backward: true);
 
     /// <summary>As the public overload; a forward-only sequence has no backward buffers (Y, Z, 3S, O, C and the second
-    /// R·I and R·X·H terms drop out).</summary>
+    /// R·I and R·X·H terms drop out) and one block of masks (B·M·H instead of R·M·H).</summary>
     internal static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps, bool backward) =>
         Workspace.Saturating(() => new Sizes(TCell.Info, inputSize, hidden, maxBatch, maxSteps, backward).Bytes);
 
@@ -110,7 +123,7 @@ public sealed class CellSequence<TCell, T>
     /// Checked arithmetic: sizes whose products overflow throw OverflowException.</summary>
     private readonly struct Sizes
     {
-        public readonly long Inputs, Zx, States, Operands, Tape, Zh, Zs, Norms, Dzx, Dzh, Dzs, DInputs, DStates, DOperands, Carry, Lengths;
+        public readonly long Inputs, Zx, States, Operands, Tape, Zh, Zs, Norms, Dzx, Dzh, Dzs, DInputs, DStates, DOperands, Carry, Lengths, Masks;
 
         public Sizes(CellInfo cell, int inputSize, int hidden, int maxBatch, int maxSteps, bool backward)
         {
@@ -120,13 +133,14 @@ public sealed class CellSequence<TCell, T>
                 (Inputs, Zx, Tape) = (rows * inputSize, rows * cell.InputWidth * hidden, rows * cell.TapeWidth * hidden);
                 (States, Operands) = (s * (maxSteps + 1) * block, o * rows * hidden);
                 (Zh, Zs, Norms, Lengths) = (cell.RecurrentWidth * block, cell.StageWidth * block, maxSteps, maxBatch);
+                Masks = cell.Masks.Count * (backward ? rows * hidden : block);
                 if (!backward) return;
                 (Dzx, Dzh, Dzs, DInputs) = (Zx, rows * cell.RecurrentWidth * hidden, rows * cell.StageWidth * hidden, Inputs);
                 (DStates, DOperands, Carry) = (s * block, o * block, cell.CarryWidth * block);
             }
         }
 
-        public long Bytes => checked(Workspace.Bytes<T>(Inputs + Zx + States + Operands + Tape + Zh + Zs + Norms
+        public long Bytes => checked(Workspace.Bytes<T>(Inputs + Zx + States + Operands + Tape + Zh + Zs + Norms + Masks
             + Dzx + Dzh + Dzs + DInputs + 3 * DStates + DOperands + Carry) + Lengths * sizeof(int));
     }
 
@@ -161,10 +175,12 @@ public sealed class CellSequence<TCell, T>
     /// (only the elements of the shape are written). <paramref name="lengths"/> (one per sequence, 1..steps) may be
     /// empty for full length; steps past a sequence's end output zero and keep its state, so its final state is the
     /// one at its own last step. With <paramref name="reverse"/>, each sequence is read from its own last step to its
-    /// first, and each output is written at the position of the input it consumed.
+    /// first, and each output is written at the position of the input it consumed. A cell with random masks
+    /// (<see cref="CellInfo.Masks"/>) draws them from <paramref name="masks"/> (training); without it, or in a forward-only
+    /// sequence, every mask is its expectation (inference: dropout is the identity, zoneout p·h + (1 − p)·candidate).
     /// </summary>
     public void Forward(ReadOnlySpan<T> input, SequenceShape inputShape, ReadOnlySpan<T> initialStates, Span<T> output,
-        SequenceShape outputShape, Span<T> finalStates, ReadOnlySpan<int> lengths = default, bool reverse = false)
+        SequenceShape outputShape, Span<T> finalStates, ReadOnlySpan<int> lengths = default, bool reverse = false, MaskDraw? masks = null)
     {
         using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
         int batch = inputShape.Batch, steps = inputShape.Steps;
@@ -192,8 +208,11 @@ public sealed class CellSequence<TCell, T>
             else initialStates.Slice(s * stateBlock, stateBlock).CopyTo(first);
         }
 
+        _connections.Draw(_parameters, _backward ? masks : null);
         _packed = steps >= PackFromSteps;
         if (_packed) PackWeights(forward: true);
+        _maskStep = _backward && masks is not null ? _cell.Masks.Count * stateBlock : 0;
+        if (_maskStep == 0) _maskRates.Expect(_masks.AsSpan(), stateBlock);
 
         // 1. The input products of all steps at once.
         for (var g = 0; g < _cell.Groups.Count; g++)
@@ -203,7 +222,11 @@ public sealed class CellSequence<TCell, T>
                 Gemm.Multiply<T>(false, true, rows, group.Matrices.Length * h, _inputSize, _inputs, _inputSize,
                     _parameters.Groups[g], _inputSize, _zx.AsSpan(group.Offset * h), _zxWidth, false);
         }
-        for (var t = 0; t < steps; t++) ForwardStep(t, batch, steps);
+        for (var t = 0; t < steps; t++)
+        {
+            if (_maskStep > 0) _maskRates.Draw(Masks(t), _masks, stateBlock, t, masks!.Value);
+            ForwardStep(t, batch, steps);
+        }
         WriteOutputs(output, outputShape, finalStates);
         _gate.Record();
     }
@@ -221,7 +244,7 @@ public sealed class CellSequence<TCell, T>
             if (group.Kind != OperandKind.State) continue;
             var state = _states.AsSpan(group.Operand * stateStride + t * stateBlock, stateBlock);
             var (fused, separate) = Split(group);
-            var weights = _parameters.Groups[g].AsSpan();
+            var weights = _connections.Weights(g, _parameters).AsSpan();
             if (fused > 0)
                 Product(_packs[g][0], batch, fused * h, h, state, true, weights, zx.Slice(group.FusedOffset * h), _zxWidth, true);
             if (separate > 0)
@@ -240,7 +263,7 @@ public sealed class CellSequence<TCell, T>
             TCell.Forward(stage, new CellForwardStep<T>(batch, h, zx, _zh, _zs, _parameters.Vectors,
                 _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
                 From(_operands, t * stateBlock), operandStride,
-                _tape.AsSpan(t * batch * _cell.TapeWidth * h, batch * _cell.TapeWidth * h)));
+                _tape.AsSpan(t * batch * _cell.TapeWidth * h, batch * _cell.TapeWidth * h), Masks(t)));
         }
         // 3. Sequences that have ended keep their state.
         if (_ragged)
@@ -272,7 +295,8 @@ public sealed class CellSequence<TCell, T>
     }
 
     /// <summary>
-    /// Back-propagates through time the gradients of the last <see cref="Forward(ReadOnlySpan{T}, SequenceShape, ReadOnlySpan{T}, Span{T}, SequenceShape, Span{T}, ReadOnlySpan{int}, bool)"/>:
+    /// Back-propagates through time the gradients of the last <see cref="Forward(ReadOnlySpan{T}, SequenceShape, ReadOnlySpan{T}, Span{T}, SequenceShape, Span{T}, ReadOnlySpan{int}, bool, MaskDraw?)"/>
+    /// (with the same masks):
     /// <param name="dOutput">d(loss)/d(output), laid out like the output; empty for zero.</param>
     /// <param name="dFinalStates">d(loss)/d(final states), [states, batch, hidden]; empty for zero.</param>
     /// <param name="gradients">Receives the parameter gradients (added).</param>
@@ -362,7 +386,7 @@ public sealed class CellSequence<TCell, T>
                 _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
                 From(_operands, t * stateBlock), operandStride,
                 _tape.AsSpan(t * tapeBlock, tapeBlock), _carry,
-                dNext, dPrev, dzx, dzh, dzs, _dOperands.AsSpan(0, _operandCount * stateBlock), gradients.Vectors));
+                dNext, dPrev, dzx, dzh, dzs, _dOperands.AsSpan(0, _operandCount * stateBlock), gradients.Vectors, Masks(t)));
         }
         for (var g = 0; g < _cell.Groups.Count; g++)
         {
@@ -370,7 +394,7 @@ public sealed class CellSequence<TCell, T>
             if (group.Kind != OperandKind.State) continue;
             var dState = dPrev.Slice(group.Operand * stateBlock, stateBlock);
             var (fused, separate) = Split(group);
-            var weights = _parameters.Groups[g].AsSpan();
+            var weights = _connections.Weights(g, _parameters).AsSpan();
             if (fused > 0)
                 Product(_packs[g][2], batch, h, fused * h, dzx.Slice(group.FusedOffset * h), false, weights, dState, h, true, _zxWidth);
             if (separate > 0)
@@ -399,12 +423,16 @@ public sealed class CellSequence<TCell, T>
                 case OperandKind.State:
                     var states = _states.AsSpan(group.Operand * stateStride, rows * h);
                     var (fused, separate) = Split(group);
+                    // DropConnect: the GEMMs give d(U ⊙ M), masked into the gradient of U after.
+                    var masked = _connections.Masked(g);
+                    var target = masked ? _connections.GradientBuffer(g) : gradients.Groups[g];
                     if (fused > 0)
                         Gemm.Multiply<T>(true, false, fused * h, h, rows, _dzx.AsSpan(group.FusedOffset * h), _zxWidth,
-                            states, h, gradients.Groups[g], h, true);
+                            states, h, target, h, !masked);
                     if (separate > 0)
                         Gemm.Multiply<T>(true, false, separate * h, h, rows, _dzh.AsSpan(group.Offset * h), _zhWidth,
-                            states, h, gradients.Groups[g].AsSpan(fused * h * h), h, true);
+                            states, h, target.Slice(fused * h * h), h, !masked);
+                    if (masked) _connections.AddGradient(g, gradients.Groups[g]);
                     break;
                 case OperandKind.Stage:
                     Gemm.Multiply<T>(true, false, n, h, rows, _dzs.AsSpan(group.Offset * h), _zsWidth,
@@ -498,7 +526,7 @@ public sealed class CellSequence<TCell, T>
         {
             var group = _cell.Groups[g];
             if (group.Kind == OperandKind.Input) continue;
-            var weights = _parameters.Groups[g].AsSpan();
+            var weights = _connections.Weights(g, _parameters).AsSpan();
             var (fused, separate) = Split(group);
             var first = forward ? 0 : 2;
             if (fused > 0) Pack(forward, fused * h, weights, _packs[g][first]);
@@ -515,6 +543,13 @@ public sealed class CellSequence<TCell, T>
 
     /// <summary>How many of a state group's matrices accumulate into Zx, and how many go through Zh.</summary>
     private static (int Fused, int Separate) Split(MatrixGroupInfo group) => (group.FusedCount, group.Matrices.Length - group.FusedCount);
+
+    /// <summary>The masks processing step t reads, [masks, batch, H]: its own block after a training draw, else the expectations.</summary>
+    private Span<T> Masks(int t) => _masks.AsSpan(t * _maskStep, _cell.Masks.Count * _inputShape.Batch * _hidden);
+
+    /// <summary>The rate of each of the cell's masks (<see cref="CellInfo.Masks"/>): the declared number, or the value given
+    /// for a named rate (0 when not given).</summary>
+    public IReadOnlyList<double> Rates => _maskRates.Rates;
 
     /// <summary>The rest of a buffer from an offset; cells without stage operands have an empty operand buffer.</summary>
     private static Span<T> From(T[] buffer, int start) => buffer.Length == 0 ? default : buffer.AsSpan(start);

@@ -112,7 +112,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
         var session = IsInferenceSession;
         var size = new Sizes(InputSize, HiddenSize, maxBatch, maxSteps, Options, session);
         _sequences = Enumerable.Range(0, _parameters.Length)
-            .Select(k => new CellSequence<TCell, T>(_parameters[k], maxBatch, maxSteps, backward: !session, long.MaxValue)).ToArray();
+            .Select(k => new CellSequence<TCell, T>(_parameters[k], maxBatch, maxSteps, backward: !session, long.MaxValue, Options.Rates)).ToArray();
         _outputs = Enumerable.Range(0, Options.NumLayers).Select(_ => Workspace.Allocate<T>(size.Output)).ToArray();
         _dOutputs = Enumerable.Range(0, Options.NumLayers).Select(_ => Workspace.Allocate<T>(size.DOutput)).ToArray();
         _dropped = Enumerable.Range(0, Options.NumLayers).Select(l => l > 0 ? Workspace.Allocate<T>(size.Dropout) : []).ToArray();
@@ -221,8 +221,8 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
     /// <summary>The options the layer was built with.</summary>
     public RecurrentOptions Options { get; }
 
-    /// <summary>Training Forwards so far: the dropout masks between stacked layers are a function of the seed, this
-    /// count and the layer index, so a checkpoint that restores it resumes the same masks.</summary>
+    /// <summary>Training Forwards so far: the dropout masks between stacked layers and the cell's own masks are a function
+    /// of the seed, this count and the layer index, so a checkpoint that restores it resumes the same masks.</summary>
     public long Draws { get; set => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Draws), value, "Draws must be >= 0."); }
     /// <summary>Features per step of the input (I).</summary>
     public int InputSize { get; }
@@ -327,7 +327,8 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
                 var stateIn = initial.IsEmpty ? default : GatherStates(initial, k, _stateIn);
                 var stateOut = _stateOut.AsSpan(0, _stateCount * batch * HiddenSize);
                 _sequences[k].Forward(layerInput, inputShape, stateIn, _outputs[layer], OutputShape(direction), stateOut,
-                    _hasLengths ? _lengths.AsSpan(0, batch) : default, reverse: direction == 1);
+                    _hasLengths ? _lengths.AsSpan(0, batch) : default, reverse: direction == 1,
+                    training ? new MaskDraw(Options.Seed, Draws, k) : null);
                 ScatterStates(stateOut, k, _finalStates);
             }
         }

@@ -48,6 +48,11 @@ public sealed record RecurrentOptions
     /// <summary>Dropout probability on the inputs of layers 2…n, during training only (PyTorch's dropout).</summary>
     public double Dropout { get; init; }
 
+    /// <summary>Values of the rates the cell's equations name, such as <c>recurrent_dropout</c> in
+    /// <c>dropout_seq(h, recurrent_dropout)</c> (Keras' <c>recurrent_dropout=</c>); a named rate not given is 0 (off). Each in
+    /// [0, 1); the masks are drawn in training only, from <see cref="Seed"/>.</summary>
+    public IReadOnlyDictionary<string, double>? Rates { get; init; }
+
     /// <summary>When false, the cell's bias vectors (named b or b_…) are held at zero and never trained.</summary>
     public bool Bias { get; init; } = true;
 

@@ -9,7 +9,7 @@ namespace RnnGen.Tests.Generator;
 /// token inside the string literal — for raw, regular (with escapes), verbatim and CRLF sources alike.
 /// The generator never throws and emits no source for a broken cell.
 /// </summary>
-public class DiagnosticTests
+public partial class DiagnosticTests
 {
     // ── helpers ──────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -7,7 +7,7 @@ namespace RnnGen.Tests.Generator;
 /// The emitted code itself: it compiles cleanly for every built-in cell, and a custom cell compiled and loaded at
 /// test time computes, through <see cref="CellSequence{TCell, T}"/>, exactly what its equations say.
 /// </summary>
-public class EmittedCodeTests
+public partial class EmittedCodeTests
 {
     // ── (a) the built-in cells compile without a warning ────────────────────────────────────────────────────
 

@@ -25,15 +25,28 @@ public class CellSequenceGradientTests
     [Fact] public void StabilizerCell() => Check<StabilizerCell>();
     [Fact] public void FixedSizeRnn() => Check<FixedSizeRnn>(hidden: 6);
 
+    // Training masks held fixed: every run of the loss repeats the same draw, so the loss is a smooth function again.
+    private static readonly MaskDraw Draw = new(Seed: 7, Counter: 3, Stream: 1);
+    private static readonly Dictionary<string, double> ZooRates = new() { ["p_h"] = 0.4 };
+    [Fact] public void RandomZooCellTrainingMasks() => Check<RandomZooCell>(lengths: new[] { 5, 2, 4 }, masks: Draw, rates: ZooRates);
+    [Fact] public void RandomZooCellReversedInference() => Check<RandomZooCell>(lengths: new[] { 3, 5, 1 }, reverse: true, rates: ZooRates);
+    [Fact] public void ZoneoutLstmTrainingMasks() => Check<ZoneoutLstm>(lengths: new[] { 4, 1, 5 }, reverse: true, masks: Draw);
+    [Fact] public void RecurrentDropoutLstmTrainingMasks() =>
+        Check<RecurrentDropoutLstm>(lengths: new[] { 5, 3, 2 }, timeMajor: true, masks: Draw, rates: new() { ["recurrent_dropout"] = 0.3 });
+    [Fact] public void WeightDropLstmTrainingMasks() =>
+        Check<WeightDropLstm>(lengths: new[] { 2, 5, 4 }, reverse: true, masks: Draw, rates: new() { ["weight_drop"] = 0.4 });
+    [Fact] public void WeightDropLstmTwoSteps() => Check<WeightDropLstm>(lengths: new[] { 2, 1, 2 }, masks: Draw, rates: new() { ["weight_drop"] = 0.4 }, steps: 2);
+
     // Variable lengths, reverse processing and strided time-major layouts go through the same gradient check.
     [Fact] public void LstmRaggedReversedTimeMajor() => Check<RnnGen.Lstm>(lengths: new[] { 5, 2, 4 }, reverse: true, timeMajor: true);
     [Fact] public void GruRaggedForward() => Check<RnnGen.Gru>(lengths: new[] { 3, 5, 1 });
     [Fact] public void ThreeStageRaggedReversed() => Check<ThreeStageCell>(lengths: new[] { 4, 1, 5 }, reverse: true);
 
     /// <summary>H = 11 covers the two-vector body, a single vector and the scalar tail (Vector&lt;double&gt; has 4 lanes here).</summary>
-    private static void Check<TCell>(int hidden = 11, int[]? lengths = null, bool reverse = false, bool timeMajor = false) where TCell : IRecurrentCell
+    private static void Check<TCell>(int hidden = 11, int[]? lengths = null, bool reverse = false, bool timeMajor = false,
+        MaskDraw? masks = null, Dictionary<string, double>? rates = null, int steps = 5) where TCell : IRecurrentCell
     {
-        const int batch = 3, steps = 5, inputSize = 4;
+        const int batch = 3, inputSize = 4;
         // A strided layout: each row of the buffers is wider than the features, offset by one.
         var inputShape = new SequenceShape(batch, steps, inputSize, timeMajor, inputSize + 3, 1);
         var outputShape = new SequenceShape(batch, steps, hidden, timeMajor, hidden + 2, 2);
@@ -42,7 +55,7 @@ public class CellSequenceGradientTests
         var parameters = new CellParameters<double>(cell, inputSize, hidden);
         foreach (var array in parameters.Groups.Append(parameters.Vectors))
             Finite.Random(random, array.Length, 0.6).CopyTo(array, 0);
-        var sequence = new CellSequence<TCell, double>(parameters, batch, steps);
+        var sequence = new CellSequence<TCell, double>(parameters, batch, steps, rates);
         var stateLength = cell.States.Count * batch * hidden;
         var input = Finite.Random(random, (int)inputShape.RequiredLength);
         var initial = Finite.Random(random, stateLength, 0.5);
@@ -54,7 +67,7 @@ public class CellSequenceGradientTests
         double Loss()
         {
             Array.Clear(output);
-            sequence.Forward(input, inputShape, initial, output, outputShape, final, lengths, reverse);
+            sequence.Forward(input, inputShape, initial, output, outputShape, final, lengths, reverse, masks);
             double loss = 0;
             for (var i = 0; i < output.Length; i++) loss += output[i] * outputWeights[i];
             for (var i = 0; i < final.Length; i++) loss += final[i] * finalWeights[i];
