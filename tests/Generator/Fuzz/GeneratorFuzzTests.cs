@@ -4,13 +4,12 @@ using Xunit.Abstractions;
 
 namespace RnnGen.Tests.Generator.Fuzz;
 
-/// <summary>The fuzz test runs alone, after the parallel tests: its time budget then measures the generator, not the
-/// tests that happen to share the two cores with it.</summary>
+/// <summary>The fuzz test runs alone, after the parallel tests, so its compilations do not slow the others.</summary>
 [CollectionDefinition(nameof(GeneratorFuzzTests), DisableParallelization = true)]
 public sealed class GeneratorFuzzCollection;
 
 /// <summary>
-/// Seeded, time-bounded fuzzing of the cell generator: at least 10,000 random and mutated cells through the
+/// Seeded fuzzing of the cell generator: 10,000 random and mutated cells (however long a busy machine takes) through the
 /// generator driver, with no exception, no RNN013 and no compile error in the code generated for an accepted cell.
 /// RNNGEN_FUZZ_SEED replays a run; RNNGEN_FUZZ_COUNT sets how many inputs it runs (and the minimum it asserts).
 /// </summary>
@@ -22,7 +21,6 @@ public sealed class GeneratorFuzzTests(ITestOutputHelper output)
     /// <summary>Cells per compilation: one driver run per cell would cost far more than the cells themselves.</summary>
     private const int BatchSize = 300;
 
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(110);
     /// <summary>A batch still running after this is taken for a hang; generous, as the machine may be busy.</summary>
     private static readonly TimeSpan BatchLimit = TimeSpan.FromSeconds(60);
 
@@ -42,7 +40,7 @@ public sealed class GeneratorFuzzTests(ITestOutputHelper output)
 
         void Lane()
         {
-            while (clock.Elapsed < Budget && inputs.NextBatch(BatchSize) is { Count: > 0 } batch)
+            while (inputs.NextBatch(BatchSize) is { Count: > 0 } batch)
             {
                 var outcomes = compiled.Run(batch, BatchLimit);
                 lock (report) foreach (var outcome in outcomes) report.Add(outcome);
@@ -52,7 +50,7 @@ public sealed class GeneratorFuzzTests(ITestOutputHelper output)
 
         output.WriteLine(report.Summary(clock.Elapsed));
         output.WriteLine(report.FailureDetails());
-        Assert.True(report.Inputs >= target, $"only {report.Inputs} of {target} inputs ran within {Budget.TotalSeconds:0} s");
+        Assert.Equal(target, report.Inputs);
         Assert.True(report.Failures.Count == 0, $"{report.Failures.Count} failing input(s):\n{report.FailureDetails()}");
     }
 
