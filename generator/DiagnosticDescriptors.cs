@@ -93,5 +93,8 @@ namespace RnnGen.Generator
             "Possible typo in a parameter name",
             "'{0}' is written only once, so it becomes a new learnable parameter; did you mean '{1}'? If the name is deliberate, declare it: Parameters = \"{0}\"",
             CellCategory, DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor Concatenation = Error("RNN032",
+            "Concatenation is not supported", "The language has no concatenation {0}; give each part its own matrix and add the products: {1}");
     }
 }

@@ -137,14 +137,16 @@ public class DiagnosticTests
     }
 
     [Theory]
-    [InlineData("W [x, h]", "[x, h]")]
-    [InlineData("W (x, h)", "(x, h)")]
-    public void Concatenation_SaysItIsNotSupportedAndHowToWriteIt(string product, string concatenation)
+    [InlineData("W [x, h]", "[x, h]", "W_x x + W_h h")]
+    [InlineData("W (x, h)", "(x, h)", "W_x x + W_h h")]
+    [InlineData("U [x, h', c]", "[x, h', c]", "U_x x + U_h h' + U_c c")]
+    [InlineData("W [x, r * (h + 1)]", "[x, r * (h + 1)]", "W_x x + W_2 (r * (h + 1))")]
+    [InlineData("2 * [x, h]", "[x, h]", "W_x x + W_h h")]
+    public void Concatenation_IsRnn032WithTheRewriteNamedAfterItsParts(string product, string concatenation, string hint)
     {
         var source = Cell($"h' = tanh({product} + b)");
-        var diagnostic = ExpectSingle(source, "RNN001", SpanOf(source, concatenation));
-        Assert.Contains($"concatenation {concatenation} is not supported", Message(diagnostic));
-        Assert.Contains("W_x x + W_h h", Message(diagnostic));
+        var diagnostic = ExpectSingle(source, "RNN032", SpanOf(source, concatenation));
+        Assert.Equal($"The language has no concatenation {concatenation}; give each part its own matrix and add the products: {hint}", Message(diagnostic));
     }
 
     // ── RNN002 … RNN010: the equations ──────────────────────────────────────────────────────────────────────

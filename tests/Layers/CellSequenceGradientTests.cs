@@ -24,6 +24,9 @@ public class CellSequenceGradientTests
     // Random inputs meet a tie or a kink of max, min, abs or clamp with probability 0 (TieTests covers them).
     [Fact] public void StabilizerCell() => Check<StabilizerCell>();
     [Fact] public void FixedSizeRnn() => Check<FixedSizeRnn>(hidden: 6);
+    [Fact] public void IndRnn() => Check<RnnGen.IndRnn>(lengths: new[] { 5, 2, 4 });
+    [Fact] public void Mgu() => Check<RnnGen.Mgu>(lengths: new[] { 3, 5, 1 }, reverse: true);
+    [Fact] public void SLstm() => Check<RnnGen.SLstm>(lengths: new[] { 4, 1, 5 });
 
     // Variable lengths, reverse processing and strided time-major layouts go through the same gradient check.
     [Fact] public void LstmRaggedReversedTimeMajor() => Check<RnnGen.Lstm>(lengths: new[] { 5, 2, 4 }, reverse: true, timeMajor: true);
