@@ -96,5 +96,8 @@ namespace RnnGen.Generator
 
         public static readonly DiagnosticDescriptor Concatenation = Error("RNN032",
             "Concatenation is not supported", "The language has no concatenation {0}; give each part its own matrix and add the products: {1}");
+
+        public static readonly DiagnosticDescriptor InvalidProjection = Error("RNN033",
+            "Invalid state projection", "Invalid state projection: {0}");
     }
 }

@@ -70,7 +70,9 @@ namespace RnnGen.Generator.Emit
             w.Line($"tapeWidth: {plan.TapeWidth}, // saved per row and step: {(plan.TapeNames.Count == 0 ? "nothing" : string.Join(", ", plan.TapeNames))}");
             w.Line($"carryWidth: {plan.CarryWidth},");
             w.Line($"elementwiseOps: {plan.ElementwiseOps},");
-            w.Line($"hidden: {model.Hidden});");
+            w.Line(model.Projection is { } projection
+                ? $"hidden: {model.Hidden}) {{ Projection = new global::RnnGen.StateProjection({model.States.ToList().IndexOf(projection.State)}, \"{projection.Matrix}\") }};"
+                : $"hidden: {model.Hidden});");
             w.Indent--;
             w.Line();
         }

@@ -65,7 +65,8 @@ namespace RnnGen.Generator.Model
         EquatableArray<int> StateValues,
         EquatableArray<StageOperand> Operands,
         int StageCount,
-        int Hidden)
+        int Hidden,
+        StateProjection? Projection = null)
     {
         public int Width(OperandKind kind)
         {

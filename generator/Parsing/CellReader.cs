@@ -86,7 +86,8 @@ namespace RnnGen.Generator.Parsing
                 return null;
             }
             var output = NamedArgument("Output") as string;
-            return new CellDeclaration(TargetType.Namespace(_symbol), TargetType.Containers(_type), _type.Identifier.Text, TargetType.Keyword(_type), hidden, output);
+            return new CellDeclaration(TargetType.Namespace(_symbol), TargetType.Containers(_type), _type.Identifier.Text, TargetType.Keyword(_type), hidden, output,
+                NamedArgument("Projection") as string);
         }
 
         /// <summary>The names of the Parameters option ("gaet, k" or "gaet k"): parameters written once on purpose.</summary>
@@ -100,7 +101,16 @@ namespace RnnGen.Generator.Parsing
         {
             var problems = new List<TextDiagnostic>();
             var syntax = EquationParser.Parse(text.Text, problems);
-            var model = problems.Count == 0 ? CellModelBuilder.Build(declaration, text.Text, syntax, problems) : null;
+            StateProjection? projection = null;
+            if (declaration.Projection is { } projected && problems.Count == 0)
+            {
+                if (!syntax.Equations.Any(e => e.Target.Primed && e.Target.Name == projected))
+                    Report(DiagnosticDescriptors.InvalidProjection, OptionLocation("Projection"), $"Projection = \"{projected}\" names no state");
+                else (syntax, projection) = ProjectionRewrite.Apply(syntax, projected, problems);
+            }
+            var projectionFailed = declaration.Projection is not null && projection is null;
+            var model = problems.Count == 0 && !projectionFailed ? CellModelBuilder.Build(declaration, text.Text, syntax, problems) : null;
+            if (model is not null) model = model with { Projection = projection };
             if (model is not null && Emit.HiddenLimit.Problem(model) is { } tooLarge)
             {
                 Report(DiagnosticDescriptors.InvalidOption, OptionLocation("Hidden"), tooLarge);

@@ -86,3 +86,16 @@ public partial struct Mgu;
     h'    = o * c' / n'
     """)]
 public partial struct SLstm;
+
+/// <summary>LSTM with a projection (PyTorch nn.LSTM(proj_size=P)): h' = W_hr (o ⊙ tanh(c')) has size P, c size H, and
+/// the recurrent matrices act on h, [4H, P] stacked. Build it with <see cref="RecurrentOptions.ProjectionSize"/>.</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
+[RecurrentCell("""
+    i  = sigmoid(W_i x + U_i h + b_i)
+    f  = sigmoid(W_f x + U_f h + b_f)
+    g  = tanh(W_g x + U_g h + b_g)
+    o  = sigmoid(W_o x + U_o h + b_o)
+    c' = f * c + i * g
+    h' = W_hr (o * tanh(c'))
+    """, Projection = "h")]
+public partial struct Lstmp;

@@ -65,6 +65,8 @@ public sealed class CellInfo(
     public int ElementwiseOps { get; } = elementwiseOps;
     /// <summary>Compile-time hidden size, or 0 when any size is accepted.</summary>
     public int Hidden { get; } = hidden;
+    /// <summary>The state stored at the projection size P, or null when every state has size H.</summary>
+    public StateProjection? Projection { get; init; }
 
     /// <summary>Whether a vector parameter is a bias by name (b or b_…): layers built with Bias = false hold these at zero.</summary>
     public static bool IsBias(string vectorName) => vectorName == "b" || vectorName.StartsWith("b_", StringComparison.Ordinal);
