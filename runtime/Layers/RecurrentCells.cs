@@ -22,6 +22,7 @@ public static class RecurrentCells
         Register<IndRnn>();
         Register<Mgu>();
         Register<SLstm>();
+        Register<Lstmp>();
     }
 
     /// <summary>Makes <typeparamref name="TCell"/> buildable by its name (<c>TCell.Info.Name</c>).</summary>
