@@ -102,14 +102,8 @@ namespace RnnGen.Generator.Parsing
             var problems = new List<TextDiagnostic>();
             var syntax = EquationParser.Parse(text.Text, problems);
             StateProjection? projection = null;
-            if (declaration.Projection is { } projected && problems.Count == 0)
-            {
-                if (!syntax.Equations.Any(e => e.Target.Primed && e.Target.Name == projected))
-                    Report(DiagnosticDescriptors.InvalidProjection, OptionLocation("Projection"), $"Projection = \"{projected}\" names no state");
-                else (syntax, projection) = ProjectionRewrite.Apply(syntax, projected, problems);
-            }
-            var projectionFailed = declaration.Projection is not null && projection is null;
-            var model = problems.Count == 0 && !projectionFailed ? CellModelBuilder.Build(declaration, text.Text, syntax, problems) : null;
+            var projected = problems.Count == 0 && Project(declaration, ref syntax, problems, out projection);
+            var model = projected ? CellModelBuilder.Build(declaration, text.Text, syntax, problems) : null;
             if (model is not null) model = model with { Projection = projection };
             if (model is not null && Emit.HiddenLimit.Problem(model) is { } tooLarge)
             {
@@ -126,6 +120,21 @@ namespace RnnGen.Generator.Parsing
                 Report(problem.Descriptor, location, problem.Arguments);
             }
             return model;
+        }
+
+        /// <summary>The Projection option: the state's equation checked and rewritten (RNN033, or on the option when it names
+        /// no state). True when there is nothing to project or the projection is valid.</summary>
+        private bool Project(CellDeclaration declaration, ref EquationList syntax, List<TextDiagnostic> problems, out StateProjection? projection)
+        {
+            projection = null;
+            if (declaration.Projection is not { } state) return true;
+            if (!syntax.Equations.Any(e => e.Target.Primed && e.Target.Name == state))
+            {
+                Report(DiagnosticDescriptors.InvalidProjection, OptionLocation("Projection"), $"Projection = \"{state}\" names no state");
+                return false;
+            }
+            (syntax, projection) = ProjectionRewrite.Apply(syntax, state, problems);
+            return projection is not null;
         }
 
         private object? NamedArgument(string name) => _context.Attributes[0].NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value;
