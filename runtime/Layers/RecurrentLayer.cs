@@ -490,7 +490,8 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
             throw new ArgumentException($"{name} must hold {expected} elements, but holds {actual}.", name);
     }
 
-    private int StatesLength(int batch) => _stateWidths.Sum() * _sequences.Length * batch;
+    /// <summary>Elements of [states, L·D, batch, width]: the initial and final states of a batch.</summary>
+    internal int StatesLength(int batch) => _stateWidths.Sum() * _sequences.Length * batch;
 
     /// <summary>Where state s starts in [states, L·D, batch, width]: the blocks of the states before it.</summary>
     private int StateBase(int s, int batch)
