@@ -94,6 +94,12 @@ namespace RnnGen.Generator
             "'{0}' is written only once, so it becomes a new learnable parameter; did you mean '{1}'? If the name is deliberate, declare it: Parameters = \"{0}\"",
             CellCategory, DiagnosticSeverity.Warning);
 
+        public static readonly DiagnosticDescriptor Concatenation = Error("RNN032",
+            "Concatenation is not supported", "The language has no concatenation {0}; give each part its own matrix and add the products: {1}");
+
+        public static readonly DiagnosticDescriptor InvalidProjection = Error("RNN033",
+            "Invalid state projection", "Invalid state projection: {0}");
+
         public static readonly DiagnosticDescriptor RateOutOfRange = Error("RNN036",
             "Randomness rate outside [0, 1)", "The rate of {0}(…) in the equation of {1} is {2}, outside [0, 1); write a probability such as 0.25 (0 turns it off)");
 

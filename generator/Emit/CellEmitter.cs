@@ -72,7 +72,9 @@ namespace RnnGen.Generator.Emit
             w.Line($"elementwiseOps: {plan.ElementwiseOps},");
             if (model.Masks.Count > 0) w.Line($"masks: {Masks(model.Masks)},");
             if (model.Connections.Count > 0) w.Line($"connections: {Masks(model.Connections)},");
-            w.Line($"hidden: {model.Hidden});");
+            w.Line(model.Projection is { } projection
+                ? $"hidden: {model.Hidden}) {{ Projection = new global::RnnGen.StateProjection({model.States.ToList().IndexOf(projection.State)}, \"{projection.Matrix}\") }};"
+                : $"hidden: {model.Hidden});");
             w.Indent--;
             w.Line();
         }

@@ -66,7 +66,8 @@ namespace RnnGen.Generator.Model
         EquatableArray<int> StateValues,
         EquatableArray<StageOperand> Operands,
         int StageCount,
-        int Hidden)
+        int Hidden,
+        StateProjection? Projection = null)
     {
         /// <summary>The random masks the equations draw (dropout, dropout_seq, zoneout), by mask index.</summary>
         public EquatableArray<MaskSite> Masks { get; init; }

@@ -6,7 +6,7 @@ using RnnGen.Generator.Parsing;
 namespace RnnGen.Generator.Model
 {
     /// <summary>The type the attribute sits on, as plain data.</summary>
-    internal sealed record CellDeclaration(string? Namespace, EquatableArray<ContainingType> Containers, string TypeName, string TypeKeyword, int Hidden, string? Output);
+    internal sealed record CellDeclaration(string? Namespace, EquatableArray<ContainingType> Containers, string TypeName, string TypeKeyword, int Hidden, string? Output, string? Projection = null);
 
     /// <summary>
     /// Turns parsed equations into the equation graph: classifies every name (input, state, intermediate,

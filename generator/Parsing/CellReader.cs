@@ -86,7 +86,8 @@ namespace RnnGen.Generator.Parsing
                 return null;
             }
             var output = NamedArgument("Output") as string;
-            return new CellDeclaration(TargetType.Namespace(_symbol), TargetType.Containers(_type), _type.Identifier.Text, TargetType.Keyword(_type), hidden, output);
+            return new CellDeclaration(TargetType.Namespace(_symbol), TargetType.Containers(_type), _type.Identifier.Text, TargetType.Keyword(_type), hidden, output,
+                NamedArgument("Projection") as string);
         }
 
         /// <summary>The names of the Parameters option ("gaet, k" or "gaet k"): parameters written once on purpose.</summary>
@@ -100,7 +101,10 @@ namespace RnnGen.Generator.Parsing
         {
             var problems = new List<TextDiagnostic>();
             var syntax = EquationParser.Parse(text.Text, problems);
-            var model = problems.Count == 0 ? CellModelBuilder.Build(declaration, text.Text, syntax, problems) : null;
+            StateProjection? projection = null;
+            var projected = problems.Count == 0 && Project(declaration, ref syntax, problems, out projection);
+            var model = projected ? CellModelBuilder.Build(declaration, text.Text, syntax, problems) : null;
+            if (model is not null) model = model with { Projection = projection };
             if (model is not null && Emit.HiddenLimit.Problem(model) is { } tooLarge)
             {
                 Report(DiagnosticDescriptors.InvalidOption, OptionLocation("Hidden"), tooLarge);
@@ -116,6 +120,21 @@ namespace RnnGen.Generator.Parsing
                 Report(problem.Descriptor, location, problem.Arguments);
             }
             return model;
+        }
+
+        /// <summary>The Projection option: the state's equation checked and rewritten (RNN033, or on the option when it names
+        /// no state). True when there is nothing to project or the projection is valid.</summary>
+        private bool Project(CellDeclaration declaration, ref EquationList syntax, List<TextDiagnostic> problems, out StateProjection? projection)
+        {
+            projection = null;
+            if (declaration.Projection is not { } state) return true;
+            if (!syntax.Equations.Any(e => e.Target.Primed && e.Target.Name == state))
+            {
+                Report(DiagnosticDescriptors.InvalidProjection, OptionLocation("Projection"), $"Projection = \"{state}\" names no state");
+                return false;
+            }
+            (syntax, projection) = ProjectionRewrite.Apply(syntax, state, problems);
+            return projection is not null;
         }
 
         private object? NamedArgument(string name) => _context.Attributes[0].NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value;

@@ -234,21 +234,23 @@ namespace RnnGen.Generator.Parsing
             _ => null,
         };
 
-        /// <summary>'W [x, h]' and 'W (x, h)': the language has no concatenation; the span runs to the closing bracket.</summary>
+        /// <summary>'W [x, h]' and 'W (x, h)': the language has no concatenation (RNN032); the span runs to the closing
+        /// bracket, and the hint is named after the matrix before it and the parts inside.</summary>
         private LineError Concatenation(Token open)
         {
             var close = open.Kind == TokenKind.LeftBracket ? TokenKind.RightBracket : TokenKind.RightParen;
-            var end = open;
-            var depth = 0;
-            for (var i = _tokens.FindIndex(t => t.Start == open.Start); _tokens[i].Kind is not (TokenKind.EndOfLine or TokenKind.EndOfText); i++)
+            var at = _tokens.FindIndex(t => t.Start == open.Start);
+            var last = at;
+            for (var (i, depth) = (at, 0); _tokens[i].Kind is not (TokenKind.EndOfLine or TokenKind.EndOfText); i++)
             {
-                end = _tokens[i];
-                if (end.Kind == open.Kind) depth++;
-                if (end.Kind == close && --depth == 0) break;
+                last = i;
+                if (_tokens[i].Kind == open.Kind) depth++;
+                if (_tokens[i].Kind == close && --depth == 0) break;
             }
-            var text = _text.Substring(open.Start, end.End - open.Start);
-            _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, open.Start, end.End,
-                $"concatenation {text} is not supported; give each part its own matrix and add the products: W_x x + W_h h"));
+            var matrix = at > 0 && _tokens[at - 1] is { Kind: TokenKind.Name, Primed: false } before && CellFunctions.Find(before.Text) is null
+                ? before.Text : null;
+            _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.Concatenation, open.Start, _tokens[last].End,
+                _text.Substring(open.Start, _tokens[last].End - open.Start), ConcatenationHint.For(_text, _tokens, at, last, matrix)));
             return new LineError();
         }
 

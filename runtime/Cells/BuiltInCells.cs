@@ -49,3 +49,53 @@ public partial struct Gru;
     h' = (1 - z) * h + z * n
     """)]
 public partial struct ResetBeforeGru;
+
+/// <summary>Independently recurrent network (Li et al. 2018): h' = relu(W x + u ⊙ h + b); each unit sees only its own
+/// past through the vector u, so a deep stack of them trains where a dense U would explode.</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
+[RecurrentCell("""
+    h' = relu(W x + u * h + b)
+    """)]
+public partial struct IndRnn;
+
+/// <summary>Minimal gated unit (Zhou et al. 2016): one forget gate f does the work of the GRU's two;
+/// h̃ = tanh(W_h x + U_h (f ⊙ h) + b_h) reads a same-step value, so the cell runs in two stages.</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
+[RecurrentCell("""
+    f  = sigmoid(W_f x + U_f h + b_f)
+    n  = tanh(W_h x + U_h (f * h) + b_h)
+    h' = (1 - f) * h + f * n
+    """)]
+public partial struct Mgu;
+
+/// <summary>xLSTM's scalar-memory cell (Beck et al. 2024, eqs. 8–17) with exponential input and forget gates, one
+/// head (dense recurrent matrices), gates in the order of the reference code (i, f, z, o). The gates are kept as
+/// logarithms: the stabilizer m' = max(log f + m, log i) keeps exp(·) ≤ 1, and the normalizer n divides it out again,
+/// so h does not depend on m (up to rounding).</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
+[RecurrentCell("""
+    log_i = W_i x + U_i h + b_i
+    log_f = W_f x + U_f h + b_f
+    z     = tanh(W_z x + U_z h + b_z)
+    o     = sigmoid(W_o x + U_o h + b_o)
+    m'    = max(log_f + m, log_i)
+    i     = exp(log_i - m')
+    f     = exp(log_f + m - m')
+    c'    = f * c + i * z
+    n'    = f * n + i
+    h'    = o * c' / n'
+    """)]
+public partial struct SLstm;
+
+/// <summary>LSTM with a projection (PyTorch nn.LSTM(proj_size=P)): h' = W_hr (o ⊙ tanh(c')) has size P, c size H, and
+/// the recurrent matrices act on h, [4H, P] stacked. Build it with <see cref="RecurrentOptions.ProjectionSize"/>.</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
+[RecurrentCell("""
+    i  = sigmoid(W_i x + U_i h + b_i)
+    f  = sigmoid(W_f x + U_f h + b_f)
+    g  = tanh(W_g x + U_g h + b_g)
+    o  = sigmoid(W_o x + U_o h + b_o)
+    c' = f * c + i * g
+    h' = W_hr (o * tanh(c'))
+    """, Projection = "h")]
+public partial struct Lstmp;

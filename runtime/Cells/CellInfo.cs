@@ -70,6 +70,8 @@ public sealed class CellInfo(
     public IReadOnlyList<MaskInfo> Masks { get; } = masks ?? [];
     /// <summary>The recurrent matrices whose connections are dropped in training (<c>dropconnect(U h, p)</c>), one mask each.</summary>
     public IReadOnlyList<MaskInfo> Connections { get; } = connections ?? [];
+    /// <summary>The state stored at the projection size P, or null when every state has size H.</summary>
+    public StateProjection? Projection { get; init; }
 
     /// <summary>Whether a vector parameter is a bias by name (b or b_…): layers built with Bias = false hold these at zero.</summary>
     public static bool IsBias(string vectorName) => vectorName == "b" || vectorName.StartsWith("b_", StringComparison.Ordinal);

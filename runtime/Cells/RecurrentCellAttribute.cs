@@ -29,4 +29,11 @@ public sealed class RecurrentCellAttribute(string equations) : Attribute
     /// generator does not warn that they may be typos of a nearby name (RNN025).
     /// </summary>
     public string? Parameters { get; set; }
+
+    /// <summary>
+    /// A state stored at another size P (the layer's projection size), PyTorch's <c>proj_size</c>: its equation is one
+    /// matrix times a value, <c>h' = W_hr (o * tanh(c'))</c> ([P, H]), and it is read only through matrices (<c>U h</c>,
+    /// [H, P]). RNN033 otherwise.
+    /// </summary>
+    public string? Projection { get; set; }
 }

@@ -7,7 +7,8 @@ namespace RnnGen.IO;
 /// and layouts: <c>weight_ih_l{k}</c> [G·H, in], <c>weight_hh_l{k}</c> [G·H, H], <c>bias_ih_l{k}</c>, <c>bias_hh_l{k}</c> [G·H],
 /// with <c>_reverse</c> for the second direction. RnnGen keeps one bias per gate where PyTorch keeps two that are
 /// always added: on import they are summed, on export the bias goes to <c>bias_ih</c> and <c>bias_hh</c> is zero
-/// (the GRU's b_hn, which sits inside r ⊙ (…), maps to <c>bias_hh</c> alone). Custom cells are named
+/// (the GRU's b_hn, which sits inside r ⊙ (…), maps to <c>bias_hh</c> alone). <see cref="Lstmp"/> is nn.LSTM with
+/// proj_size = P: <c>weight_hh_l{k}</c> is [4H, P] and <c>weight_hr_l{k}</c> [P, H] follows the biases. Custom cells are named
 /// <c>l{k}[_reverse].{parameter}</c> with each matrix [H, operand] and vector [H] as declared in the equations.
 /// Every name takes an optional prefix (e.g. "rnn.").
 /// </summary>
@@ -19,7 +20,7 @@ public static partial class PyTorchStateDict
 
     private static BiasSlot[]? PyTorchBiases<TCell>() where TCell : IRecurrentCell
     {
-        if (typeof(TCell) == typeof(Lstm))
+        if (typeof(TCell) == typeof(Lstm) || typeof(TCell) == typeof(Lstmp))
             return [new("b_i", 0, 0), new("b_f", 1, 1), new("b_g", 2, 2), new("b_o", 3, 3)];
         if (typeof(TCell) == typeof(Gru))
             return [new("b_r", 0, 0), new("b_z", 1, 1), new("b_in", 2, -1), new("b_hn", -1, 2)];
@@ -28,7 +29,7 @@ public static partial class PyTorchStateDict
         return null;
     }
 
-    /// <summary>True when the cell has PyTorch names (LSTM, GRU, RNN tanh/relu).</summary>
+    /// <summary>True when the cell has PyTorch names (LSTM, LSTM with projection, GRU, RNN tanh/relu).</summary>
     public static bool HasPyTorchNames<TCell>() where TCell : IRecurrentCell => PyTorchBiases<TCell>() is not null;
 
     /// <summary>The tensors of a layer under their state-dict names, with shapes.</summary>
@@ -121,22 +122,29 @@ public static partial class PyTorchStateDict
                 var input = Group(p, OperandKind.Input);
                 var recurrent = Group(p, OperandKind.State);
                 result.Add(($"{prefix}weight_ih_{suffix}", p.Groups[input].ToArray(), [p.Cell.Groups[input].Matrices.Length * h, p.InputSize]));
-                result.Add(($"{prefix}weight_hh_{suffix}", p.Groups[recurrent].ToArray(), [p.Cell.Groups[recurrent].Matrices.Length * h, h]));
-                if (!layer.Options.Bias) continue;
-                var gates = p.Cell.Groups[input].Matrices.Length;
-                var ih = new T[gates * h];
-                var hh = new T[gates * h];
-                foreach (var slot in biases)
-                {
-                    var vector = p.Vectors.AsSpan(VectorIndex(p, slot.Vector) * h, h);
-                    // Export puts a shared bias in bias_ih; gradients go to both, as PyTorch computes them.
-                    if (slot.Ih >= 0) vector.CopyTo(ih.AsSpan(slot.Ih * h, h));
-                    if (slot.Hh >= 0 && (gradients || slot.Ih < 0)) vector.CopyTo(hh.AsSpan(slot.Hh * h, h));
-                }
-                result.Add(($"{prefix}bias_ih_{suffix}", ih, [gates * h]));
-                result.Add(($"{prefix}bias_hh_{suffix}", hh, [gates * h]));
+                result.Add(($"{prefix}weight_hh_{suffix}", p.Groups[recurrent].ToArray(), [p.Cell.Groups[recurrent].Matrices.Length * h, p.OperandSize(p.Cell.Groups[recurrent])]));
+                if (layer.Options.Bias) result.AddRange(Biases(p, biases, prefix, suffix, gradients));
+                if (p.Cell.Projection is not null) result.Add(($"{prefix}weight_hr_{suffix}", p.Projection.ToArray(), [p.ProjectionSize, h]));
             }
         return result;
+    }
+
+    /// <summary>bias_ih and bias_hh of one layer and direction from the cell's per-gate vectors.</summary>
+    private static (string, T[], int[])[] Biases<T>(CellParameters<T> p, BiasSlot[] biases, string prefix, string suffix, bool gradients)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var h = p.Hidden;
+        var gates = p.Cell.Groups[Group(p, OperandKind.Input)].Matrices.Length;
+        var ih = new T[gates * h];
+        var hh = new T[gates * h];
+        foreach (var slot in biases)
+        {
+            var vector = p.Vectors.AsSpan(VectorIndex(p, slot.Vector) * h, h);
+            // Export puts a shared bias in bias_ih; gradients go to both, as PyTorch computes them.
+            if (slot.Ih >= 0) vector.CopyTo(ih.AsSpan(slot.Ih * h, h));
+            if (slot.Hh >= 0 && (gradients || slot.Ih < 0)) vector.CopyTo(hh.AsSpan(slot.Hh * h, h));
+        }
+        return [($"{prefix}bias_ih_{suffix}", ih, [gates * h]), ($"{prefix}bias_hh_{suffix}", hh, [gates * h])];
     }
 
     private static void Apply<TCell, T>(RecurrentLayer<TCell, T> layer, IReadOnlyList<(string Name, T[] Values, int[] Shape)> expected, List<T[]> staged)
@@ -158,16 +166,19 @@ public static partial class PyTorchStateDict
                 }
                 staged[next++].CopyTo(p.Groups[Group(p, OperandKind.Input)], 0);
                 staged[next++].CopyTo(p.Groups[Group(p, OperandKind.State)], 0);
-                if (!layer.Options.Bias) continue;
-                var ih = staged[next++];
-                var hh = staged[next++];
-                foreach (var slot in biases)
+                if (layer.Options.Bias)
                 {
-                    var vector = p.Vectors.AsSpan(VectorIndex(p, slot.Vector) * h, h);
-                    vector.Clear();
-                    if (slot.Ih >= 0) System.Numerics.Tensors.TensorPrimitives.Add(vector, ih.AsSpan(slot.Ih * h, h), vector);
-                    if (slot.Hh >= 0) System.Numerics.Tensors.TensorPrimitives.Add(vector, hh.AsSpan(slot.Hh * h, h), vector);
+                    var ih = staged[next++];
+                    var hh = staged[next++];
+                    foreach (var slot in biases)
+                    {
+                        var vector = p.Vectors.AsSpan(VectorIndex(p, slot.Vector) * h, h);
+                        vector.Clear();
+                        if (slot.Ih >= 0) System.Numerics.Tensors.TensorPrimitives.Add(vector, ih.AsSpan(slot.Ih * h, h), vector);
+                        if (slot.Hh >= 0) System.Numerics.Tensors.TensorPrimitives.Add(vector, hh.AsSpan(slot.Hh * h, h), vector);
+                    }
                 }
+                if (p.Cell.Projection is not null) staged[next++].CopyTo(p.Projection, 0);
             }
     }
 

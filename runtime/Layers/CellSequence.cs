@@ -9,19 +9,19 @@ namespace RnnGen;
 /// all input products in one GEMM, per step a small GEMM per recurrent group and the fused generated passes,
 /// and after the backward loop the weight gradients as large GEMMs over all steps.
 /// Sequences may have their own lengths (steps past a sequence's end leave its state unchanged and output zero)
-/// and may be run in reverse, each from its own last step. The workspace is sized once (<see cref="WorkspaceBytes(int, int, int, int)"/>):
+/// and may be run in reverse, each from its own last step. The workspace is sized once (<see cref="WorkspaceBytes(int, int, int, int, int)"/>):
 /// after the first call Forward and Backward allocate nothing.
 /// </summary>
 /// <remarks>Thread safety: not thread-safe (a second thread inside Forward/Backward throws); for many threads, give each
 /// its own CellSequence over the same <see cref="CellParameters{T}"/> — they only read the weights.</remarks>
-public sealed class CellSequence<TCell, T>
+public sealed partial class CellSequence<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const string NotShared = "CellSequence is not thread-safe and another thread is inside it; give each thread its own CellSequence over the same CellParameters.";
     private readonly CellInfo _cell = TCell.Info;
     private readonly CellParameters<T> _parameters;
-    private readonly int _hidden, _inputSize, _stateCount, _operandCount;
+    private readonly int _hidden, _inputSize, _stateCount, _operandCount, _statesLength;
     private readonly int _zxWidth, _zhWidth, _zsWidth;
     // Forward: time-major input, input products of every step, every state of every step ([S][T+1][B][H]),
     // stage operands ([O][T][B][H]), the tape of every step, and per-step Zh/Zs.
@@ -49,7 +49,7 @@ public sealed class CellSequence<TCell, T>
     /// <param name="parameters">The weights the passes read (held, not copied); they must belong to <typeparamref name="TCell"/>.</param>
     /// <param name="maxBatch">A capacity hint: the workspace holds this batch now; a larger batch grows it once.</param>
     /// <param name="maxSteps">A capacity hint for the sequence length, likewise.</param>
-    /// <exception cref="InsufficientMemoryException">The workspace (<see cref="WorkspaceBytes(int, int, int, int)"/>) exceeds
+    /// <exception cref="InsufficientMemoryException">The workspace (<see cref="WorkspaceBytes(int, int, int, int, int)"/>) exceeds
     /// <see cref="RnnGenLimits.MaxWorkspaceBytes"/>; thrown before anything is allocated (and by a call that would grow
     /// it past the limit).</exception>
     /// <param name="rates">Values of the cell's named rates (<see cref="MaskInfo.RateName"/>); a named rate not given is 0.</param>
@@ -76,6 +76,8 @@ public sealed class CellSequence<TCell, T>
         _hidden = parameters.Hidden;
         _inputSize = parameters.InputSize;
         _stateCount = _cell.States.Count;
+        (_projection, _projectedState) = (parameters.ProjectionSize, _cell.Projection?.State ?? -1);
+        _statesLength = Enumerable.Range(0, _stateCount).Sum(StateWidth);
         _operandCount = _cell.OperandStages.Count;
         (_zxWidth, _zhWidth, _zsWidth) = (_cell.InputWidth * _hidden, _cell.RecurrentWidth * _hidden, _cell.StageWidth * _hidden);
         _packs = _cell.Groups.Select(_ => Enumerable.Range(0, 4).Select(_ => new PackedMatrix<T>()).ToArray()).ToArray();
@@ -87,9 +89,9 @@ public sealed class CellSequence<TCell, T>
     /// <summary>Checks the limit, then (re)allocates the workspace for batches up to maxBatch × maxSteps.</summary>
     private void Reserve(int maxBatch, int maxSteps)
     {
-        Workspace.Check(WorkspaceBytes(_inputSize, _hidden, maxBatch, maxSteps, _backward), _maxWorkspaceBytes, $"CellSequence<{_cell.Name}, {typeof(T).Name}>",
+        Workspace.Check(WorkspaceBytes(_inputSize, _hidden, maxBatch, maxSteps, _backward, _projection), _maxWorkspaceBytes, $"CellSequence<{_cell.Name}, {typeof(T).Name}>",
             $"maxBatch {maxBatch}, maxSteps {maxSteps}, input {_inputSize}, hidden {_hidden}");
-        var size = new Sizes(_cell, _inputSize, _hidden, maxBatch, maxSteps, _backward);
+        var size = new Sizes(_cell, _inputSize, _hidden, maxBatch, maxSteps, _backward, _projection);
         (_inputs, _zx, _states, _operands, _tape) = (Workspace.Allocate<T>(size.Inputs), Workspace.Allocate<T>(size.Zx),
             Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.Operands), Workspace.Allocate<T>(size.Tape));
         (_zh, _zs, _stateGradientNorms) = (Workspace.Allocate<T>(size.Zh), Workspace.Allocate<T>(size.Zs), Workspace.Allocate<T>(size.Norms));
@@ -98,6 +100,9 @@ public sealed class CellSequence<TCell, T>
         (_dStatesA, _dStatesB, _heldGradients) = (Workspace.Allocate<T>(size.DStates), Workspace.Allocate<T>(size.DStates), Workspace.Allocate<T>(size.DStates));
         (_dOperands, _carry) = (Workspace.Allocate<T>(size.DOperands), Workspace.Allocate<T>(size.Carry));
         _masks = Workspace.Allocate<T>(size.Masks);
+        (_projected, _dProjected) = (Workspace.Allocate<T>(size.Projected), Workspace.Allocate<T>(size.DProjected));
+        (_dProjectedNext, _dProjectedPrev, _heldProjected) = (Workspace.Allocate<T>(size.DProjectedStep), Workspace.Allocate<T>(size.DProjectedStep),
+            Workspace.Allocate<T>(size.DProjectedStep));
         _lengths = new int[maxBatch];
         (MaxBatch, MaxSteps) = (maxBatch, maxSteps);
     }
@@ -106,26 +111,28 @@ public sealed class CellSequence<TCell, T>
     /// The bytes a sequence built with these sizes allocates for its workspace (the parameters are the caller's):
     /// with R = maxBatch·maxSteps rows, B = maxBatch, T = maxSteps, H hidden, I input, S states, O stage operands, M masks and the
     /// cell's widths X (input products), Y (recurrent products), Z (stage products), W (tape), C (carry) in units of H,
-    /// sizeof(T)·[R·(2I + (2X + Y + Z + O + W + M)·H) + S·(T + 1)·B·H + B·(Y + Z + 3S + O + C)·H + T] + 4·B.
+    /// sizeof(T)·[R·(2I + (2X + Y + Z + O + W + M)·H) + S·(T + 1)·B·H + B·(Y + Z + 3S + O + C)·H + T] + 4·B; a cell with a
+    /// projected state (<paramref name="projectionSize"/> P) adds sizeof(T)·[(T + 1)·B·P + R·P + 3·B·P].
     /// Not counted: a packed copy of the recurrent weights for forward and one for backward, made on the first call of
     /// three or more steps (about twice the recurrent weights), and for each recurrent group with a dropconnect matrix three
     /// copies of its weights (mask, masked weights, their gradient). Returns long.MaxValue when the sizes overflow.
     /// </summary>
-    public static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps) =>
-        WorkspaceBytes(inputSize, hidden, maxBatch, maxSteps, backward: true);
+    public static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps, int projectionSize = 0) =>
+        WorkspaceBytes(inputSize, hidden, maxBatch, maxSteps, backward: true, projectionSize);
 
     /// <summary>As the public overload; a forward-only sequence has no backward buffers (Y, Z, 3S, O, C and the second
     /// R·I and R·X·H terms drop out) and one block of masks (B·M·H instead of R·M·H).</summary>
-    internal static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps, bool backward) =>
-        Workspace.Saturating(() => new Sizes(TCell.Info, inputSize, hidden, maxBatch, maxSteps, backward).Bytes);
+    internal static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps, bool backward, int projectionSize = 0) =>
+        Workspace.Saturating(() => new Sizes(TCell.Info, inputSize, hidden, maxBatch, maxSteps, backward, projectionSize).Bytes);
 
-    /// <summary>Element counts of the workspace buffers: one formula for the allocation and for <see cref="WorkspaceBytes(int, int, int, int)"/>.
+    /// <summary>Element counts of the workspace buffers: one formula for the allocation and for <see cref="WorkspaceBytes(int, int, int, int, int)"/>.
     /// Checked arithmetic: sizes whose products overflow throw OverflowException.</summary>
     private readonly struct Sizes
     {
         public readonly long Inputs, Zx, States, Operands, Tape, Zh, Zs, Norms, Dzx, Dzh, Dzs, DInputs, DStates, DOperands, Carry, Lengths, Masks;
+        public readonly long Projected, DProjected, DProjectedStep;
 
-        public Sizes(CellInfo cell, int inputSize, int hidden, int maxBatch, int maxSteps, bool backward)
+        public Sizes(CellInfo cell, int inputSize, int hidden, int maxBatch, int maxSteps, bool backward, int projectionSize)
         {
             checked
             {
@@ -134,14 +141,16 @@ public sealed class CellSequence<TCell, T>
                 (States, Operands) = (s * (maxSteps + 1) * block, o * rows * hidden);
                 (Zh, Zs, Norms, Lengths) = (cell.RecurrentWidth * block, cell.StageWidth * block, maxSteps, maxBatch);
                 Masks = cell.Masks.Count * (backward ? rows * hidden : block);
+                Projected = (maxSteps + 1L) * maxBatch * projectionSize;
                 if (!backward) return;
                 (Dzx, Dzh, Dzs, DInputs) = (Zx, rows * cell.RecurrentWidth * hidden, rows * cell.StageWidth * hidden, Inputs);
                 (DStates, DOperands, Carry) = (s * block, o * block, cell.CarryWidth * block);
+                (DProjected, DProjectedStep) = (rows * projectionSize, (long)maxBatch * projectionSize);
             }
         }
 
         public long Bytes => checked(Workspace.Bytes<T>(Inputs + Zx + States + Operands + Tape + Zh + Zs + Norms + Masks
-            + Dzx + Dzh + Dzs + DInputs + 3 * DStates + DOperands + Carry) + Lengths * sizeof(int));
+            + Dzx + Dzh + Dzs + DInputs + 3 * DStates + DOperands + Carry + Projected + DProjected + 3 * DProjectedStep) + Lengths * sizeof(int));
     }
 
     /// <summary>Packing a matrix costs about one or two of its products; it pays from a few steps on.</summary>
@@ -168,7 +177,7 @@ public sealed class CellSequence<TCell, T>
     /// [states, batch, hidden] or empty for zeros; <paramref name="finalStates"/> (same shape) may be empty.
     /// </summary>
     public void Forward(ReadOnlySpan<T> input, int batch, int steps, ReadOnlySpan<T> initialStates, Span<T> output, Span<T> finalStates) =>
-        Forward(input, new SequenceShape(batch, steps, _inputSize), initialStates, output, new SequenceShape(batch, steps, _hidden), finalStates);
+        Forward(input, new SequenceShape(batch, steps, _inputSize), initialStates, output, new SequenceShape(batch, steps, StateWidth(_cell.OutputState)), finalStates);
 
     /// <summary>
     /// Runs sequences laid out as <paramref name="inputShape"/>, writing outputs as <paramref name="outputShape"/>
@@ -188,12 +197,13 @@ public sealed class CellSequence<TCell, T>
         int h = _hidden, rows = batch * steps, stateBlock = batch * h;
         if (inputShape.Features != _inputSize)
             throw new ArgumentException($"The input has {inputShape.Features} features per step but the cell was built for input size {_inputSize}.", nameof(inputShape));
-        if (outputShape.Batch != batch || outputShape.Steps != steps || outputShape.Features != h)
-            throw new ArgumentException($"The output shape must be batch {batch}, steps {steps}, features {h}; got {outputShape}.", nameof(outputShape));
+        var outputWidth = StateWidth(_cell.OutputState);
+        if (outputShape.Batch != batch || outputShape.Steps != steps || outputShape.Features != outputWidth)
+            throw new ArgumentException($"The output shape must be batch {batch}, steps {steps}, features {outputWidth}; got {outputShape}.", nameof(outputShape));
         CheckLength(input.Length, inputShape.RequiredLength, nameof(input), inputShape);
         CheckLength(output.Length, outputShape.RequiredLength, nameof(output), outputShape);
-        CheckStates(initialStates.Length, (long)_stateCount * stateBlock, nameof(initialStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
-        CheckStates(finalStates.Length, (long)_stateCount * stateBlock, nameof(finalStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
+        CheckStates(initialStates.Length, (long)_statesLength * batch, nameof(initialStates), ShapeOfStates(batch));
+        CheckStates(finalStates.Length, (long)_statesLength * batch, nameof(finalStates), ShapeOfStates(batch));
         if (batch > MaxBatch || steps > MaxSteps) Reserve(Math.Max(batch, MaxBatch), Math.Max(steps, MaxSteps));
         SetLengths(lengths, batch, steps);
         (_inputShape, _outputShape, _reverse) = (inputShape, outputShape, reverse);
@@ -203,9 +213,9 @@ public sealed class CellSequence<TCell, T>
         var stateStride = (steps + 1) * stateBlock;
         for (var s = 0; s < _stateCount; s++)
         {
-            var first = _states.AsSpan(s * stateStride, stateBlock);
+            var first = s == _projectedState ? _projected.AsSpan(0, batch * _projection) : _states.AsSpan(s * stateStride, stateBlock);
             if (initialStates.IsEmpty) first.Clear();
-            else initialStates.Slice(s * stateBlock, stateBlock).CopyTo(first);
+            else initialStates.Slice(StateOffset(s, batch), first.Length).CopyTo(first);
         }
 
         _connections.Draw(_parameters, _backward ? masks : null);
@@ -242,13 +252,14 @@ public sealed class CellSequence<TCell, T>
         {
             var group = _cell.Groups[g];
             if (group.Kind != OperandKind.State) continue;
-            var state = _states.AsSpan(group.Operand * stateStride + t * stateBlock, stateBlock);
+            var width = StateWidth(group.Operand);
+            var state = PreviousState(group.Operand, t, batch, stateStride);
             var (fused, separate) = Split(group);
             var weights = _connections.Weights(g, _parameters).AsSpan();
             if (fused > 0)
-                Product(_packs[g][0], batch, fused * h, h, state, true, weights, zx.Slice(group.FusedOffset * h), _zxWidth, true);
+                Product(_packs[g][0], batch, fused * h, width, state, true, weights, zx.Slice(group.FusedOffset * h), _zxWidth, true);
             if (separate > 0)
-                Product(_packs[g][1], batch, separate * h, h, state, true, weights.Slice(fused * h * h), _zh.AsSpan(group.Offset * h), _zhWidth, false);
+                Product(_packs[g][1], batch, separate * h, width, state, true, weights.Slice(fused * h * width), _zh.AsSpan(group.Offset * h), _zhWidth, false);
         }
         for (var stage = 0; stage < _cell.StageCount; stage++)
         {
@@ -274,24 +285,25 @@ public sealed class CellSequence<TCell, T>
                         var at = s * stateStride + t * stateBlock + b * h;
                         _states.AsSpan(at, h).CopyTo(_states.AsSpan(at + stateBlock, h));
                     }
+        if (_projectedState >= 0) Project(t, batch, stateStride);
     }
 
     /// <summary>Copies each position's output state (zero past a sequence's end) and the final states to the caller.</summary>
     private void WriteOutputs(Span<T> output, SequenceShape outputShape, Span<T> finalStates)
     {
-        int batch = outputShape.Batch, steps = outputShape.Steps, h = _hidden, stateBlock = batch * h, stateStride = (steps + 1) * stateBlock;
-        var outputStates = _states.AsSpan(_cell.OutputState * stateStride);
+        int batch = outputShape.Batch, steps = outputShape.Steps, stateStride = (steps + 1) * batch * _hidden;
+        var width = StateWidth(_cell.OutputState);
         for (var b = 0; b < batch; b++)
             for (var position = 0; position < steps; position++)
             {
-                var target = output.Slice(outputShape.Index(b, position), h);
+                var target = output.Slice(outputShape.Index(b, position), width);
                 var t = StepAt(b, position);
                 if (t < 0) target.Clear();
-                else outputStates.Slice((t + 1) * stateBlock + b * h, h).CopyTo(target);
+                else PreviousState(_cell.OutputState, t + 1, batch, stateStride).Slice(b * width, width).CopyTo(target);
             }
         if (!finalStates.IsEmpty)
             for (var s = 0; s < _stateCount; s++)
-                _states.AsSpan(s * stateStride + steps * stateBlock, stateBlock).CopyTo(finalStates.Slice(s * stateBlock, stateBlock));
+                PreviousState(s, steps, batch, stateStride).CopyTo(finalStates.Slice(StateOffset(s, batch), batch * StateWidth(s)));
     }
 
     /// <summary>
@@ -318,29 +330,33 @@ public sealed class CellSequence<TCell, T>
         using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
         _gate.RequireRecorded();
         ArgumentNullException.ThrowIfNull(gradients);
-        if (gradients.Cell != _cell || gradients.InputSize != _inputSize || gradients.Hidden != _hidden)
-            throw new ArgumentException($"gradients must have the layout of the parameters ({_cell.Name}, input {_inputSize}, hidden {_hidden}).", nameof(gradients));
+        if (gradients.Cell != _cell || gradients.InputSize != _inputSize || gradients.Hidden != _hidden || gradients.ProjectionSize != _projection)
+            throw new ArgumentException($"gradients must have the layout of the parameters ({_cell.Name}, input {_inputSize}, hidden {_hidden}, projection {_projection}).", nameof(gradients));
         int batch = _inputShape.Batch, steps = _inputShape.Steps, h = _hidden, stateBlock = batch * h;
         CheckOptional(dOutput.Length, _outputShape.RequiredLength, nameof(dOutput), _outputShape);
-        CheckStates(dFinalStates.Length, (long)_stateCount * stateBlock, nameof(dFinalStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
+        CheckStates(dFinalStates.Length, (long)_statesLength * batch, nameof(dFinalStates), ShapeOfStates(batch));
         CheckOptional(dInput.Length, _inputShape.RequiredLength, nameof(dInput), _inputShape);
-        CheckStates(dInitialStates.Length, (long)_stateCount * stateBlock, nameof(dInitialStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
+        CheckStates(dInitialStates.Length, (long)_statesLength * batch, nameof(dInitialStates), ShapeOfStates(batch));
         _gate.Pass("CellSequence", retainGraph);
 
         var dNext = _dStatesA.AsSpan(0, _stateCount * stateBlock);
         var dPrev = _dStatesB.AsSpan(0, _stateCount * stateBlock);
-        if (dFinalStates.IsEmpty) dNext.Clear();
-        else dFinalStates.CopyTo(dNext);
+        var dNextProjected = _dProjectedNext.AsSpan(0, batch * _projection);
+        var dPrevProjected = _dProjectedPrev.AsSpan(0, batch * _projection);
+        SplitStates(dFinalStates, dNext, dNextProjected, batch);
         if (_packed) PackWeights(forward: false);
 
         for (var t = steps - 1; t >= 0; t--)
         {
-            BackwardStep(t, dOutput, dNext, dPrev, gradients);
+            BackwardStep(t, dOutput, dNext, dPrev, dNextProjected, dPrevProjected, gradients);
             var swap = dNext;
             dNext = dPrev;
             dPrev = swap;
+            swap = dNextProjected;
+            dNextProjected = dPrevProjected;
+            dPrevProjected = swap;
         }
-        if (!dInitialStates.IsEmpty) dNext.CopyTo(dInitialStates);
+        JoinStates(dNext, dNextProjected, dInitialStates, batch);
         WeightGradients(gradients, computeInput: !dInput.IsEmpty);
         if (!dInput.IsEmpty)
         {
@@ -351,24 +367,29 @@ public sealed class CellSequence<TCell, T>
 
     /// <summary>One step back in time: the step's output gradient joins dNext, the fused backward passes give d(products),
     /// and the per-step products give dPrev (the state gradients one step earlier).</summary>
-    private void BackwardStep(int t, ReadOnlySpan<T> dOutput, Span<T> dNext, Span<T> dPrev, CellParameters<T> gradients)
+    private void BackwardStep(int t, ReadOnlySpan<T> dOutput, Span<T> dNext, Span<T> dPrev, Span<T> dNextProjected, Span<T> dPrevProjected,
+        CellParameters<T> gradients)
     {
         int batch = _inputShape.Batch, steps = _inputShape.Steps, h = _hidden, stateBlock = batch * h;
         int stateStride = (steps + 1) * stateBlock, operandStride = batch * steps * h, tapeBlock = batch * _cell.TapeWidth * h;
+        var width = StateWidth(_cell.OutputState);
+        var dOut = _cell.OutputState == _projectedState ? dNextProjected : dNext.Slice(_cell.OutputState * stateBlock, stateBlock);
         if (!dOutput.IsEmpty)
         {
-            var dOut = dNext.Slice(_cell.OutputState * stateBlock, stateBlock);
             for (var b = 0; b < batch; b++)
                 if (t < _lengths[b])
                 {
-                    var row = dOut.Slice(b * h, h);
-                    TensorPrimitives.Add(row, dOutput.Slice(_outputShape.Index(b, PositionOf(b, t)), h), row);
+                    var row = dOut.Slice(b * width, width);
+                    TensorPrimitives.Add(row, dOutput.Slice(_outputShape.Index(b, PositionOf(b, t)), width), row);
                 }
         }
-        _stateGradientNorms[t] = TensorPrimitives.Norm<T>(dNext.Slice(_cell.OutputState * stateBlock, stateBlock));
+        _stateGradientNorms[t] = TensorPrimitives.Norm<T>(dOut);
         // An ended sequence passed its state through this step unchanged: hold its gradient aside.
         var held = _heldGradients.AsSpan(0, _stateCount * stateBlock);
+        var heldProjected = _heldProjected.AsSpan(0, batch * _projection);
         var anyEnded = _ragged && HoldEnded(t, dNext, held, batch);
+        if (anyEnded && _projectedState >= 0) HoldEndedProjected(t, dNextProjected, heldProjected, batch);
+        if (_projectedState >= 0) ProjectBack(t, dNextProjected, dNext.Slice(_projectedState * stateBlock, stateBlock), batch);
         var dzx = _dzx.AsSpan(t * batch * _zxWidth, batch * _zxWidth);
         var dzh = _dzh.AsSpan(t * batch * _zhWidth, batch * _zhWidth);
         var dzs = _dzs.AsSpan(t * batch * _zsWidth, batch * _zsWidth);
@@ -388,19 +409,25 @@ public sealed class CellSequence<TCell, T>
                 _tape.AsSpan(t * tapeBlock, tapeBlock), _carry,
                 dNext, dPrev, dzx, dzh, dzs, _dOperands.AsSpan(0, _operandCount * stateBlock), gradients.Vectors, Masks(t)));
         }
+        // The kernels store zero in dPrev of a state read only through matrices; its gradient comes from these products.
+        dPrevProjected.Clear();
         for (var g = 0; g < _cell.Groups.Count; g++)
         {
             var group = _cell.Groups[g];
             if (group.Kind != OperandKind.State) continue;
-            var dState = dPrev.Slice(group.Operand * stateBlock, stateBlock);
+            var operandWidth = StateWidth(group.Operand);
+            var dState = group.Operand == _projectedState ? dPrevProjected : dPrev.Slice(group.Operand * stateBlock, stateBlock);
             var (fused, separate) = Split(group);
             var weights = _connections.Weights(g, _parameters).AsSpan();
             if (fused > 0)
-                Product(_packs[g][2], batch, h, fused * h, dzx.Slice(group.FusedOffset * h), false, weights, dState, h, true, _zxWidth);
+                Product(_packs[g][2], batch, operandWidth, fused * h, dzx.Slice(group.FusedOffset * h), false, weights, dState, operandWidth, true, _zxWidth);
             if (separate > 0)
-                Product(_packs[g][3], batch, h, separate * h, dzh.Slice(group.Offset * h), false, weights.Slice(fused * h * h), dState, h, true, _zhWidth);
+                Product(_packs[g][3], batch, operandWidth, separate * h, dzh.Slice(group.Offset * h), false, weights.Slice(fused * h * operandWidth),
+                    dState, operandWidth, true, _zhWidth);
         }
-        if (anyEnded) TensorPrimitives.Add(dPrev, held, dPrev);
+        if (!anyEnded) return;
+        TensorPrimitives.Add(dPrev, held, dPrev);
+        TensorPrimitives.Add(dPrevProjected, heldProjected, dPrevProjected);
     }
 
     /// <summary>4. Weight gradients (added) and, when asked, the input gradient as large GEMMs over all steps.</summary>
@@ -421,17 +448,18 @@ public sealed class CellSequence<TCell, T>
                             _parameters.Groups[g], _inputSize, _dInputs, _inputSize, false);
                     break;
                 case OperandKind.State:
-                    var states = _states.AsSpan(group.Operand * stateStride, rows * h);
+                    var width = StateWidth(group.Operand);
+                    var states = group.Operand == _projectedState ? _projected.AsSpan(0, rows * width) : _states.AsSpan(group.Operand * stateStride, rows * h);
                     var (fused, separate) = Split(group);
                     // DropConnect: the GEMMs give d(U ⊙ M), masked into the gradient of U after.
                     var masked = _connections.Masked(g);
                     var target = masked ? _connections.GradientBuffer(g) : gradients.Groups[g];
                     if (fused > 0)
-                        Gemm.Multiply<T>(true, false, fused * h, h, rows, _dzx.AsSpan(group.FusedOffset * h), _zxWidth,
-                            states, h, target, h, !masked);
+                        Gemm.Multiply<T>(true, false, fused * h, width, rows, _dzx.AsSpan(group.FusedOffset * h), _zxWidth,
+                            states, width, target, width, !masked);
                     if (separate > 0)
-                        Gemm.Multiply<T>(true, false, separate * h, h, rows, _dzh.AsSpan(group.Offset * h), _zhWidth,
-                            states, h, target.Slice(fused * h * h), h, !masked);
+                        Gemm.Multiply<T>(true, false, separate * h, width, rows, _dzh.AsSpan(group.Offset * h), _zhWidth,
+                            states, width, target.Slice(fused * h * width), width, !masked);
                     if (masked) _connections.AddGradient(g, gradients.Groups[g]);
                     break;
                 case OperandKind.Stage:
@@ -440,6 +468,7 @@ public sealed class CellSequence<TCell, T>
                     break;
             }
         }
+        if (_projectedState >= 0) ProjectionGradient(gradients, rows, stateStride);
     }
 
     /// <summary>Moves the state gradients of sequences that ended before step t out of the step (they skip it).</summary>
@@ -527,18 +556,19 @@ public sealed class CellSequence<TCell, T>
             var group = _cell.Groups[g];
             if (group.Kind == OperandKind.Input) continue;
             var weights = _connections.Weights(g, _parameters).AsSpan();
+            var width = group.Kind == OperandKind.State ? StateWidth(group.Operand) : h;
             var (fused, separate) = Split(group);
             var first = forward ? 0 : 2;
-            if (fused > 0) Pack(forward, fused * h, weights, _packs[g][first]);
-            if (separate > 0) Pack(forward, separate * h, weights.Slice(fused * h * h), _packs[g][first + 1]);
+            if (fused > 0) Pack(forward, fused * h, width, weights, _packs[g][first]);
+            if (separate > 0) Pack(forward, separate * h, width, weights.Slice(fused * h * width), _packs[g][first + 1]);
         }
     }
 
-    /// <summary>Packs rows [0, rows) of a [rows, H] weight block as Bᵀ (forward: k = H, n = rows) or B (backward: k = rows, n = H).</summary>
-    private void Pack(bool forward, int rows, ReadOnlySpan<T> weights, PackedMatrix<T> into)
+    /// <summary>Packs rows [0, rows) of a [rows, width] weight block as Bᵀ (forward: k = width, n = rows) or B (backward: k = rows, n = width).</summary>
+    private static void Pack(bool forward, int rows, int width, ReadOnlySpan<T> weights, PackedMatrix<T> into)
     {
-        if (forward) Gemm.Pack(true, _hidden, rows, weights, _hidden, into);
-        else Gemm.Pack(false, rows, _hidden, weights, _hidden, into);
+        if (forward) Gemm.Pack(true, width, rows, weights, width, into);
+        else Gemm.Pack(false, rows, width, weights, width, into);
     }
 
     /// <summary>How many of a state group's matrices accumulate into Zx, and how many go through Zh.</summary>
@@ -554,12 +584,6 @@ public sealed class CellSequence<TCell, T>
     /// <summary>The rest of a buffer from an offset; cells without stage operands have an empty operand buffer.</summary>
     private static Span<T> From(T[] buffer, int start) => buffer.Length == 0 ? default : buffer.AsSpan(start);
 
-    /// <summary>A tensor shape for error messages, formatted only when a check fails (so checks allocate nothing).</summary>
-    private readonly record struct Shape(string Name1, int Size1, string Name2, int Size2, string Name3, int Size3)
-    {
-        public override string ToString() => $"[{Name1} {Size1}, {Name2} {Size2}, {Name3} {Size3}]";
-    }
-
     private static void CheckLength<TShape>(int actual, long expected, string name, TShape shape) where TShape : struct
     {
         if (actual < expected)
@@ -572,7 +596,7 @@ public sealed class CellSequence<TCell, T>
     }
 
     /// <summary>State buffers have exactly one layout: a length that differs means a wrong batch or state count.</summary>
-    private static void CheckStates(int actual, long expected, string name, Shape shape)
+    private static void CheckStates(int actual, long expected, string name, StatesShape shape)
     {
         if (actual != 0 && actual != expected)
             throw new ArgumentException($"{name} must hold {expected} elements {shape}, but holds {actual}.", name);

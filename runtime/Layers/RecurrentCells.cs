@@ -19,6 +19,10 @@ public static class RecurrentCells
         Register<Lstm>();
         Register<Gru>();
         Register<ResetBeforeGru>();
+        Register<IndRnn>();
+        Register<Mgu>();
+        Register<SLstm>();
+        Register<Lstmp>();
     }
 
     /// <summary>Makes <typeparamref name="TCell"/> buildable by its name (<c>TCell.Info.Name</c>).</summary>

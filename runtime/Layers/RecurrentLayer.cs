@@ -9,7 +9,8 @@ namespace RnnGen;
 /// states, variable-length batches with packed-sequence semantics, go-backwards, dropout between layers, bias off.
 /// Each (layer, direction) is a <see cref="CellSequence{TCell, T}"/>; outputs and gradients move between them
 /// through strided views, so a direction writes straight into its half of the concatenated output.
-/// States are laid out as PyTorch's h_n / c_n: [states, layers·directions, batch, hidden].
+/// States are laid out as PyTorch's h_n / c_n: [states, layers·directions, batch, hidden], a projected state
+/// (<see cref="RecurrentOptions.ProjectionSize"/>) with width P instead of H.
 /// </summary>
 /// <remarks>Thread safety: not thread-safe — one call at a time, and <see cref="Output"/> belongs to the last call
 /// (a second thread inside Forward/Backward throws). To serve one trained layer from many threads, give each thread its
@@ -27,7 +28,8 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
     private T[][] _outputs = [], _dOutputs = [], _dropped = [], _masks = [];
     private T[] _merged = [], _finalStates = [], _carried = [], _dFinal = [], _stateIn = [], _stateOut = [], _reversed = [], _dReversed = [], _dInput = [];
     private int[] _lengths = [];
-    private readonly int _stateCount, _directions;
+    private readonly int _stateCount, _directions, _width;   // _width: output features per direction, P for a projected output state, else H
+    private readonly int[] _stateWidths;                      // per state: P for the projected one, else H
     private int _batch, _steps;
     private bool _hasLengths, _training, _carriedValid;
     private BackwardGate _gate;
@@ -74,16 +76,18 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
         _gate = new BackwardGate(forwardOnly: IsInferenceSession);
         _directions = Options.Bidirectional ? 2 : 1;
         _stateCount = TCell.Info.States.Count;
+        _stateWidths = Enumerable.Range(0, _stateCount).Select(s => ProjectionSizes.Width(TCell.Info, s, hiddenSize, options.ProjectionSize)).ToArray();
+        _width = _stateWidths[TCell.Info.OutputState];
         var count = Options.NumLayers * _directions;
         var random = new Random(Options.Seed);
         _parameters = shared ?? new CellParameters<T>[count];
         _gradients = session ? [] : new CellParameters<T>[count];
         for (var k = 0; k < count && !session; k++)
         {
-            var width = k < _directions ? inputSize : _directions * hiddenSize;
-            _parameters[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
+            var width = k < _directions ? inputSize : _directions * _width;
+            _parameters[k] = new CellParameters<T>(TCell.Info, width, hiddenSize, options.ProjectionSize);
             _parameters[k].InitializeUniform(random);
-            _gradients[k] = new CellParameters<T>(TCell.Info, width, hiddenSize);
+            _gradients[k] = new CellParameters<T>(TCell.Info, width, hiddenSize, options.ProjectionSize);
         }
         _frozenVectors = Options.Bias ? [] : Enumerable.Range(0, TCell.Info.Vectors.Count).Where(v => CellInfo.IsBias(TCell.Info.Vectors[v])).ToArray();
         if (!session) ZeroFrozen(_parameters);
@@ -139,7 +143,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
 
     /// <summary>
     /// The bytes a layer built with these arguments allocates: its parameters and their gradients, the workspace of each
-    /// (layer, direction)'s <see cref="CellSequence{TCell, T}"/> (<see cref="CellSequence{TCell, T}.WorkspaceBytes(int, int, int, int)"/>,
+    /// (layer, direction)'s <see cref="CellSequence{TCell, T}"/> (<see cref="CellSequence{TCell, T}.WorkspaceBytes(int, int, int, int, int)"/>,
     /// with input I for layer 0 and D·H above), and its own buffers — with R = maxBatch·maxSteps, B = maxBatch, L layers,
     /// D directions, S states: sizeof(T)·[2·L·R·D·H (outputs and their gradients) + 2·(L − 1)·R·D·H with dropout
     /// + R·H merged (ReturnSequences with a merge other than Concat; B·OutputSize without ReturnSequences)
@@ -165,21 +169,24 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
             checked
             {
                 int directions = options.Bidirectional ? 2 : 1, slots = options.NumLayers * directions;
-                long rows = (long)maxBatch * maxSteps, concat = (long)directions * hidden, s = TCell.Info.States.Count;
-                var outputSize = options.Merge == BidirectionalMerge.Concat ? concat : hidden;
+                var cell = TCell.Info;
+                var output = ProjectionSizes.Width(cell, cell.OutputState, hidden, options.ProjectionSize);
+                long rows = (long)maxBatch * maxSteps, concat = (long)directions * output;
+                long s = Enumerable.Range(0, cell.States.Count).Sum(state => (long)ProjectionSizes.Width(cell, state, hidden, options.ProjectionSize));
+                var outputSize = options.Merge == BidirectionalMerge.Concat ? concat : output;
                 _layers = options.NumLayers;
                 (Output, DOutput) = (rows * concat, session ? 0 : rows * concat);
                 Dropout = options.Dropout > 0 ? rows * concat : 0;
-                Merged = options.ReturnSequences ? (options.Merge == BidirectionalMerge.Concat ? 0 : rows * hidden) : maxBatch * outputSize;
-                (States, StateBlock) = (s * slots * maxBatch * hidden, s * maxBatch * hidden);
+                Merged = options.ReturnSequences ? (options.Merge == BidirectionalMerge.Concat ? 0 : rows * output) : maxBatch * outputSize;
+                (States, StateBlock) = (s * slots * maxBatch, s * maxBatch);
                 DStates = session ? 0 : States;
                 Reversed = options.GoBackwards ? rows * inputSize : 0;
                 (DReversed, Lengths) = (session ? 0 : Reversed, maxBatch);
                 for (var k = 0; k < slots; k++)
                 {
                     var width = k < directions ? inputSize : (int)concat;
-                    var parameters = session ? 0 : 2 * Workspace.Bytes<T>(CellParameters<T>.Elements(TCell.Info, width, hidden));
-                    SlotBytes += parameters + CellSequence<TCell, T>.WorkspaceBytes(width, hidden, maxBatch, maxSteps, backward: !session);
+                    var parameters = session ? 0 : 2 * Workspace.Bytes<T>(CellParameters<T>.Elements(cell, width, hidden, options.ProjectionSize));
+                    SlotBytes += parameters + CellSequence<TCell, T>.WorkspaceBytes(width, hidden, maxBatch, maxSteps, backward: !session, options.ProjectionSize);
                 }
             }
         }
@@ -214,6 +221,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
             throw new ArgumentOutOfRangeException(nameof(options), options.Dropout, "Dropout must be in [0, 1).");
         if (options.GoBackwards && options.Bidirectional)
             throw new ArgumentException("GoBackwards applies to one-directional layers; a bidirectional layer already reads both ways.", nameof(options));
+        ProjectionSizes.Check(TCell.Info, options.ProjectionSize, nameof(options));
         if (options.Merge != BidirectionalMerge.Concat && !options.Bidirectional)
             throw new ArgumentException($"Merge = {options.Merge} needs Bidirectional = true: a one-directional layer has nothing to merge.", nameof(options));
     }
@@ -235,8 +243,9 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
     /// <summary>1, or 2 when bidirectional.</summary>
     public int Directions => _directions;
 
-    /// <summary>Features of the output per step (or per sequence without ReturnSequences): directions·H for Concat, else H.</summary>
-    public int OutputSize => Options.Merge == BidirectionalMerge.Concat ? _directions * HiddenSize : HiddenSize;
+    /// <summary>Features of the output per step (or per sequence without ReturnSequences): directions·H for Concat, else H
+    /// (P instead of H when the output state is projected).</summary>
+    public int OutputSize => Options.Merge == BidirectionalMerge.Concat ? _directions * _width : _width;
 
     /// <summary>The parameters of one layer and direction (0 forward, 1 reverse).</summary>
     public CellParameters<T> Parameters(int layer, int direction = 0) => _parameters[Slot(layer, direction)];
@@ -294,7 +303,8 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
         if (input.Length != shape.RequiredLength)
             throw new ArgumentException($"input must hold {shape.RequiredLength} elements {shape}, but holds {input.Length}.", nameof(input));
         if (!initialStates.IsEmpty && initialStates.Length != StatesLength(batch))
-            throw new ArgumentException($"initialStates must hold {StatesLength(batch)} elements [states {_stateCount}, layers·directions {_sequences.Length}, batch {batch}, hidden {HiddenSize}], but holds {initialStates.Length}.", nameof(initialStates));
+            throw new ArgumentException($"initialStates must hold {StatesLength(batch)} elements [states {_stateCount}, layers·directions {_sequences.Length}, batch {batch}, " +
+                $"{(_stateWidths.Distinct().Count() == 1 ? $"hidden {HiddenSize}" : $"widths {string.Join(", ", _stateWidths)}")}], but holds {initialStates.Length}.", nameof(initialStates));
         SequenceChecks.Lengths(lengths, batch, steps);
         EnsureCapacity(batch, steps);
         var initial = initialStates;
@@ -318,14 +328,14 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
         }
         for (var layer = 0; layer < Options.NumLayers; layer++)
         {
-            var inputShape = layer == 0 ? shape : UserShape(batch, steps, _directions * HiddenSize);
+            var inputShape = layer == 0 ? shape : UserShape(batch, steps, _directions * _width);
             ReadOnlySpan<T> layerInput = layer == 0 ? source : _outputs[layer - 1].AsSpan(0, (int)inputShape.RequiredLength);
             if (layer > 0 && training && Options.Dropout > 0) layerInput = Drop(layer, layerInput);
             for (var direction = 0; direction < _directions; direction++)
             {
                 var k = layer * _directions + direction;
                 var stateIn = initial.IsEmpty ? default : GatherStates(initial, k, _stateIn);
-                var stateOut = _stateOut.AsSpan(0, _stateCount * batch * HiddenSize);
+                var stateOut = _stateOut.AsSpan(0, batch * _stateWidths.Sum());
                 _sequences[k].Forward(layerInput, inputShape, stateIn, _outputs[layer], OutputShape(direction), stateOut,
                     _hasLengths ? _lengths.AsSpan(0, batch) : default, reverse: direction == 1,
                     training ? new MaskDraw(Options.Seed, Draws, k) : null);
@@ -359,7 +369,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
     {
         using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
         _gate.RequireRecorded();
-        int batch = _batch, steps = _steps, h = HiddenSize, concat = _directions * h;
+        int batch = _batch, steps = _steps, concat = _directions * _width;
         var outputLength = Options.ReturnSequences ? batch * steps * OutputSize : batch * OutputSize;
         Check(dOutput.Length, outputLength, nameof(dOutput));
         Check(dFinalStates.Length, StatesLength(batch), nameof(dFinalStates));
@@ -386,7 +396,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
             for (var direction = 0; direction < _directions; direction++)
             {
                 var k = layer * _directions + direction;
-                var dStateIn = dInitialStates.IsEmpty ? default : _stateIn.AsSpan(0, _stateCount * batch * h);
+                var dStateIn = dInitialStates.IsEmpty ? default : _stateIn.AsSpan(0, batch * _stateWidths.Sum());
                 _sequences[k].Backward(_dOutputs[layer], GatherStates(dFinal, k, _stateOut), _gradients[k], dLayerInput, dStateIn,
                     accumulateInput: direction == 1, retainGraph);
                 if (!dInitialStates.IsEmpty) ScatterStates(dStateIn, k, dInitialStates);
@@ -481,28 +491,43 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
             throw new ArgumentException($"{name} must hold {expected} elements, but holds {actual}.", name);
     }
 
-    private int StatesLength(int batch) => _stateCount * _sequences.Length * batch * HiddenSize;
+    /// <summary>Elements of [states, L·D, batch, width]: the initial and final states of a batch.</summary>
+    internal int StatesLength(int batch) => _stateWidths.Sum() * _sequences.Length * batch;
+
+    /// <summary>Where state s starts in [states, L·D, batch, width]: the blocks of the states before it.</summary>
+    private int StateBase(int s, int batch)
+    {
+        var offset = 0;
+        for (var before = 0; before < s; before++) offset += _sequences.Length * batch * _stateWidths[before];
+        return offset;
+    }
 
     private SequenceShape UserShape(int batch, int steps, int features) => new(batch, steps, features, TimeMajor: !Options.BatchFirst);
 
     private SequenceShape OutputShape(int direction) =>
-        new(_batch, _steps, HiddenSize, !Options.BatchFirst, _directions * HiddenSize, direction * HiddenSize);
+        new(_batch, _steps, _width, !Options.BatchFirst, _directions * _width, direction * _width);
 
-    /// <summary>[states, L·D, batch, H] → the [states, batch, H] block of one layer and direction.</summary>
+    /// <summary>[states, L·D, batch, width] → the [states, batch, width] blocks of one layer and direction.</summary>
     private Span<T> GatherStates(ReadOnlySpan<T> all, int k, T[] buffer)
     {
-        var block = _batch * HiddenSize;
-        var result = buffer.AsSpan(0, _stateCount * block);
-        for (var s = 0; s < _stateCount; s++)
-            all.Slice((s * _sequences.Length + k) * block, block).CopyTo(result.Slice(s * block, block));
+        var result = buffer.AsSpan(0, _batch * _stateWidths.Sum());
+        for (int s = 0, at = 0; s < _stateCount; s++)
+        {
+            var block = _batch * _stateWidths[s];
+            all.Slice(StateBase(s, _batch) + k * block, block).CopyTo(result.Slice(at, block));
+            at += block;
+        }
         return result;
     }
 
     private void ScatterStates(ReadOnlySpan<T> one, int k, Span<T> all)
     {
-        var block = _batch * HiddenSize;
-        for (var s = 0; s < _stateCount; s++)
-            one.Slice(s * block, block).CopyTo(all.Slice((s * _sequences.Length + k) * block, block));
+        for (int s = 0, at = 0; s < _stateCount; s++)
+        {
+            var block = _batch * _stateWidths[s];
+            one.Slice(at, block).CopyTo(all.Slice(StateBase(s, _batch) + k * block, block));
+            at += block;
+        }
     }
 
     /// <summary>Reverses each sequence within its own length (positions past the end stay in place).</summary>
@@ -528,18 +553,17 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
 
     private void Merge()
     {
-        int h = HiddenSize;
+        int h = _width;
         if (!Options.ReturnSequences)
         {
             // Each direction's final output state of the last layer (Keras: the output of return_sequences=False).
-            var block = _batch * h;
-            var outputState = TCell.Info.OutputState;
+            var (forwardAt, backwardAt) = FinalOutputStates();
             for (var b = 0; b < _batch; b++)
             {
                 var target = _merged.AsSpan(b * OutputSize, OutputSize);
-                var forward = _finalStates.AsSpan(((outputState * _sequences.Length) + _sequences.Length - _directions) * block + b * h, h);
+                var forward = _finalStates.AsSpan(forwardAt + b * h, h);
                 if (_directions == 1) { forward.CopyTo(target); continue; }
-                var backward = _finalStates.AsSpan(((outputState * _sequences.Length) + _sequences.Length - 1) * block + b * h, h);
+                var backward = _finalStates.AsSpan(backwardAt + b * h, h);
                 Combine(forward, backward, target);
             }
             return;
@@ -571,7 +595,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
     /// <summary>The gradient of <see cref="Combine"/> for each direction, given the merged gradient d.</summary>
     private void Uncombine(ReadOnlySpan<T> d, ReadOnlySpan<T> forward, ReadOnlySpan<T> backward, Span<T> dForward, Span<T> dBackward)
     {
-        var h = HiddenSize;
+        var h = _width;
         switch (Options.Merge)
         {
             case BidirectionalMerge.Concat:
@@ -595,7 +619,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
 
     private void Unmerge(ReadOnlySpan<T> dOutput, T[] concat, Span<T> dConcat, int rows)
     {
-        var h = HiddenSize;
+        var h = _width;
         var width = _directions * h;
         for (var r = 0; r < rows; r++)
         {
@@ -608,15 +632,19 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
 
     private void UnmergeFinal(ReadOnlySpan<T> dOutput, Span<T> dFinal)
     {
-        var h = HiddenSize;
-        var block = _batch * h;
-        var outputState = TCell.Info.OutputState;
-        var forwardAt = (outputState * _sequences.Length + _sequences.Length - _directions) * block;
-        var backwardAt = (outputState * _sequences.Length + _sequences.Length - 1) * block;
+        var h = _width;
+        var (forwardAt, backwardAt) = FinalOutputStates();
         for (var b = 0; b < _batch; b++)
             Uncombine(dOutput.Slice(b * OutputSize, OutputSize),
                 _finalStates.AsSpan(forwardAt + b * h, h), _finalStates.AsSpan(backwardAt + b * h, h),
                 dFinal.Slice(forwardAt + b * h, h), _directions == 2 ? dFinal.Slice(backwardAt + b * h, h) : default);
+    }
+
+    /// <summary>Where the last layer's final output states start in [states, L·D, batch, width]: forward and reverse direction.</summary>
+    private (int Forward, int Backward) FinalOutputStates()
+    {
+        int block = _batch * _width, at = StateBase(TCell.Info.OutputState, _batch);
+        return (at + (_sequences.Length - _directions) * block, at + (_sequences.Length - 1) * block);
     }
 
     private void ZeroFrozen(CellParameters<T>[] all)

@@ -56,6 +56,10 @@ public sealed record RecurrentOptions
     /// <summary>When false, the cell's bias vectors (named b or b_…) are held at zero and never trained.</summary>
     public bool Bias { get; init; } = true;
 
+    /// <summary>PyTorch's proj_size: the size P of a cell's projected state (<see cref="CellInfo.Projection"/>, as in
+    /// <see cref="Lstmp"/>), which is then the layer's output per direction; 0 (required) for cells without one.</summary>
+    public int ProjectionSize { get; init; }
+
     /// <summary>Seed for initialization and dropout masks: the same seed gives the same run.</summary>
     public int Seed { get; init; }
 

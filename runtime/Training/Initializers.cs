@@ -144,6 +144,9 @@ public static class Initializers
             for (var m = 0; m < group.Matrices.Length; m++)
                 yield return new Parameter<T>(group.Matrices[m], [parameters.Hidden, columns], parameters.Groups[g].AsMemory(m * block, block));
         }
+        // The projection [P, H] is a matrix too, but not a recurrent one: it reads the same step's value.
+        if (!recurrentOnly && parameters.Cell.Projection is { } projection)
+            yield return new Parameter<T>(projection.Matrix, [parameters.ProjectionSize, parameters.Hidden], parameters.Projection);
     }
 
     private static void ForEach<TCell, T>(RecurrentLayer<TCell, T> layer, Action<CellParameters<T>> initialize)

@@ -48,7 +48,7 @@ public static class TruncatedBptt
         var widest = windows.Max(w => w.Length);
         var chunk = new int[batch * widest];
         var chunkTargets = new int[batch * widest];
-        var statesLength = TCell.Info.States.Count * model.Recurrent.AllParameters.Count * batch * model.Recurrent.HiddenSize;
+        var statesLength = model.Recurrent.StatesLength(batch);
         var carried = new T[statesLength];
         var position = 0;   // the stream position the carried state belongs to
         double sum = 0;

@@ -137,14 +137,48 @@ public partial class DiagnosticTests
     }
 
     [Theory]
-    [InlineData("W [x, h]", "[x, h]")]
-    [InlineData("W (x, h)", "(x, h)")]
-    public void Concatenation_SaysItIsNotSupportedAndHowToWriteIt(string product, string concatenation)
+    [InlineData("W [x, h]", "[x, h]", "W_x x + W_h h")]
+    [InlineData("W (x, h)", "(x, h)", "W_x x + W_h h")]
+    [InlineData("U [x, h', c]", "[x, h', c]", "U_x x + U_h h' + U_c c")]
+    [InlineData("W [x, r * (h + 1)]", "[x, r * (h + 1)]", "W_x x + W_2 (r * (h + 1))")]
+    [InlineData("2 * [x, h]", "[x, h]", "W_x x + W_h h")]
+    public void Concatenation_IsRnn032WithTheRewriteNamedAfterItsParts(string product, string concatenation, string hint)
     {
         var source = Cell($"h' = tanh({product} + b)");
-        var diagnostic = ExpectSingle(source, "RNN001", SpanOf(source, concatenation));
-        Assert.Contains($"concatenation {concatenation} is not supported", Message(diagnostic));
-        Assert.Contains("W_x x + W_h h", Message(diagnostic));
+        var diagnostic = ExpectSingle(source, "RNN032", SpanOf(source, concatenation));
+        Assert.Equal($"The language has no concatenation {concatenation}; give each part its own matrix and add the products: {hint}", Message(diagnostic));
+    }
+
+    /// <summary>A cell whose state h is projected (Projection = "h"), its equations as in <see cref="Cell"/>.</summary>
+    private static string ProjectedCell(params string[] equations) => Cell(equations).Replace("\"\"\")]", "\"\"\", Projection = \"h\")]");
+
+    [Theory]
+    [InlineData("h' = tanh(c')", "tanh(c')", "h' =", "must be one matrix times a value")]
+    [InlineData("h' = V (tanh(c') * h)", "h", "* h", "read it only as a matrix's operand, such as U h")]
+    [InlineData("h' = V (tanh(c')); q' = h' + W_q x", "h'", "q' =", "cannot be read in the step")]
+    [InlineData("h' = V (tanh(c')); q' = tanh(V q + W_q x)", "V", "V q", "cannot multiply anything else")]
+    public void ProjectedStateMisused_IsRnn033AtTheExpression(string equation, string token, string after, string problem)
+    {
+        var source = ProjectedCell("c' = tanh(W x + U h) * c", equation);
+        var diagnostic = ExpectSingle(source, "RNN033", SpanOf(source, token, after: after));
+        Assert.Contains(problem, Message(diagnostic));
+    }
+
+    [Fact]
+    public void ProjectionNamingNoState_IsRnn033OnTheOption()
+    {
+        var source = "using RnnGen;\n[RecurrentCell(\"h' = tanh(W x + U h + b)\", Projection = \"q\")]\npublic partial struct TestCell;\n";
+        var diagnostic = ExpectSingle(source, "RNN033", SpanOf(source, "Projection = \"q\""));
+        Assert.Contains("Projection = \"q\" names no state", Message(diagnostic));
+    }
+
+    [Fact]
+    public void ProjectedLstm_CompilesWithTheProjectionInItsInfo()
+    {
+        var run = GeneratorHarness.Run(ProjectedCell("c' = tanh(W x + U h) * c", "h' = W_hr (tanh(c'))"));
+        run.AssertGeneratorDidNotThrow();
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Contains(run.GeneratedSources, s => s.SourceText.ToString().Contains("Projection = new global::RnnGen.StateProjection(1, \"W_hr\")", StringComparison.Ordinal));
     }
 
     // ── RNN002 … RNN010: the equations ──────────────────────────────────────────────────────────────────────

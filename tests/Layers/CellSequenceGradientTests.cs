@@ -24,6 +24,12 @@ public class CellSequenceGradientTests
     // Random inputs meet a tie or a kink of max, min, abs or clamp with probability 0 (TieTests covers them).
     [Fact] public void StabilizerCell() => Check<StabilizerCell>();
     [Fact] public void FixedSizeRnn() => Check<FixedSizeRnn>(hidden: 6);
+    [Fact] public void IndRnn() => Check<RnnGen.IndRnn>(lengths: new[] { 5, 2, 4 });
+    [Fact] public void Mgu() => Check<RnnGen.Mgu>(lengths: new[] { 3, 5, 1 }, reverse: true);
+    [Fact] public void SLstm() => Check<RnnGen.SLstm>(lengths: new[] { 4, 1, 5 });
+    // P < H, P > H and ragged reverse: the projected h ([B, P]) and c ([B, H]) and W_hr [P, H] are all checked.
+    [Fact] public void Lstmp() => Check<RnnGen.Lstmp>(projection: 5);
+    [Fact] public void LstmpWiderProjectionRaggedReversed() => Check<RnnGen.Lstmp>(projection: 13, lengths: new[] { 2, 5, 3 }, reverse: true);
 
     // Training masks held fixed: every run of the loss repeats the same draw, so the loss is a smooth function again.
     private static readonly MaskDraw Draw = new(Seed: 7, Counter: 3, Stream: 1);
@@ -44,19 +50,20 @@ public class CellSequenceGradientTests
 
     /// <summary>H = 11 covers the two-vector body, a single vector and the scalar tail (Vector&lt;double&gt; has 4 lanes here).</summary>
     private static void Check<TCell>(int hidden = 11, int[]? lengths = null, bool reverse = false, bool timeMajor = false,
-        MaskDraw? masks = null, Dictionary<string, double>? rates = null, int steps = 5) where TCell : IRecurrentCell
+        MaskDraw? masks = null, Dictionary<string, double>? rates = null, int steps = 5, int projection = 0) where TCell : IRecurrentCell
     {
         const int batch = 3, inputSize = 4;
+        var cell = TCell.Info;
+        int Width(int state) => state == cell.Projection?.State ? projection : hidden;
         // A strided layout: each row of the buffers is wider than the features, offset by one.
         var inputShape = new SequenceShape(batch, steps, inputSize, timeMajor, inputSize + 3, 1);
-        var outputShape = new SequenceShape(batch, steps, hidden, timeMajor, hidden + 2, 2);
+        var outputShape = new SequenceShape(batch, steps, Width(cell.OutputState), timeMajor, Width(cell.OutputState) + 2, 2);
         var random = new Random(1234);
-        var cell = TCell.Info;
-        var parameters = new CellParameters<double>(cell, inputSize, hidden);
-        foreach (var array in parameters.Groups.Append(parameters.Vectors))
+        var parameters = new CellParameters<double>(cell, inputSize, hidden, projection);
+        foreach (var array in parameters.Groups.Append(parameters.Vectors).Append(parameters.Projection))
             Finite.Random(random, array.Length, 0.6).CopyTo(array, 0);
         var sequence = new CellSequence<TCell, double>(parameters, batch, steps, rates);
-        var stateLength = cell.States.Count * batch * hidden;
+        var stateLength = batch * Enumerable.Range(0, cell.States.Count).Sum(Width);
         var input = Finite.Random(random, (int)inputShape.RequiredLength);
         var initial = Finite.Random(random, stateLength, 0.5);
         var outputWeights = Finite.Random(random, (int)outputShape.RequiredLength);
@@ -75,7 +82,7 @@ public class CellSequenceGradientTests
         }
 
         Loss();
-        var gradients = new CellParameters<double>(cell, inputSize, hidden);
+        var gradients = new CellParameters<double>(cell, inputSize, hidden, projection);
         var dInput = new double[input.Length];
         var dInitial = new double[initial.Length];
         sequence.Backward(outputWeights, finalWeights, gradients, dInput, dInitial);

@@ -24,18 +24,30 @@ public class RecurrentLayerGradientTests
     public void ConcatSumOfBothStates() => Check<SimpleRnnTanh>(
         new RecurrentOptions { NumLayers = 3, Bidirectional = true, Merge = BidirectionalMerge.Sum });
 
+    // A projected h (P = 2 < H, and P = 7 > H) through stacking, both directions, the final-output merge and ragged lengths.
+    [Fact]
+    public void ProjectedStackedBidirectionalRagged() => Check<RnnGen.Lstmp>(
+        new RecurrentOptions { NumLayers = 2, Bidirectional = true, ProjectionSize = 2 }, lengths: new[] { 4, 1, 3 });
+
+    [Fact]
+    public void ProjectedBidirectionalAverageFinalOutput() => Check<RnnGen.Lstmp>(
+        new RecurrentOptions { Bidirectional = true, Merge = BidirectionalMerge.Average, ReturnSequences = false, BatchFirst = true, ProjectionSize = 7 },
+        lengths: new[] { 2, 4, 3 });
+
     private static void Check<TCell>(RecurrentOptions options, int[]? lengths = null) where TCell : IRecurrentCell
     {
         const int batch = 3, steps = 4, inputSize = 3, hidden = 5;
         var random = new Random(5);
         var layer = new RecurrentLayer<TCell, double>(inputSize, hidden, batch, steps, options with { Seed = 9 });
         foreach (var parameters in layer.AllParameters)
-            foreach (var array in parameters.Groups.Append(parameters.Vectors))
+            foreach (var array in parameters.Groups.Append(parameters.Vectors).Append(parameters.Projection))
                 Finite.Random(random, array.Length, 0.7).CopyTo(array, 0);
         if (!options.Bias)
             foreach (var parameters in layer.AllParameters) Array.Clear(parameters.Vectors);
         var input = Finite.Random(random, batch * steps * inputSize);
-        var statesLength = TCell.Info.States.Count * layer.AllParameters.Count * batch * hidden;
+        layer.Forward(input, batch, steps, lengths);
+        var statesLength = layer.FinalStates.Length;   // [states, layers·directions, batch, width], a projected state P wide
+        Assert.Equal(layer.AllParameters.Count * batch * (hidden * TCell.Info.States.Count - (options.ProjectionSize > 0 ? hidden - options.ProjectionSize : 0)), statesLength);
         var initial = Finite.Random(random, statesLength, 0.5);
         layer.Forward(input, batch, steps, lengths, initial);
         var outputWeights = Finite.Random(random, layer.Output.Length);

@@ -16,14 +16,20 @@ public class TruncatedBpttTests
 
     /// <summary>With one window as long as the stream, TBPTT is exactly full BPTT.</summary>
     [Fact]
-    public void OneWholeWindowIsFullBptt()
+    public void OneWholeWindowIsFullBptt() => WholeWindowIsFullBptt<RnnGen.Lstm>(null);
+
+    /// <summary>The carried states of a projected cell are h [·, P] and c [·, H].</summary>
+    [Fact]
+    public void OneWholeWindowIsFullBpttWithAProjectedState() => WholeWindowIsFullBptt<RnnGen.Lstmp>(new RecurrentOptions { ProjectionSize = 2 });
+
+    private static void WholeWindowIsFullBptt<TCell>(RecurrentOptions? options) where TCell : IRecurrentCell
     {
         const int batch = 3, length = 9, vocabulary = 6;
         var random = new Random(1);
         var tokens = Enumerable.Range(0, batch * length).Select(_ => random.Next(vocabulary)).ToArray();
         var targets = Enumerable.Range(0, batch * length).Select(_ => random.Next(vocabulary)).ToArray();
-        SequenceTagger<RnnGen.Lstm, double> Model() => new(vocabulary, 3, 4, vocabulary, batch, length, seed: 2);
-        Trainer<double> Trainer(SequenceTagger<RnnGen.Lstm, double> m) => new(new Sgd<double>(new ParameterSet<double>().AddAll(m.Parameters()), 0.5));
+        SequenceTagger<TCell, double> Model() => new(vocabulary, 3, 4, vocabulary, batch, length, options, seed: 2);
+        Trainer<double> Trainer(SequenceTagger<TCell, double> m) => new(new Sgd<double>(new ParameterSet<double>().AddAll(m.Parameters()), 0.5));
 
         var full = Model();
         Trainer(full).TrainBatch(() => { full.Forward(tokens, batch, length); return (full.Loss(targets), batch * length); });

@@ -32,6 +32,9 @@ internal static class CellCatalog
         ["rnn"] = ResolvedCell.Of<SimpleRnnTanh>,
         ["rnn-relu"] = ResolvedCell.Of<SimpleRnnRelu>,
         ["reset-before-gru"] = ResolvedCell.Of<ResetBeforeGru>,
+        ["indrnn"] = ResolvedCell.Of<IndRnn>,
+        ["mgu"] = ResolvedCell.Of<Mgu>,
+        ["slstm"] = ResolvedCell.Of<SLstm>,
     };
 
     public static IEnumerable<string> BuiltInNames => BuiltIn.Keys;
