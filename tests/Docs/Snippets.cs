@@ -33,6 +33,9 @@ internal static class Snippets
 {
     private const string Directive = "<!-- snippet:";
 
+    /// <summary>The RnnGen.Onnx package, which docs/onnx.md uses beside the runtime.</summary>
+    private static readonly MetadataReference OnnxPackage = MetadataReference.CreateFromFile(typeof(RnnGen.Onnx.OnnxExport).Assembly.Location);
+
     private static readonly string ImplicitUsings = string.Concat(
         new[] { "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks" }
             .Select(n => $"global using {n};\n"));
@@ -87,7 +90,7 @@ internal static class Snippets
         var kind = members.Any(m => m.IsStatement) ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary;
         var compilation = CSharpCompilation.Create("Snippet_" + Guid.NewGuid().ToString("N"),
             [GeneratorHarness.Parse(ImplicitUsings, "ImplicitUsings.cs"), GeneratorHarness.Parse(program, snippet.File)],
-            GeneratorHarness.References,
+            [.. GeneratorHarness.References, OnnxPackage],
             new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
         var generators = new[] { new RecurrentCellGenerator().AsSourceGenerator(), new RecurrentModelGenerator().AsSourceGenerator() };
         CSharpGeneratorDriver.Create(generators, parseOptions: GeneratorHarness.ParseOptions)
