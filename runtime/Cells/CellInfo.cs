@@ -66,6 +66,10 @@ public sealed class CellInfo(
     /// <summary>Compile-time hidden size, or 0 when any size is accepted.</summary>
     public int Hidden { get; } = hidden;
 
+    /// <summary>The equations as a list of operations, for exporters (PyTorch modules, ONNX graphs); null for a
+    /// <see cref="CellInfo"/> not made by the generator.</summary>
+    public CellDescription? Description { get; init; }
+
     /// <summary>Whether a vector parameter is a bias by name (b or b_…): layers built with Bias = false hold these at zero.</summary>
     public static bool IsBias(string vectorName) => vectorName == "b" || vectorName.StartsWith("b_", StringComparison.Ordinal);
 
