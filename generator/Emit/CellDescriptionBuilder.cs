@@ -111,19 +111,20 @@ namespace RnnGen.Generator.Emit
             }
         }
 
-        /// <summary>W x, or W x + U h when the kernels fold U h into W x's slot of Zx.</summary>
+        /// <summary>W x, plus each recurrent product the kernels fold into W x's slot of Zx (W x + U h + V c), in the
+        /// order the sums were written.</summary>
         private int InputProduct(CellNode node, int line)
         {
             var product = _model.Products[node.Index];
-            var input = Add("MatMul", line, product.Matrix, 0, Leaf("Input", "x", line));
+            var sum = Add("MatMul", line, product.Matrix, 0, Leaf("Input", "x", line));
             foreach (var group in _model.Groups)
             {
                 var position = product.Slot - group.FusedOffset;
                 if (group.Kind != OperandKind.State || position < 0 || position >= group.Fused) continue;
                 var state = Leaf("State", _model.States[group.Operand], line);
-                return Add("Add", line, "", 0, input, Add("MatMul", line, group.Matrices[position], 0, state));
+                sum = Add("Add", line, "", 0, sum, Add("MatMul", line, group.Matrices[position], 0, state));
             }
-            return input;
+            return sum;
         }
     }
 }
