@@ -11,6 +11,7 @@ var root = new RootCommand("rnngen: train, sample, evaluate and explain recurren
     GradFlowCommand.Create(),
     BenchCommand.Create(),
     CorpusCommand.Create(),
+    ExportCommand.Create(),
 };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
