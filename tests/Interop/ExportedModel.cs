@@ -32,5 +32,5 @@ internal sealed class ExportedModel<T> : IDisposable where T : unmanaged, IFloat
         return DebianPython.Run(Folder, "script.py", args);
     }
 
-    public void Dispose() { if (Environment.GetEnvironmentVariable("KEEP") is null) Directory.Delete(Folder, recursive: true); }
+    public void Dispose() => Directory.Delete(Folder, recursive: true);
 }
