@@ -76,13 +76,13 @@ internal sealed class PythonCellWriter
     private string Forward()
     {
         var used = new HashSet<string>();
-        var states = _cell.States.Select(s => PythonNames.Local(s, used)).ToList();
-        foreach (var (op, index) in _description.Operations.Select((op, index) => (op, index)))
-            if (op.Kind == CellOperationKind.State) _named[index] = (states[_cell.States.ToList().IndexOf(op.Name)], -1);
+        var states = _cell.States.ToDictionary(s => s, s => PythonNames.Local(s, used));
+        for (var i = 0; i < _description.Operations.Count; i++)
+            if (_description.Operations[i].Kind == CellOperationKind.State) _named[i] = (states[_description.Operations[i].Name], -1);
 
         var body = new StringBuilder();
         body.Append("    def forward(self, x, state):\n");
-        body.Append($"        {string.Join(", ", states)}{(states.Count == 1 ? "," : "")} = state\n");
+        body.Append($"        {string.Join(", ", _cell.States.Select(s => states[s]))}{(states.Count == 1 ? "," : "")} = state\n");
         for (_equation = 0; _equation < _description.Equations.Count; _equation++)
         {
             var equation = _description.Equations[_equation];
