@@ -25,16 +25,33 @@ public static class PyTorchModuleWriter
         var python = new StringBuilder();
         python.Append(Header(className, layers));
         python.Append(PythonSupport.Text.Replace("\r\n", "\n")).Append("\n\n");
-        foreach (var cell in layers.Select(l => l.Cell).OfType<CellInfo>().DistinctBy(c => c.Name))
-        {
-            PythonCellWriter.Write(python, cell);
-            python.Append($"class {cell.Name}Layer(RecurrentLayer):\n");
-            python.Append($"    \"\"\"{cell.Name} over time; the options are RnnGen's RecurrentOptions.\"\"\"\n\n");
-            python.Append($"    cell = {PythonCellWriter.ClassName(cell)}\n\n\n");
-        }
+        foreach (var cell in layers.Select(l => l.Cell).OfType<CellInfo>().DistinctBy(c => c.Name)) WriteCell(python, cell);
         WriteModel(python, className, layers);
         WriteLayout(python, layers);
         return python.ToString();
+    }
+
+    /// <summary>The Python source for one cell: <c>{Cell}Cell</c>, its step, and <c>{Cell}Layer</c>, the cell over time,
+    /// whose <c>state_dict()</c> names are a <see cref="RecurrentLayer{TCell, T}"/>'s parameter names (<c>l0.W_i</c>).</summary>
+    /// <exception cref="NotSupportedException">A cell operation has no PyTorch form here (named with its equation).</exception>
+    public static string Write(CellInfo cell)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        var python = new StringBuilder();
+        python.Append($"\"\"\"{cell.Name} as PyTorch modules, written by RnnGen: {cell.Name}Cell (one step) and {cell.Name}Layer (over time).\"\"\"\n");
+        python.Append(Imports);
+        python.Append(PythonSupport.Text.Replace("\r\n", "\n")).Append("\n\n");
+        WriteCell(python, cell);
+        WriteLayout(python, []);
+        return python.ToString();
+    }
+
+    private static void WriteCell(StringBuilder python, CellInfo cell)
+    {
+        PythonCellWriter.Write(python, cell);
+        python.Append($"class {cell.Name}Layer(RecurrentLayer):\n");
+        python.Append($"    \"\"\"{cell.Name} over time; the options are RnnGen's RecurrentOptions.\"\"\"\n\n");
+        python.Append($"    cell = {PythonCellWriter.ClassName(cell)}\n\n\n");
     }
 
     /// <summary>Writes <see cref="Write{T}(Model{T}, string)"/> to <paramref name="path"/>.</summary>
@@ -51,6 +68,10 @@ public static class PyTorchModuleWriter
 
         Parameter names are RnnGen's (rnn.l0.W_i, fc.weight). Dropout draws its own masks (RnnGen's are counter-based).
         """
+
+        """" + Imports;
+
+    private const string Imports = """
         import json
         import math
         import struct
@@ -60,7 +81,7 @@ public static class PyTorchModuleWriter
         from torch import nn
 
 
-        """";
+        """;
 
     private static void WriteModel(StringBuilder python, string className, IReadOnlyList<PythonLayer> layers)
     {
