@@ -72,9 +72,14 @@ namespace RnnGen.Generator.Emit
             w.Line($"elementwiseOps: {plan.ElementwiseOps},");
             if (model.Masks.Count > 0) w.Line($"masks: {Masks(model.Masks)},");
             if (model.Connections.Count > 0) w.Line($"connections: {Masks(model.Connections)},");
-            w.Line(model.Projection is { } projection
-                ? $"hidden: {model.Hidden}) {{ Projection = new global::RnnGen.StateProjection({model.States.ToList().IndexOf(projection.State)}, \"{projection.Matrix}\") }};"
-                : $"hidden: {model.Hidden});");
+            w.Line($"hidden: {model.Hidden})");
+            w.Line("{");
+            w.Indent++;
+            if (model.Projection is { } projection)
+                w.Line($"Projection = new global::RnnGen.StateProjection({model.States.ToList().IndexOf(projection.State)}, \"{projection.Matrix}\"),");
+            CellDescriptionEmitter.Emit(w, model);
+            w.Indent--;
+            w.Line("};");
             w.Indent--;
             w.Line();
         }

@@ -73,6 +73,10 @@ public sealed class CellInfo(
     /// <summary>The state stored at the projection size P, or null when every state has size H.</summary>
     public StateProjection? Projection { get; init; }
 
+    /// <summary>The equations as a list of operations, for exporters (PyTorch modules, ONNX graphs); null for a
+    /// <see cref="CellInfo"/> not made by the generator.</summary>
+    public CellDescription? Description { get; init; }
+
     /// <summary>Whether a vector parameter is a bias by name (b or b_…): layers built with Bias = false hold these at zero.</summary>
     public static bool IsBias(string vectorName) => vectorName == "b" || vectorName.StartsWith("b_", StringComparison.Ordinal);
 

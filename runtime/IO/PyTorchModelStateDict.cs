@@ -32,12 +32,20 @@ public static partial class PyTorchStateDict
         writer.Save(path);
     }
 
-    /// <summary>Loads the model's tensors from <paramref name="path"/>; see <see cref="Import{T}(Model{T}, SafeTensorsReader, bool)"/>.</summary>
+    /// <summary>Loads the model's tensors from <paramref name="path"/>; see <see cref="Import{T}(Model{T}, SafeTensorsReader, bool)"/>.
+    /// float32 tensors widen into a float64 model exactly; float64 tensors load into a float32 model only with
+    /// <paramref name="convertElementType"/> (each rounded to the nearest float).</summary>
     /// <exception cref="InvalidDataException">A tensor is missing, has the wrong dtype or shape, or (with <paramref name="strict"/>) is not the model's; nothing was loaded.</exception>
-    public static void Load<T>(Model<T> model, string path, bool strict = true) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Load<T>(Model<T> model, string path, bool strict = true, bool convertElementType = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var reader = SafeTensorsReader.Open(path);
-        Import(model, reader, strict);
+        if (!convertElementType)
+        {
+            Import(model, reader, strict);
+            return;
+        }
+        using var converted = CheckpointLayout.Converted<T>(reader);
+        Import(model, converted, strict);
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ internal interface IExportFormat
 /// <summary>`rnngen export CHECKPOINT --FORMAT FILE`: writes a checkpoint's model in another format; each format is its own file.</summary>
 internal static class ExportCommand
 {
-    private static readonly IExportFormat[] Formats = [new ExportOnnxFormat()];
+    private static readonly IExportFormat[] Formats = [new ExportOnnxFormat(), new ExportPyTorchFormat()];
 
     public static Command Create()
     {

@@ -1,0 +1,162 @@
+using System.Text;
+
+namespace RnnGen.Interop;
+
+/// <summary>
+/// Writes a cell as a PyTorch module from its <see cref="CellDescription"/>: parameters under the cell's own names and
+/// shapes, and a forward step with one line per equation. Throws <see cref="NotSupportedException"/> naming the
+/// operation and the equation for anything it cannot express, rather than writing a different cell.
+/// </summary>
+internal sealed class PythonCellWriter
+{
+    private readonly CellInfo _cell;
+    private readonly CellDescription _description;
+    private readonly Dictionary<int, (string Name, int Equation)> _named = [];
+    private int _equation;
+
+    private PythonCellWriter(CellInfo cell, CellDescription description) => (_cell, _description) = (cell, description);
+
+    /// <summary>The Python class name of the cell's step module.</summary>
+    public static string ClassName(CellInfo cell) => cell.Name + "Cell";
+
+    /// <exception cref="NotSupportedException">The cell has no description, or uses an operation this writer lacks.</exception>
+    public static void Write(StringBuilder python, CellInfo cell)
+    {
+        var description = cell.Description
+            ?? throw new NotSupportedException($"Cell {cell.Name} has no description of its equations (its CellInfo was not made by the RnnGen generator); it cannot be exported.");
+        if (cell.Projection is { } projection)
+            throw new NotSupportedException($"Cell {cell.Name} projects state '{cell.States[projection.State]}' through {projection.Matrix} (Projection = \"{cell.States[projection.State]}\"), which the PyTorch export does not write yet; PyTorchStateDict moves Lstmp's weights to nn.LSTM(proj_size=…).");
+        new PythonCellWriter(cell, description).Write(python);
+    }
+
+    private void Write(StringBuilder python)
+    {
+        var body = Forward();   // first, so an unsupported operation throws before anything is written
+        python.Append($"class {ClassName(_cell)}(nn.Module):\n");
+        python.Append($"    \"\"\"One step of {_cell.Name}, as declared:\n\n");
+        foreach (var equation in _description.Equations) python.Append($"        {equation.Text}\n");
+        python.Append("    \"\"\"\n\n");
+        python.Append($"    states = ({string.Concat(_cell.States.Select(s => PythonNames.Quote(s) + ", "))})\n");
+        python.Append($"    output_state = {_cell.OutputState}\n\n");
+        Constructor(python);
+        python.Append(body).Append("\n\n");
+    }
+
+    private void Constructor(StringBuilder python)
+    {
+        python.Append("    def __init__(self, input_size, hidden_size, bias=True):\n");
+        python.Append("        super().__init__()\n");
+        python.Append("        self.input_size, self.hidden_size = input_size, hidden_size\n");
+        Register(python, _cell.Groups.Where(g => g.Kind == OperandKind.Input).SelectMany(g => g.Matrices), "hidden_size, input_size");
+        Register(python, _cell.Groups.Where(g => g.Kind != OperandKind.Input).SelectMany(g => g.Matrices), "hidden_size, hidden_size");
+        Register(python, _cell.Vectors.Where(v => !CellInfo.IsBias(v)), "hidden_size");
+        var biases = _cell.Vectors.Where(CellInfo.IsBias).ToList();
+        if (biases.Count > 0)
+        {
+            python.Append($"        for name in ({string.Concat(biases.Select(b => PythonNames.Quote(b) + ", "))}):  # held at zero with bias=False\n");
+            python.Append("            if bias:\n");
+            python.Append("                self.register_parameter(name, nn.Parameter(torch.empty(hidden_size)))\n");
+            python.Append("            else:\n");
+            python.Append("                self.register_buffer(name, torch.zeros(hidden_size), persistent=False)\n");
+        }
+        python.Append("        self.reset_parameters()\n\n");
+        python.Append("    def reset_parameters(self):\n");
+        python.Append("        \"\"\"U(-1/√H, 1/√H) for every parameter, as RnnGen and PyTorch's recurrent layers.\"\"\"\n");
+        python.Append("        bound = 1 / math.sqrt(self.hidden_size)\n");
+        python.Append("        for parameter in self.parameters():\n");
+        python.Append("            nn.init.uniform_(parameter, -bound, bound)\n\n");
+    }
+
+    private static void Register(StringBuilder python, IEnumerable<string> names, string shape)
+    {
+        var list = names.ToList();
+        if (list.Count == 0) return;
+        python.Append($"        for name in ({string.Concat(list.Select(n => PythonNames.Quote(n) + ", "))}):\n");
+        python.Append($"            self.register_parameter(name, nn.Parameter(torch.empty({shape})))\n");
+    }
+
+    private string Forward()
+    {
+        var used = new HashSet<string>();
+        var states = _cell.States.ToDictionary(s => s, s => PythonNames.Local(s, used));
+        for (var i = 0; i < _description.Operations.Count; i++)
+            if (_description.Operations[i].Kind == CellOperationKind.State) _named[i] = (states[_description.Operations[i].Name], -1);
+
+        var body = new StringBuilder();
+        body.Append("    def forward(self, x, state):\n");
+        body.Append($"        {string.Join(", ", _cell.States.Select(s => states[s]))}{(states.Count == 1 ? "," : "")} = state\n");
+        for (_equation = 0; _equation < _description.Equations.Count; _equation++)
+        {
+            var equation = _description.Equations[_equation];
+            var name = PythonNames.Local(equation.IsState ? equation.Target + "_new" : equation.Target, used);
+            body.Append($"        {name} = {Render(equation.Result)}\n");
+            _named.TryAdd(equation.Result, (name, _equation));
+        }
+        var results = _description.StateResults.Select(r => _named[r].Name).ToList();
+        body.Append($"        return ({string.Join(", ", results)}{(results.Count == 1 ? "," : "")})\n");
+        return body.ToString();
+    }
+
+    // Precedence as Python parses it: + - (1), * / (2), unary - (3), atoms (4).
+    private static int Precedence(CellOperationKind kind) => kind switch
+    {
+        CellOperationKind.Add or CellOperationKind.Subtract => 1,
+        CellOperationKind.Multiply or CellOperationKind.Divide => 2,
+        CellOperationKind.Negate => 3,
+        _ => 4,
+    };
+
+    /// <summary>An operation as a Python expression: values an earlier equation named are read by name, the rest
+    /// inline, parenthesized so Python evaluates in the same order as the cell.</summary>
+    private string Render(int index)
+    {
+        if (_named.TryGetValue(index, out var named) && named.Equation < _equation) return named.Name;
+        var op = _description.Operations[index];
+        string Operand(int k, bool right = false)
+        {
+            var child = op.Operands[k];
+            var text = Render(child);
+            var inner = _named.TryGetValue(child, out var n) && n.Equation < _equation ? 4 : Precedence(_description.Operations[child].Kind);
+            return inner < Precedence(op.Kind) || (right && inner == Precedence(op.Kind)) ? "(" + text + ")" : text;
+        }
+        return op.Kind switch
+        {
+            CellOperationKind.Input => "x",
+            CellOperationKind.Vector => PythonNames.Member(op.Name),
+            CellOperationKind.Constant => PythonNames.Number(op.Value),
+            CellOperationKind.MatMul => $"F.linear({Render(op.Operands[0])}, {PythonNames.Member(op.Name)})",
+            CellOperationKind.Add => $"{Operand(0)} + {Operand(1, right: true)}",
+            CellOperationKind.Subtract => $"{Operand(0)} - {Operand(1, right: true)}",
+            CellOperationKind.Multiply => $"{Operand(0)} * {Operand(1, right: true)}",
+            CellOperationKind.Divide => $"{Operand(0)} / {Operand(1, right: true)}",
+            CellOperationKind.Negate => $"-{Operand(0)}",
+            CellOperationKind.Max => $"_max({Render(op.Operands[0])}, {Render(op.Operands[1])})",
+            CellOperationKind.Min => $"_min({Render(op.Operands[0])}, {Render(op.Operands[1])})",
+            CellOperationKind.Function => $"{Function(op)}({Render(op.Operands[0])})",
+            _ => throw Unsupported(op, $"operation '{op.Name}'"),
+        };
+    }
+
+    private string Function(CellOperation op) => op.Name switch
+    {
+        "sigmoid" => "torch.sigmoid",
+        "tanh" => "torch.tanh",
+        "relu" => "torch.relu",
+        "exp" => "torch.exp",
+        "log" => "torch.log",
+        "sqrt" => "torch.sqrt",
+        "abs" => "torch.abs",
+        "softplus" => "F.softplus",
+        "softsign" => "F.softsign",
+        "log_sigmoid" => "F.logsigmoid",
+        "hard_sigmoid" => "_hard_sigmoid",
+        _ => throw Unsupported(op, $"function '{op.Name}'"),
+    };
+
+    private NotSupportedException Unsupported(CellOperation op, string what)
+    {
+        var equation = _description.Equations[op.Line];
+        return new NotSupportedException(
+            $"Cell {_cell.Name} cannot be exported to PyTorch: the {what} in equation {op.Line + 1}, `{equation.Text}`, has no PyTorch form in RnnGen's exporter.");
+    }
+}
