@@ -70,9 +70,18 @@ namespace RnnGen.Generator.Emit
             w.Line($"tapeWidth: {plan.TapeWidth}, // saved per row and step: {(plan.TapeNames.Count == 0 ? "nothing" : string.Join(", ", plan.TapeNames))}");
             w.Line($"carryWidth: {plan.CarryWidth},");
             w.Line($"elementwiseOps: {plan.ElementwiseOps},");
-            w.Line($"hidden: {model.Hidden});");
+            w.Line($"hidden: {model.Hidden})");
+            EmitSchedule(w, model);
             w.Indent--;
             w.Line();
+        }
+
+        private static void EmitSchedule(CodeWriter w, CellModel model)
+        {
+            var plan = ScanAnalysis.Analyze(model);
+            var kind = plan.Scannable ? "Scan" : "Sequential";
+            var scanned = string.Join(", ", plan.Scanned.Select(s => s == 1 ? "true" : "false"));
+            w.Line($"{{ Schedule = new global::RnnGen.CellSchedule(global::RnnGen.ScheduleKind.{kind}, new bool[] {{ {scanned} }}, {Literal(ScanAnalysis.Explain(model, plan))}) }};");
         }
 
         private static void EmitDispatch(CodeWriter w, string direction, string stepType, int stages)

@@ -66,6 +66,9 @@ public sealed class CellInfo(
     /// <summary>Compile-time hidden size, or 0 when any size is accepted.</summary>
     public int Hidden { get; } = hidden;
 
+    /// <summary>How layers run the cell through time, as the generator decided from the equations (docs/parallel-scan.md).</summary>
+    public CellSchedule Schedule { get; init; } = new(ScheduleKind.Sequential, [], "");
+
     /// <summary>Whether a vector parameter is a bias by name (b or b_…): layers built with Bias = false hold these at zero.</summary>
     public static bool IsBias(string vectorName) => vectorName == "b" || vectorName.StartsWith("b_", StringComparison.Ordinal);
 

@@ -31,6 +31,9 @@ public sealed class CellSequence<TCell, T>
     private T[] _dzx = [], _dzh = [], _dzs = [], _dInputs = [], _dStatesA = [], _dStatesB = [], _dOperands = [], _carry = [], _heldGradients = [];
     private int[] _lengths = [];
     private T[] _stateGradientNorms = [];
+    // The parallel-in-time schedule, for cells the generator marked Scan (null otherwise).
+    private ScanSchedule<TCell, T>? _scan;
+    private readonly bool _useScan;
     private readonly bool _backward;
     private readonly long _maxWorkspaceBytes;
     // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate].
@@ -54,8 +57,10 @@ public sealed class CellSequence<TCell, T>
 
     // backward: false for a forward-only sequence (an inference session): no backward buffers.
     // maxWorkspaceBytes: the ceiling; a layer that checked its whole size already passes long.MaxValue.
-    internal CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps, bool backward, long maxWorkspaceBytes)
+    // sequential: run a scan cell step by step (the reference the scan schedule is tested against).
+    internal CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps, bool backward, long maxWorkspaceBytes, bool sequential = false)
     {
+        _useScan = _cell.Schedule.IsScan && !sequential;
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Cell != _cell)
             throw new ArgumentException($"The parameters belong to cell {parameters.Cell.Name}, not {_cell.Name}.", nameof(parameters));
@@ -87,6 +92,7 @@ public sealed class CellSequence<TCell, T>
         (_dStatesA, _dStatesB, _heldGradients) = (Workspace.Allocate<T>(size.DStates), Workspace.Allocate<T>(size.DStates), Workspace.Allocate<T>(size.DStates));
         (_dOperands, _carry) = (Workspace.Allocate<T>(size.DOperands), Workspace.Allocate<T>(size.Carry));
         _lengths = new int[maxBatch];
+        _scan = _useScan ? new ScanSchedule<TCell, T>(_hidden, maxBatch, maxSteps) : null;
         (MaxBatch, MaxSteps) = (maxBatch, maxSteps);
     }
 
@@ -95,6 +101,8 @@ public sealed class CellSequence<TCell, T>
     /// with R = maxBatch·maxSteps rows, B = maxBatch, T = maxSteps, H hidden, I input, S states, O stage operands and the
     /// cell's widths X (input products), Y (recurrent products), Z (stage products), W (tape), C (carry) in units of H,
     /// sizeof(T)·[R·(2I + (2X + Y + Z + O + W)·H) + S·(T + 1)·B·H + B·(Y + Z + 3S + O + C)·H + T] + 4·B.
+    /// A cell with the scan schedule (<see cref="CellInfo.Schedule"/>) adds sizeof(T)·[3·S·(T + 1)·B·H + 8·S·B·H + 8·V·H + C·R·H]
+    /// with V vector parameters (docs/parallel-scan.md).
     /// Not counted: a packed copy of the recurrent weights for forward and one for backward, made on the first call of
     /// three or more steps (about twice the recurrent weights). Returns long.MaxValue when the sizes overflow.
     /// </summary>
@@ -110,7 +118,7 @@ public sealed class CellSequence<TCell, T>
     /// Checked arithmetic: sizes whose products overflow throw OverflowException.</summary>
     private readonly struct Sizes
     {
-        public readonly long Inputs, Zx, States, Operands, Tape, Zh, Zs, Norms, Dzx, Dzh, Dzs, DInputs, DStates, DOperands, Carry, Lengths;
+        public readonly long Inputs, Zx, States, Operands, Tape, Zh, Zs, Norms, Dzx, Dzh, Dzs, DInputs, DStates, DOperands, Carry, Lengths, Scan;
 
         public Sizes(CellInfo cell, int inputSize, int hidden, int maxBatch, int maxSteps, bool backward)
         {
@@ -120,6 +128,7 @@ public sealed class CellSequence<TCell, T>
                 (Inputs, Zx, Tape) = (rows * inputSize, rows * cell.InputWidth * hidden, rows * cell.TapeWidth * hidden);
                 (States, Operands) = (s * (maxSteps + 1) * block, o * rows * hidden);
                 (Zh, Zs, Norms, Lengths) = (cell.RecurrentWidth * block, cell.StageWidth * block, maxSteps, maxBatch);
+                Scan = cell.Schedule.IsScan ? ScanSchedule<TCell, T>.Elements(cell, hidden, maxBatch, maxSteps) : 0;
                 if (!backward) return;
                 (Dzx, Dzh, Dzs, DInputs) = (Zx, rows * cell.RecurrentWidth * hidden, rows * cell.StageWidth * hidden, Inputs);
                 (DStates, DOperands, Carry) = (s * block, o * block, cell.CarryWidth * block);
@@ -127,7 +136,7 @@ public sealed class CellSequence<TCell, T>
         }
 
         public long Bytes => checked(Workspace.Bytes<T>(Inputs + Zx + States + Operands + Tape + Zh + Zs + Norms
-            + Dzx + Dzh + Dzs + DInputs + 3 * DStates + DOperands + Carry) + Lengths * sizeof(int));
+            + Dzx + Dzh + Dzs + DInputs + 3 * DStates + DOperands + Carry + Scan) + Lengths * sizeof(int));
     }
 
     /// <summary>Packing a matrix costs about one or two of its products; it pays from a few steps on.</summary>
@@ -203,7 +212,8 @@ public sealed class CellSequence<TCell, T>
                 Gemm.Multiply<T>(false, true, rows, group.Matrices.Length * h, _inputSize, _inputs, _inputSize,
                     _parameters.Groups[g], _inputSize, _zx.AsSpan(group.Offset * h), _zxWidth, false);
         }
-        for (var t = 0; t < steps; t++) ForwardStep(t, batch, steps);
+        if (_scan is not null) _scan.Forward(batch, steps, _zx, _states, _tape, _parameters.Vectors, _lengths.AsSpan(0, batch), _ragged);
+        else for (var t = 0; t < steps; t++) ForwardStep(t, batch, steps);
         WriteOutputs(output, outputShape, finalStates);
         _gate.Record();
     }
@@ -303,13 +313,27 @@ public sealed class CellSequence<TCell, T>
         CheckStates(dInitialStates.Length, (long)_stateCount * stateBlock, nameof(dInitialStates), new Shape("states", _stateCount, "batch", batch, "hidden", h));
         _gate.Pass("CellSequence", retainGraph);
 
+        if (_scan is not null) ScanBackward(_scan, dOutput, dFinalStates, gradients, dInitialStates);
+        else BackwardSteps(dOutput, dFinalStates, gradients, dInitialStates);
+        WeightGradients(gradients, computeInput: !dInput.IsEmpty);
+        if (!dInput.IsEmpty)
+        {
+            if (_cell.InputWidth == 0) _dInputs.AsSpan(0, batch * steps * _inputSize).Clear();
+            Scatter(_dInputs, dInput, _inputShape, _inputSize, accumulateInput);
+        }
+    }
+
+    /// <summary>The sequential backward: step by step from the last, dNext and dPrev swapping roles.</summary>
+    private void BackwardSteps(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalStates, CellParameters<T> gradients, Span<T> dInitialStates)
+    {
+        var stateBlock = _inputShape.Batch * _hidden;
         var dNext = _dStatesA.AsSpan(0, _stateCount * stateBlock);
         var dPrev = _dStatesB.AsSpan(0, _stateCount * stateBlock);
         if (dFinalStates.IsEmpty) dNext.Clear();
         else dFinalStates.CopyTo(dNext);
         if (_packed) PackWeights(forward: false);
 
-        for (var t = steps - 1; t >= 0; t--)
+        for (var t = _inputShape.Steps - 1; t >= 0; t--)
         {
             BackwardStep(t, dOutput, dNext, dPrev, gradients);
             var swap = dNext;
@@ -317,11 +341,35 @@ public sealed class CellSequence<TCell, T>
             dPrev = swap;
         }
         if (!dInitialStates.IsEmpty) dNext.CopyTo(dInitialStates);
-        WeightGradients(gradients, computeInput: !dInput.IsEmpty);
-        if (!dInput.IsEmpty)
+    }
+
+    /// <summary>The scan schedule's backward: each step's own gradients (its output; the final states at each sequence's
+    /// last step) go in, the scan adds what later steps send back, and the norms are read from the result.</summary>
+    private void ScanBackward(ScanSchedule<TCell, T> scan, ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalStates, CellParameters<T> gradients, Span<T> dInitialStates)
+    {
+        int batch = _inputShape.Batch, steps = _inputShape.Steps, h = _hidden, stateBlock = batch * h, output = _cell.OutputState;
+        scan.BeginBackward(batch, steps);
+        for (var b = 0; b < batch; b++)
         {
-            if (_cell.InputWidth == 0) _dInputs.AsSpan(0, batch * steps * _inputSize).Clear();
-            Scatter(_dInputs, dInput, _inputShape, _inputSize, accumulateInput);
+            if (!dOutput.IsEmpty)
+                for (var t = 0; t < _lengths[b]; t++)
+                    dOutput.Slice(_outputShape.Index(b, PositionOf(b, t)), h).CopyTo(scan.GradientBlock(batch, output, t).Slice(b * h, h));
+            if (!dFinalStates.IsEmpty)
+                for (var s = 0; s < _stateCount; s++)
+                {
+                    var row = scan.GradientBlock(batch, s, _lengths[b] - 1).Slice(b * h, h);
+                    TensorPrimitives.Add(row, dFinalStates.Slice(s * stateBlock + b * h, h), row);
+                }
+        }
+        scan.Backward(batch, steps, _states, _tape, _parameters.Vectors, _dzx, gradients.Vectors, dInitialStates);
+        for (var t = 0; t < steps; t++)
+        {
+            // An ended sequence carries its final-state gradient through the step, as the sequential schedule holds it.
+            var squares = TensorPrimitives.SumOfSquares<T>(scan.GradientBlock(batch, output, t));
+            for (var b = 0; b < batch; b++)
+                if (t >= _lengths[b] && !dFinalStates.IsEmpty)
+                    squares += TensorPrimitives.SumOfSquares(dFinalStates.Slice(output * stateBlock + b * h, h));
+            _stateGradientNorms[t] = T.Sqrt(squares);
         }
     }
 

@@ -25,6 +25,14 @@ public class CellSequenceGradientTests
     [Fact] public void StabilizerCell() => Check<StabilizerCell>();
     [Fact] public void FixedSizeRnn() => Check<FixedSizeRnn>(hidden: 6);
 
+    // Cells with the scan schedule (CellInfo.Schedule): the chunked scan and its reverse, checked the same way.
+    [Fact] public void MinGru() => Check<RnnGen.MinGru>();
+    [Fact] public void MinLstm() => Check<RnnGen.MinLstm>();
+    [Fact] public void QrnnCell() => Check<QrnnCell>();
+    [Fact] public void RealLinearRecurrence() => Check<RealLinearRecurrence>();
+    [Fact] public void QrnnRaggedReversedTimeMajor() => Check<QrnnCell>(lengths: new[] { 5, 2, 4 }, reverse: true, timeMajor: true);
+    [Fact] public void MinGruRaggedForward() => Check<RnnGen.MinGru>(lengths: new[] { 3, 5, 1 });
+
     // Variable lengths, reverse processing and strided time-major layouts go through the same gradient check.
     [Fact] public void LstmRaggedReversedTimeMajor() => Check<RnnGen.Lstm>(lengths: new[] { 5, 2, 4 }, reverse: true, timeMajor: true);
     [Fact] public void GruRaggedForward() => Check<RnnGen.Gru>(lengths: new[] { 3, 5, 1 });
