@@ -25,6 +25,9 @@ namespace RnnGen.Generator.Model
     /// </summary>
     internal static class ScanAnalysis
     {
+        /// <summary>Operators shown of a blocking term before "…": enough for one equation's right-hand side.</summary>
+        private const int TermDepth = 5;
+
         /// <summary>One sentence for CellInfo.Schedule, `rnngen explain` and the diagnostics.</summary>
         public static string Explain(CellModel model, ScanPlan plan)
         {
@@ -61,7 +64,7 @@ namespace RnnGen.Generator.Model
             {
                 var verdict = new Walker(nodes, stateOf, freeStates, s).Visit(model.StateValues[s]);
                 if (verdict.Kind == Dependence.Blocked)
-                    return new ScanPlan(EquatableArray<int>.Empty, new ScanBlocker(LineOf(model, verdict.Term), Render(model, verdict.Term, 3), verdict.Reason, true));
+                    return new ScanPlan(EquatableArray<int>.Empty, new ScanBlocker(LineOf(model, verdict.Term), Render(model, verdict.Term, TermDepth), verdict.Reason, true));
                 scanned[s] = verdict.Kind == Dependence.Affine ? 1 : 0;
                 if (verdict.Kind == Dependence.Free) freeStates.Add(s);
             }
@@ -221,8 +224,8 @@ namespace RnnGen.Generator.Model
             if (node.Kind == NodeKind.Parameter) return model.Vectors[node.Index];
             if (node.Kind == NodeKind.InputProduct) return model.Products[node.Index].Matrix + " x";
             var state = model.StateValues.ToList().IndexOf(id);
-            if (state >= 0 && depth < 3) return model.States[state] + "'";
-            if (node.Name.Length > 0 && depth < 3) return node.Name;
+            if (state >= 0 && depth < TermDepth) return model.States[state] + "'";
+            if (node.Name.Length > 0 && depth < TermDepth) return node.Name;
             if (depth == 0) return "…";
             string Arg(int child) => Render(model, child, depth - 1);
             return node.Kind switch
