@@ -19,6 +19,8 @@ public static class RecurrentCells
         Register<Lstm>();
         Register<Gru>();
         Register<ResetBeforeGru>();
+        Register<MinGru>();
+        Register<MinLstm>();
     }
 
     /// <summary>Makes <typeparamref name="TCell"/> buildable by its name (<c>TCell.Info.Name</c>).</summary>

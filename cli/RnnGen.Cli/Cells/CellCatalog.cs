@@ -32,6 +32,8 @@ internal static class CellCatalog
         ["rnn"] = ResolvedCell.Of<SimpleRnnTanh>,
         ["rnn-relu"] = ResolvedCell.Of<SimpleRnnRelu>,
         ["reset-before-gru"] = ResolvedCell.Of<ResetBeforeGru>,
+        ["mingru"] = ResolvedCell.Of<MinGru>,
+        ["minlstm"] = ResolvedCell.Of<MinLstm>,
     };
 
     public static IEnumerable<string> BuiltInNames => BuiltIn.Keys;
