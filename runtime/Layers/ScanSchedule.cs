@@ -102,15 +102,8 @@ internal sealed unsafe class ScanSchedule<TCell, T>
         fixed (T* pZx = zx, pStates = states, pTape = tape, pVectors = vectors, pA = _a, pW = _w, pD = _d, pProducts = _products, pCarry = _carry)
         fixed (bool* pScanned = _scanned)
         {
-            var context = NewContext(batch, steps, new TimeChunks(steps, ChunksFor(steps), reverse: false), pScanned);
-            context.Zx = pZx;
-            context.States = pStates;
-            context.Tape = pTape;
-            context.Vectors = pVectors;
-            context.Carry = pCarry;
-            context.A = pA;
-            context.W = pW;
-            context.D = pD;
+            var chunks = new TimeChunks(steps, ChunksFor(steps), reverse: false);
+            var context = NewContext(batch, steps, chunks, pScanned, new Buffers(pZx, pStates, pTape, pCarry, pVectors, pA, pW, pD, null, null));
             Run(ref context, Phase.Coefficients);
             if (ragged) HoldCoefficients(context, lengths);
             var lanes = batch * _hidden;
@@ -148,16 +141,7 @@ internal sealed unsafe class ScanSchedule<TCell, T>
         fixed (T* pProducts = _products, pCarry = _carry, pDVectors = _dVectors)
         fixed (bool* pScanned = _scanned)
         {
-            var context = NewContext(batch, steps, _backwardChunks, pScanned);
-            context.States = pStates;
-            context.Tape = pTape;
-            context.Vectors = pVectors;
-            context.Carry = pCarry;
-            context.A = pA;
-            context.W = pW;
-            context.D = pD;
-            context.DZx = pDzx;
-            context.DVectors = pDVectors;
+            var context = NewContext(batch, steps, _backwardChunks, pScanned, new Buffers(null, pStates, pTape, pCarry, pVectors, pA, pW, pD, pDzx, pDVectors));
             Run(ref context, Phase.OwnGradients);
             context.Scan = NewScan(context, new Blocks<T>(pW, 0, lanes, _stateCount, context.Chunks), pProducts);
             Scan(ref context);
@@ -172,11 +156,19 @@ internal sealed unsafe class ScanSchedule<TCell, T>
             TensorPrimitives.Add(dVectors, _dVectors.AsSpan(c * _vectorWidth, _vectorWidth), dVectors);
     }
 
-    private Context NewContext(int batch, int steps, TimeChunks chunks, bool* scanned) => new()
+    private Context NewContext(int batch, int steps, TimeChunks chunks, bool* scanned, in Buffers buffers) => new()
     {
         Batch = batch, Steps = steps, Hidden = _hidden, StateCount = _stateCount, VectorWidth = _vectorWidth,
         Pitch = (steps + 1L) * batch * _hidden, Chunks = chunks, Scanned = scanned,
+        Zx = buffers.Zx, States = buffers.States, Tape = buffers.Tape, Carry = buffers.Carry, Vectors = buffers.Vectors,
+        A = buffers.A, W = buffers.W, D = buffers.D, DZx = buffers.DZx, DVectors = buffers.DVectors,
     };
+
+    /// <summary>The pinned buffers of one call (null where a direction does not use one); shapes as in <see cref="Context"/>.</summary>
+    private readonly struct Buffers(T* zx, T* states, T* tape, T* carry, T* vectors, T* a, T* w, T* d, T* dzx, T* dVectors)
+    {
+        public readonly T* Zx = zx, States = states, Tape = tape, Carry = carry, Vectors = vectors, A = a, W = w, D = d, DZx = dzx, DVectors = dVectors;
+    }
 
     private static LinearScan<T>.Job NewScan(in Context context, Blocks<T> x, T* products) => new()
     {
