@@ -128,8 +128,7 @@ internal sealed unsafe class ScanSchedule<TCell, T>
     public Span<T> GradientBlock(int batch, int s, int t)
     {
         var lanes = batch * _hidden;
-        var (first, end) = _backwardChunks.Range(_backwardChunks.ChunkOf(t));
-        return _d.AsSpan((int)(((long)first * _stateCount + (long)s * (end - first) + (t - first)) * lanes), lanes);
+        return _d.AsSpan((int)(_backwardChunks.CompactBlock(_stateCount, s, t) * lanes), lanes);
     }
 
     /// <summary>Back-propagates the last forward: dzx ([T·B, X·H]) written, vector gradients added into dVectors ([V·H]),
