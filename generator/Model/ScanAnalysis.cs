@@ -32,11 +32,16 @@ namespace RnnGen.Generator.Model
         public static string Explain(CellModel model, ScanPlan plan)
         {
             if (plan.Blocker is { } blocker)
-                return $"sequential: in line {blocker.Line + 1} ({model.Lines[blocker.Line].Text.Trim()}), '{blocker.Term}' blocks the scan: {blocker.Reason}";
+                return $"sequential: in line {blocker.Line + 1} ({Shorten(model.Lines[blocker.Line].Text.Trim())}), '{blocker.Term}' blocks the scan: {blocker.Reason}";
             var scanned = Enumerable.Range(0, model.States.Count).Where(s => plan.Scanned[s] == 1).Select(s => $"{model.States[s]}' = a ⊙ {model.States[s]} + b");
             var mapped = Enumerable.Range(0, model.States.Count).Where(s => plan.Scanned[s] == 0).Select(s => model.States[s] + "'").ToList();
             return "scan: " + string.Join(", ", scanned) + " over all steps at once" + (mapped.Count == 0 ? "" : "; then " + string.Join(", ", mapped) + " from the new states");
         }
+
+        /// <summary>An equation as a message quotes it: long ones cut, the term itself is named beside it.</summary>
+        private static string Shorten(string text) => text.Length <= MaxQuoted ? text : text.Substring(0, MaxQuoted - 1) + "…";
+
+        private const int MaxQuoted = 100;
 
         /// <summary>How a value depends on the state whose update is analysed.</summary>
         private enum Dependence { Free, Mapped, Affine, Blocked }
@@ -60,7 +65,8 @@ namespace RnnGen.Generator.Model
             var scanned = new int[model.States.Count];
             var freeStates = new HashSet<int>();
             // States in equation order, so a new-state reference (defined earlier) is already classified.
-            foreach (var s in Enumerable.Range(0, model.States.Count).OrderBy(s => LineOf(model, model.StateValues[s])))
+            var definedAt = Enumerable.Range(0, model.Lines.Count).GroupBy(l => model.Lines[l].Node).ToDictionary(g => g.Key, g => g.First());
+            foreach (var s in Enumerable.Range(0, model.States.Count).OrderBy(s => definedAt[model.StateValues[s]]))
             {
                 var verdict = new Walker(nodes, stateOf, freeStates, s).Visit(model.StateValues[s]);
                 if (verdict.Kind == Dependence.Blocked)
@@ -85,14 +91,28 @@ namespace RnnGen.Generator.Model
                 (_nodes, _stateOf, _freeStates, _state) = (nodes, stateOf, freeStates, state);
             }
 
-            public Verdict Visit(int id, bool root = true)
+            /// <summary>Children before parents with an explicit stack: a chain of equations can be as long as the cell.</summary>
+            public Verdict Visit(int root)
             {
-                if (_memo.TryGetValue(id, out var known)) return known;
-                var verdict = !root && _stateOf.TryGetValue(id, out var other) && other != _state
-                    ? new Verdict(_freeStates.Contains(other) ? Dependence.Free : Dependence.Mapped, id, "")
-                    : Classify(_nodes[id]);
-                _memo[id] = verdict;
-                return verdict;
+                var stack = new Stack<(int Id, bool Expanded)>();
+                stack.Push((root, false));
+                while (stack.Count > 0)
+                {
+                    var (id, expanded) = stack.Pop();
+                    if (_memo.ContainsKey(id)) continue;
+                    var node = _nodes[id];
+                    if (id != root && _stateOf.TryGetValue(id, out var other) && other != _state)
+                        _memo[id] = new Verdict(_freeStates.Contains(other) ? Dependence.Free : Dependence.Mapped, id, "");
+                    else if (expanded || node.IsLeaf)
+                        _memo[id] = Classify(node);
+                    else
+                    {
+                        stack.Push((id, true));
+                        stack.Push((node.Left, false));
+                        if (node.ArgumentCount == 2) stack.Push((node.Right, false));
+                    }
+                }
+                return _memo[root];
             }
 
             private Verdict Classify(CellNode node)
@@ -108,7 +128,7 @@ namespace RnnGen.Generator.Model
                     case NodeKind.Add or NodeKind.Subtract:
                         return Sum(node);
                     case NodeKind.Negate:
-                        return Visit(node.Left, false);
+                        return _memo[node.Left];
                     case NodeKind.Multiply or NodeKind.Divide:
                         return Product(node);
                     case NodeKind.Function or NodeKind.Max or NodeKind.Min:
@@ -120,7 +140,7 @@ namespace RnnGen.Generator.Model
 
             private Verdict Sum(CellNode node)
             {
-                Verdict left = Visit(node.Left, false), right = Visit(node.Right, false);
+                Verdict left = _memo[node.Left], right = _memo[node.Right];
                 if (Blocked(left, right) is { } blocked) return blocked;
                 if (Has(left, right, Dependence.Affine) && Has(left, right, Dependence.Mapped))
                     return new Verdict(Dependence.Blocked, node.Id, "the recurrence adds a value computed from a scanned state");
@@ -129,7 +149,7 @@ namespace RnnGen.Generator.Model
 
             private Verdict Product(CellNode node)
             {
-                Verdict left = Visit(node.Left, false), right = Visit(node.Right, false);
+                Verdict left = _memo[node.Left], right = _memo[node.Right];
                 if (Blocked(left, right) is { } blocked) return blocked;
                 if (right.Kind == Dependence.Affine && node.Kind == NodeKind.Divide)
                     return new Verdict(Dependence.Blocked, node.Id, "it divides by a value that depends on the previous state");
@@ -145,7 +165,7 @@ namespace RnnGen.Generator.Model
                 var kind = Dependence.Free;
                 foreach (var argument in node.ArgumentCount == 2 ? new[] { node.Left, node.Right } : new[] { node.Left })
                 {
-                    var verdict = Visit(argument, false);
+                    var verdict = _memo[argument];
                     if (verdict.Kind == Dependence.Blocked) return verdict;
                     if (verdict.Kind == Dependence.Affine)
                         return new Verdict(Dependence.Blocked, node.Id, "a nonlinear function of the previous state");
@@ -189,30 +209,27 @@ namespace RnnGen.Generator.Model
 
         private static bool IsNameChar(char c) => char.IsLetterOrDigit(c) || c == '_';
 
-        /// <summary>The first equation (in order) whose value reads the node: where the term is written.</summary>
-        private static int LineOf(CellModel model, int node)
+        /// <summary>The first equation (in order) whose value reads the node: where the term is written. Nodes met in
+        /// an earlier equation are not walked again, so this is linear in the graph.</summary>
+        private static int LineOf(CellModel model, int target)
         {
-            for (var line = 0; line < model.Lines.Count; line++)
-                if (Reaches(model, model.Lines[line].Node, node)) return line;
-            return 0;
-        }
-
-        private static bool Reaches(CellModel model, int from, int target)
-        {
-            var stack = new Stack<int>();
             var seen = new HashSet<int>();
-            stack.Push(from);
-            while (stack.Count > 0)
+            var stack = new Stack<int>();
+            for (var line = 0; line < model.Lines.Count; line++)
             {
-                var id = stack.Pop();
-                if (id == target) return true;
-                if (!seen.Add(id)) continue;
-                var node = model.Nodes[id];
-                if (node.IsLeaf) continue;
-                stack.Push(node.Left);
-                if (node.ArgumentCount == 2) stack.Push(node.Right);
+                stack.Push(model.Lines[line].Node);
+                while (stack.Count > 0)
+                {
+                    var id = stack.Pop();
+                    if (id == target) return line;
+                    if (!seen.Add(id)) continue;
+                    var node = model.Nodes[id];
+                    if (node.IsLeaf) continue;
+                    stack.Push(node.Left);
+                    if (node.ArgumentCount == 2) stack.Push(node.Right);
+                }
             }
-            return false;
+            return 0;
         }
 
         /// <summary>The term as the cell language writes it; named intermediates by name, deep subterms as "…".</summary>
