@@ -14,8 +14,8 @@ namespace RnnGen.Generator
         private static DiagnosticDescriptor Error(string id, string title, string message, string category = CellCategory) =>
             Rule(id, title, message, category, DiagnosticSeverity.Error);
 
-        private static DiagnosticDescriptor Rule(string id, string title, string message, string category, DiagnosticSeverity severity) =>
-            new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
+        private static DiagnosticDescriptor Rule(string id, string title, string message, string category, DiagnosticSeverity severity, bool enabled = true) =>
+            new(id, title, message, category, severity, isEnabledByDefault: enabled, helpLinkUri: HelpLinkBase + id + ".md");
 
         public static readonly DiagnosticDescriptor SyntaxError = Error("RNN001",
             "Syntax error in cell equations", "Syntax error in cell equations: {0}");
@@ -111,5 +111,13 @@ namespace RnnGen.Generator
 
         public static readonly DiagnosticDescriptor DropConnectNotRecurrent = Error("RNN039",
             "DropConnect on something that is not a recurrent matrix", "dropconnect in the equation of {0} {1}; write dropconnect(U h, rate) around the product of a matrix U and a state h");
+
+        public static readonly DiagnosticDescriptor ElementwiseButSequential = Rule("RNN040",
+            "Elementwise recurrence runs step by step",
+            "Cell '{0}' has no matrix product of a state yet runs step by step; {1}", CellCategory, DiagnosticSeverity.Info);
+
+        // Off by default: one note per cell would be noise; enable with dotnet_diagnostic.RNN041.severity = suggestion.
+        public static readonly DiagnosticDescriptor Schedule = Rule("RNN041",
+            "Schedule of the cell", "Cell '{0}' runs {1}", CellCategory, DiagnosticSeverity.Info, enabled: false);
     }
 }

@@ -60,6 +60,12 @@ public static class Grid
     /// <summary>Sizes of the peephole-vs-built-in comparison.</summary>
     public static IEnumerable<string> Peephole => Quick ? ["8x64x64x100"] : ["32x256x256x50", "64x512x512x50"];
 
+    /// <summary>Size of the scan-schedule rows (MinGru vs Gru vs TorchSharp's log-space minGRU, 1 and 2 threads).</summary>
+    public static IEnumerable<string> Scan => Quick ? ["2x16x16x64"] : ["16x512x512x1024"];
+
+    /// <summary>The long-sequence row: B = 1, T = 100,000.</summary>
+    public static IEnumerable<string> LongSequence => Quick ? ["1x16x16x2000"] : ["1x256x256x100000"];
+
     /// <summary>Size of the two-thread comparison.</summary>
     public static IEnumerable<string> Threads => Quick ? ["8x64x64x100"] : ["64x512x512x50"];
 }

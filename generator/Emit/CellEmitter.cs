@@ -78,6 +78,7 @@ namespace RnnGen.Generator.Emit
             if (model.Projection is { } projection)
                 w.Line($"Projection = new global::RnnGen.StateProjection({model.States.ToList().IndexOf(projection.State)}, \"{projection.Matrix}\"),");
             CellDescriptionEmitter.Emit(w, model);
+            EmitSchedule(w, model);
             w.Indent--;
             w.Line("};");
             w.Indent--;
@@ -86,6 +87,14 @@ namespace RnnGen.Generator.Emit
 
         private static string Masks(IEnumerable<MaskSite> masks) => "new global::RnnGen.MaskInfo[] { " + string.Join(", ", masks.Select(m =>
             $"new(global::RnnGen.MaskKind.{m.Kind}, {m.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, \"{m.RateName}\"{(m.Matrix.Length > 0 ? $", \"{m.Matrix}\"" : "")})")) + " }";
+
+        private static void EmitSchedule(CodeWriter w, CellModel model)
+        {
+            var plan = ScanAnalysis.Analyze(model);
+            var kind = plan.Scannable ? "Scan" : "Sequential";
+            var scanned = string.Join(", ", plan.Scanned.Select(s => s == 1 ? "true" : "false"));
+            w.Line($"Schedule = new global::RnnGen.CellSchedule(global::RnnGen.ScheduleKind.{kind}, new bool[] {{ {scanned} }}, {Literal(ScanAnalysis.Explain(model, plan))}),");
+        }
 
         private static void EmitDispatch(CodeWriter w, string direction, string stepType, int stages)
         {

@@ -111,6 +111,7 @@ namespace RnnGen.Generator.Parsing
                 return null;
             }
             if (model is not null) ParameterTypos.Check(model, syntax, DeliberateParameters(), problems);
+            if (model is not null) ScheduleNotes.Check(model, declaration.TypeName, syntax, problems);
             foreach (var problem in problems)
             {
                 // Option problems have no place in the text: point at the option (the model only checks Output).

@@ -99,3 +99,24 @@ public partial struct SLstm;
     h' = W_hr (o * tanh(c'))
     """, Projection = "h")]
 public partial struct Lstmp;
+
+/// <summary>minGRU (Feng et al. 2024, "Were RNNs All We Needed?", sequential mode): z = σ(W_z x + b_z),
+/// h̃ = W_h x + b_h, h' = (1 − z) ⊙ h + z ⊙ h̃. No gate reads the state, so layers run it with the parallel scan.</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
+[RecurrentCell("""
+    z  = sigmoid(W_z x + b_z)
+    ht = W_h x + b_h
+    h' = (1 - z) * h + z * ht
+    """)]
+public partial struct MinGru;
+
+/// <summary>minLSTM (Feng et al. 2024, sequential mode, gates normalized): f = σ(W_f x + b_f), i = σ(W_i x + b_i),
+/// h̃ = W_h x + b_h, h' = f/(f + i) ⊙ h + i/(f + i) ⊙ h̃. Runs with the parallel scan.</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
+[RecurrentCell("""
+    f  = sigmoid(W_f x + b_f)
+    i  = sigmoid(W_i x + b_i)
+    ht = W_h x + b_h
+    h' = f / (f + i) * h + i / (f + i) * ht
+    """)]
+public partial struct MinLstm;

@@ -77,6 +77,9 @@ public sealed class CellInfo(
     /// <see cref="CellInfo"/> not made by the generator.</summary>
     public CellDescription? Description { get; init; }
 
+    /// <summary>How layers run the cell through time, as the generator decided from the equations (docs/parallel-scan.md).</summary>
+    public CellSchedule Schedule { get; init; } = new(ScheduleKind.Sequential, [], "");
+
     /// <summary>Whether a vector parameter is a bias by name (b or b_…): layers built with Bias = false hold these at zero.</summary>
     public static bool IsBias(string vectorName) => vectorName == "b" || vectorName.StartsWith("b_", StringComparison.Ordinal);
 

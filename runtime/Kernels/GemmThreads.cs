@@ -3,7 +3,7 @@ using System.Runtime.ExceptionServices;
 namespace RnnGen.Kernels;
 
 /// <summary>
-/// A tiny pool of dedicated worker threads for splitting one GEMM. Dedicated threads (instead of
+/// A tiny pool of dedicated worker threads for splitting one GEMM (or one pass of the scan schedule). Dedicated threads (instead of
 /// Parallel.For) keep the call allocation-free and the hand-off latency low: a worker spins briefly
 /// before blocking, so back-to-back GEMMs in a time loop wake it without a kernel round trip.
 /// One caller at a time; a concurrent caller simply runs single-threaded.
@@ -17,30 +17,54 @@ internal static unsafe class GemmThreads
     /// nothing) if the pool is busy with another caller.</summary>
     public static bool TryRun(delegate*<in GemmJob, void> run, ReadOnlySpan<GemmJob> jobs)
     {
+        fixed (GemmJob* first = jobs)
+        {
+            var context = new GemmContext { Run = run, Jobs = first };
+            return TryRun(&RunGemm, &context, jobs.Length);
+        }
+    }
+
+    private struct GemmContext
+    {
+        public delegate*<in GemmJob, void> Run;
+        public GemmJob* Jobs;
+    }
+
+    private static void RunGemm(void* context, int index)
+    {
+        var gemm = (GemmContext*)context;
+        gemm->Run(in gemm->Jobs[index]);
+    }
+
+    /// <summary>Runs run(context, 0) on the calling thread and run(context, i) for i in 1..count−1 on workers; the
+    /// context (the caller's, pinned or on its stack) must outlive the call. Returns false (and runs nothing) if the pool
+    /// is busy with another caller.</summary>
+    public static bool TryRun(delegate*<void*, int, void> run, void* context, int count)
+    {
         if (!s_lock.TryEnter())
             return false;
         try
         {
             Worker[] workers = s_workers;
-            if (workers.Length < jobs.Length - 1)
+            if (workers.Length < count - 1)
             {
-                workers = new Worker[jobs.Length - 1];
+                workers = new Worker[count - 1];
                 s_workers.CopyTo(workers, 0);
                 for (int i = s_workers.Length; i < workers.Length; i++)
                     workers[i] = new Worker(i + 1);
                 s_workers = workers;
             }
-            for (int i = 1; i < jobs.Length; i++)
-                workers[i - 1].Post(run, jobs[i]);
+            for (int i = 1; i < count; i++)
+                workers[i - 1].Post(run, context, i);
             Exception? error = null;
             try
             {
-                run(in jobs[0]);
+                run(context, 0);
             }
             finally
             {
                 // Always join the workers: they hold pointers into the caller's pinned spans.
-                for (int i = 1; i < jobs.Length; i++)
+                for (int i = 1; i < count; i++)
                     error ??= workers[i - 1].Join();
             }
             if (error is not null)
@@ -59,8 +83,9 @@ internal static unsafe class GemmThreads
         private const int SpinCount = 2000;
         private readonly ManualResetEventSlim _start = new(false, SpinCount);
         private readonly ManualResetEventSlim _done = new(false, SpinCount);
-        private delegate*<in GemmJob, void> _run;
-        private GemmJob _job;
+        private delegate*<void*, int, void> _run;
+        private void* _context;
+        private int _index;
         private Exception? _error;
 
         public Worker(int index)
@@ -69,10 +94,11 @@ internal static unsafe class GemmThreads
             thread.Start();
         }
 
-        public void Post(delegate*<in GemmJob, void> run, in GemmJob job)
+        public void Post(delegate*<void*, int, void> run, void* context, int index)
         {
             _run = run;
-            _job = job;
+            _context = context;
+            _index = index;
             _error = null;
             _done.Reset();
             _start.Set();
@@ -92,7 +118,7 @@ internal static unsafe class GemmThreads
                 _start.Reset();
                 try
                 {
-                    _run(in _job);
+                    _run(_context, _index);
                 }
                 catch (Exception e)
                 {

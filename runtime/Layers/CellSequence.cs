@@ -36,6 +36,9 @@ public sealed partial class CellSequence<TCell, T>
     private readonly CellMasks _maskRates;
     private readonly ConnectionMasks<T> _connections;
     private int _maskStep;   // elements from one step's mask block to the next: 0 when every step reads the expectations
+    // The parallel-in-time schedule, for cells the generator marked Scan (null otherwise).
+    private ScanSchedule<TCell, T>? _scan;
+    private readonly bool _useScan;
     private readonly bool _backward;
     private readonly long _maxWorkspaceBytes;
     // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate].
@@ -62,9 +65,11 @@ public sealed partial class CellSequence<TCell, T>
 
     // backward: false for a forward-only sequence (an inference session): no backward buffers.
     // maxWorkspaceBytes: the ceiling; a layer that checked its whole size already passes long.MaxValue.
+    // sequential: run a scan cell step by step (the reference the scan schedule is tested against).
     internal CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps, bool backward, long maxWorkspaceBytes,
-        IReadOnlyDictionary<string, double>? rates = null)
+        IReadOnlyDictionary<string, double>? rates = null, bool sequential = false)
     {
+        _useScan = Scans(_cell) && !sequential;
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Cell != _cell)
             throw new ArgumentException($"The parameters belong to cell {parameters.Cell.Name}, not {_cell.Name}.", nameof(parameters));
@@ -104,6 +109,7 @@ public sealed partial class CellSequence<TCell, T>
         (_dProjectedNext, _dProjectedPrev, _heldProjected) = (Workspace.Allocate<T>(size.DProjectedStep), Workspace.Allocate<T>(size.DProjectedStep),
             Workspace.Allocate<T>(size.DProjectedStep));
         _lengths = new int[maxBatch];
+        _scan = _useScan ? new ScanSchedule<TCell, T>(_hidden, maxBatch, maxSteps) : null;
         (MaxBatch, MaxSteps) = (maxBatch, maxSteps);
     }
 
@@ -113,6 +119,8 @@ public sealed partial class CellSequence<TCell, T>
     /// cell's widths X (input products), Y (recurrent products), Z (stage products), W (tape), C (carry) in units of H,
     /// sizeof(T)·[R·(2I + (2X + Y + Z + O + W + M)·H) + S·(T + 1)·B·H + B·(Y + Z + 3S + O + C)·H + T] + 4·B; a cell with a
     /// projected state (<paramref name="projectionSize"/> P) adds sizeof(T)·[(T + 1)·B·P + R·P + 3·B·P].
+    /// A cell with the scan schedule (<see cref="CellInfo.Schedule"/>) adds sizeof(T)·[3·S·(T + 1)·B·H + 8·S·B·H + 8·V·H + C·R·H]
+    /// with V vector parameters (docs/parallel-scan.md).
     /// Not counted: a packed copy of the recurrent weights for forward and one for backward, made on the first call of
     /// three or more steps (about twice the recurrent weights), and for each recurrent group with a dropconnect matrix three
     /// copies of its weights (mask, masked weights, their gradient). Returns long.MaxValue when the sizes overflow.
@@ -125,11 +133,16 @@ public sealed partial class CellSequence<TCell, T>
     internal static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps, bool backward, int projectionSize = 0) =>
         Workspace.Saturating(() => new Sizes(TCell.Info, inputSize, hidden, maxBatch, maxSteps, backward, projectionSize).Bytes);
 
+    /// <summary>Whether the scan schedule runs the cell: the generator found it affine in its states, and it has neither
+    /// random masks nor a projected state, which the scan's coefficient passes do not apply (those run step by step).</summary>
+    private static bool Scans(CellInfo cell) =>
+        cell.Schedule.IsScan && cell.Masks.Count == 0 && cell.Connections.Count == 0 && cell.Projection is null;
+
     /// <summary>Element counts of the workspace buffers: one formula for the allocation and for <see cref="WorkspaceBytes(int, int, int, int, int)"/>.
     /// Checked arithmetic: sizes whose products overflow throw OverflowException.</summary>
     private readonly struct Sizes
     {
-        public readonly long Inputs, Zx, States, Operands, Tape, Zh, Zs, Norms, Dzx, Dzh, Dzs, DInputs, DStates, DOperands, Carry, Lengths, Masks;
+        public readonly long Inputs, Zx, States, Operands, Tape, Zh, Zs, Norms, Dzx, Dzh, Dzs, DInputs, DStates, DOperands, Carry, Lengths, Masks, Scan;
         public readonly long Projected, DProjected, DProjectedStep;
 
         public Sizes(CellInfo cell, int inputSize, int hidden, int maxBatch, int maxSteps, bool backward, int projectionSize)
@@ -142,6 +155,7 @@ public sealed partial class CellSequence<TCell, T>
                 (Zh, Zs, Norms, Lengths) = (cell.RecurrentWidth * block, cell.StageWidth * block, maxSteps, maxBatch);
                 Masks = cell.Masks.Count * (backward ? rows * hidden : block);
                 Projected = (maxSteps + 1L) * maxBatch * projectionSize;
+                Scan = Scans(cell) ? ScanSchedule<TCell, T>.Elements(cell, hidden, maxBatch, maxSteps) : 0;
                 if (!backward) return;
                 (Dzx, Dzh, Dzs, DInputs) = (Zx, rows * cell.RecurrentWidth * hidden, rows * cell.StageWidth * hidden, Inputs);
                 (DStates, DOperands, Carry) = (s * block, o * block, cell.CarryWidth * block);
@@ -149,7 +163,7 @@ public sealed partial class CellSequence<TCell, T>
             }
         }
 
-        public long Bytes => checked(Workspace.Bytes<T>(Inputs + Zx + States + Operands + Tape + Zh + Zs + Norms + Masks
+        public long Bytes => checked(Workspace.Bytes<T>(Inputs + Zx + States + Operands + Tape + Zh + Zs + Norms + Masks + Scan
             + Dzx + Dzh + Dzs + DInputs + 3 * DStates + DOperands + Carry + Projected + DProjected + 3 * DProjectedStep) + Lengths * sizeof(int));
     }
 
@@ -232,11 +246,13 @@ public sealed partial class CellSequence<TCell, T>
                 Gemm.Multiply<T>(false, true, rows, group.Matrices.Length * h, _inputSize, _inputs, _inputSize,
                     _parameters.Groups[g], _inputSize, _zx.AsSpan(group.Offset * h), _zxWidth, false);
         }
-        for (var t = 0; t < steps; t++)
-        {
-            if (_maskStep > 0) _maskRates.Draw(Masks(t), _masks, stateBlock, t, masks!.Value);
-            ForwardStep(t, batch, steps);
-        }
+        if (_scan is not null) _scan.Forward(batch, steps, _zx, _states, _tape, _parameters.Vectors, _lengths.AsSpan(0, batch), _ragged);
+        else
+            for (var t = 0; t < steps; t++)
+            {
+                if (_maskStep > 0) _maskRates.Draw(Masks(t), _masks, stateBlock, t, masks!.Value);
+                ForwardStep(t, batch, steps);
+            }
         WriteOutputs(output, outputShape, finalStates);
         _gate.Record();
     }
@@ -339,6 +355,20 @@ public sealed partial class CellSequence<TCell, T>
         CheckStates(dInitialStates.Length, (long)_statesLength * batch, nameof(dInitialStates), ShapeOfStates(batch));
         _gate.Pass("CellSequence", retainGraph);
 
+        if (_scan is not null) ScanBackward(_scan, dOutput, dFinalStates, gradients, dInitialStates);
+        else BackwardSteps(dOutput, dFinalStates, gradients, dInitialStates);
+        WeightGradients(gradients, computeInput: !dInput.IsEmpty);
+        if (!dInput.IsEmpty)
+        {
+            if (_cell.InputWidth == 0) _dInputs.AsSpan(0, batch * steps * _inputSize).Clear();
+            Scatter(_dInputs, dInput, _inputShape, _inputSize, accumulateInput);
+        }
+    }
+
+    /// <summary>The sequential backward: step by step from the last, dNext and dPrev swapping roles.</summary>
+    private void BackwardSteps(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalStates, CellParameters<T> gradients, Span<T> dInitialStates)
+    {
+        int batch = _inputShape.Batch, stateBlock = batch * _hidden;
         var dNext = _dStatesA.AsSpan(0, _stateCount * stateBlock);
         var dPrev = _dStatesB.AsSpan(0, _stateCount * stateBlock);
         var dNextProjected = _dProjectedNext.AsSpan(0, batch * _projection);
@@ -346,7 +376,7 @@ public sealed partial class CellSequence<TCell, T>
         SplitStates(dFinalStates, dNext, dNextProjected, batch);
         if (_packed) PackWeights(forward: false);
 
-        for (var t = steps - 1; t >= 0; t--)
+        for (var t = _inputShape.Steps - 1; t >= 0; t--)
         {
             BackwardStep(t, dOutput, dNext, dPrev, dNextProjected, dPrevProjected, gradients);
             var swap = dNext;
@@ -357,11 +387,35 @@ public sealed partial class CellSequence<TCell, T>
             dPrevProjected = swap;
         }
         JoinStates(dNext, dNextProjected, dInitialStates, batch);
-        WeightGradients(gradients, computeInput: !dInput.IsEmpty);
-        if (!dInput.IsEmpty)
+    }
+
+    /// <summary>The scan schedule's backward: each step's own gradients (its output; the final states at each sequence's
+    /// last step) go in, the scan adds what later steps send back, and the norms are read from the result.</summary>
+    private void ScanBackward(ScanSchedule<TCell, T> scan, ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalStates, CellParameters<T> gradients, Span<T> dInitialStates)
+    {
+        int batch = _inputShape.Batch, steps = _inputShape.Steps, h = _hidden, stateBlock = batch * h, output = _cell.OutputState;
+        scan.BeginBackward(batch, steps);
+        for (var b = 0; b < batch; b++)
         {
-            if (_cell.InputWidth == 0) _dInputs.AsSpan(0, batch * steps * _inputSize).Clear();
-            Scatter(_dInputs, dInput, _inputShape, _inputSize, accumulateInput);
+            if (!dOutput.IsEmpty)
+                for (var t = 0; t < _lengths[b]; t++)
+                    dOutput.Slice(_outputShape.Index(b, PositionOf(b, t)), h).CopyTo(scan.GradientBlock(batch, output, t).Slice(b * h, h));
+            if (!dFinalStates.IsEmpty)
+                for (var s = 0; s < _stateCount; s++)
+                {
+                    var row = scan.GradientBlock(batch, s, _lengths[b] - 1).Slice(b * h, h);
+                    TensorPrimitives.Add(row, dFinalStates.Slice(s * stateBlock + b * h, h), row);
+                }
+        }
+        scan.Backward(batch, steps, _states, _tape, _parameters.Vectors, _dzx, gradients.Vectors, dInitialStates);
+        for (var t = 0; t < steps; t++)
+        {
+            // An ended sequence carries its final-state gradient through the step, as the sequential schedule holds it.
+            var squares = TensorPrimitives.SumOfSquares<T>(scan.GradientBlock(batch, output, t));
+            for (var b = 0; b < batch; b++)
+                if (t >= _lengths[b] && !dFinalStates.IsEmpty)
+                    squares += TensorPrimitives.SumOfSquares(dFinalStates.Slice(output * stateBlock + b * h, h));
+            _stateGradientNorms[t] = T.Sqrt(squares);
         }
     }
 

@@ -23,6 +23,8 @@ public static class RecurrentCells
         Register<Mgu>();
         Register<SLstm>();
         Register<Lstmp>();
+        Register<MinGru>();
+        Register<MinLstm>();
     }
 
     /// <summary>Makes <typeparamref name="TCell"/> buildable by its name (<c>TCell.Info.Name</c>).</summary>

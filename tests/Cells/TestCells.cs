@@ -64,3 +64,27 @@ public partial struct FixedSizeRnn;
     h' = o * tanh(c')
     """, Hidden = 20)]
 public partial struct FixedSizeLstm;
+
+/// <summary>QRNN fo-pooling (Bradbury et al. 2017): the scan runs c; h' = o ⊙ c' is an output map computed after it.</summary>
+[RecurrentCell("""
+    z  = tanh(W_z x + b_z)
+    f  = sigmoid(W_f x + b_f)
+    o  = sigmoid(W_o x + b_o)
+    c' = f * c + (1 - f) * z
+    h' = o * c'
+    """)]
+public partial struct QrnnCell;
+
+/// <summary>A real linear recurrence in the spirit of the LRU (Orvieto et al. 2023): a learned decay in (0, 1) per unit,
+/// the input scaled by √(1 − λ²).</summary>
+[RecurrentCell("""
+    lam = sigmoid(nu)
+    h'  = lam * h + sqrt(1 - lam * lam) * (W x + b)
+    """)]
+public partial struct RealLinearRecurrence;
+
+/// <summary>IndRNN with tanh: elementwise in h but not affine, so it runs step by step (RNN040 names the tanh).</summary>
+[RecurrentCell("""
+    h' = tanh(W x + u * h + b)
+    """)]
+public partial struct IndRnnTanh;

@@ -83,6 +83,8 @@ public sealed class CliTests : IDisposable
         Assert.Matches(@"U_i\s*│\s*\[16, 16\]\s*│\s*h", lstm.Output);
         Assert.Matches(@"W_i\s*│\s*\[16, 8\]\s*│\s*x", lstm.Output);
         Assert.Contains("Stages: 1", lstm.Output);
+        // The console wraps long lines: compare with runs of white space as one space.
+        Assert.Contains("Schedule: step by step — sequential: in line 1 (i = sigmoid(W_i x + U_i h + b_i)), 'U_i h' blocks the scan", OneLine(lstm.Output));
         Assert.Contains("Saved per step for backward: 5 vectors of 16", lstm.Output);
         Assert.Contains("FLOPs per step", lstm.Output);
         Assert.Contains("d_c_next = d_tanh_c_next * (1 - tanh_c_next * tanh_c_next) + dc'", lstm.Output);
@@ -94,7 +96,13 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Stages: 2", custom.Output);
         Assert.Contains("dh = d_f_times_h * f + d_one_minus_f_times_h * one_minus_f", custom.Output);
         Assert.Matches(@"U_n\s*│\s*\[128, 128\]\s*│\s*a same-step value", custom.Output);
+
+        var minGru = CliProcess.Run(_directory, "explain", "mingru");
+        Assert.True(minGru.ExitCode == 0, minGru.Error);
+        Assert.Contains("Schedule: parallel in time — scan: h' = a ⊙ h + b over all steps at once", OneLine(minGru.Output));
     }
+
+    private static string OneLine(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
 
     [Fact]
     public void GradflowWritesAPngAndACsvForTheBuiltInAndACustomCell()

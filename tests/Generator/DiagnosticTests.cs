@@ -503,7 +503,9 @@ public partial class DiagnosticTests
         {
             var run = GeneratorHarness.Run(File.ReadAllText(file));
             run.AssertGeneratorDidNotThrow();
-            Assert.True(run.GeneratorDiagnostics.IsEmpty, file + ": " + string.Join("; ", run.GeneratorDiagnostics));
+            // Info notes are no problem (RNN040 on IndRnnTanh, a test cell that is sequential on purpose).
+            var problems = run.GeneratorDiagnostics.Where(d => d.Severity > DiagnosticSeverity.Info).ToList();
+            Assert.True(problems.Count == 0, file + ": " + string.Join("; ", problems));
             Assert.NotEmpty(run.GeneratedSources);
         }
     }

@@ -42,10 +42,11 @@ internal sealed record GeneratorRun(
         Assert.True(internalErrors.Count == 0, "internal generator error: " + string.Join("; ", internalErrors));
     }
 
-    /// <summary>The cell was accepted without a diagnostic and its generated code compiles.</summary>
+    /// <summary>The cell was accepted without a diagnostic (notes of severity Info aside, such as RNN040's schedule
+    /// note) and its generated code compiles.</summary>
     public void AssertCompiles()
     {
-        Assert.Empty(GeneratorDiagnostics);
+        Assert.Empty(GeneratorDiagnostics.Where(d => d.Severity > DiagnosticSeverity.Info));
         Assert.NotEmpty(GeneratedSources);
         var errors = OutputProblems.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors.Take(5)));

@@ -43,6 +43,14 @@ public class CellSequenceGradientTests
         Check<WeightDropLstm>(lengths: new[] { 2, 5, 4 }, reverse: true, masks: Draw, rates: new() { ["weight_drop"] = 0.4 });
     [Fact] public void WeightDropLstmTwoSteps() => Check<WeightDropLstm>(lengths: new[] { 2, 1, 2 }, masks: Draw, rates: new() { ["weight_drop"] = 0.4 }, steps: 2);
 
+    // Cells with the scan schedule (CellInfo.Schedule): the chunked scan and its reverse, checked the same way.
+    [Fact] public void MinGru() => Check<RnnGen.MinGru>();
+    [Fact] public void MinLstm() => Check<RnnGen.MinLstm>();
+    [Fact] public void QrnnCell() => Check<QrnnCell>();
+    [Fact] public void RealLinearRecurrence() => Check<RealLinearRecurrence>();
+    [Fact] public void QrnnRaggedReversedTimeMajor() => Check<QrnnCell>(lengths: new[] { 5, 2, 4 }, reverse: true, timeMajor: true);
+    [Fact] public void MinGruRaggedForward() => Check<RnnGen.MinGru>(lengths: new[] { 3, 5, 1 });
+
     // Variable lengths, reverse processing and strided time-major layouts go through the same gradient check.
     [Fact] public void LstmRaggedReversedTimeMajor() => Check<RnnGen.Lstm>(lengths: new[] { 5, 2, 4 }, reverse: true, timeMajor: true);
     [Fact] public void GruRaggedForward() => Check<RnnGen.Gru>(lengths: new[] { 3, 5, 1 });

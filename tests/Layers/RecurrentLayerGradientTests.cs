@@ -34,6 +34,17 @@ public class RecurrentLayerGradientTests
         new RecurrentOptions { Bidirectional = true, Merge = BidirectionalMerge.Average, ReturnSequences = false, BatchFirst = true, ProjectionSize = 7 },
         lengths: new[] { 2, 4, 3 });
 
+    // Scan-schedule cells through the layer: stacked, both directions, ragged.
+    [Fact]
+    public void MinLstmStackedBidirectionalRagged() => Check<RnnGen.MinLstm>(
+        new RecurrentOptions { NumLayers = 2, Bidirectional = true, BatchFirst = true },
+        lengths: new[] { 2, 4, 3 });
+
+    [Fact]
+    public void MinGruGoBackwardsFinalOutput() => Check<RnnGen.MinGru>(
+        new RecurrentOptions { GoBackwards = true, ReturnSequences = false },
+        lengths: new[] { 4, 1, 3 });
+
     private static void Check<TCell>(RecurrentOptions options, int[]? lengths = null) where TCell : IRecurrentCell
     {
         const int batch = 3, steps = 4, inputSize = 3, hidden = 5;

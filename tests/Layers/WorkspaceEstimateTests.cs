@@ -37,6 +37,41 @@ public class WorkspaceEstimateTests
         Report("embedding", embedding.Estimate, embedding.Actual);
     }
 
+    /// <summary>docs/parallel-scan.md: a scan cell's workspace is the sequential formula plus
+    /// sizeof(T)·[3·S·(T + 1)·B·H + 8·S·B·H + 8·V·H + C·T·B·H]; written out here from the cell's widths.</summary>
+    [Theory]
+    [InlineData(1, 100_000, 256)]
+    [InlineData(16, 1024, 512)]
+    public void ScanCellWorkspaceIsTheDocumentedFormula(int batch, int steps, int hidden)
+    {
+        const int input = 8;
+        var cell = RnnGen.MinGru.Info;
+        long rows = (long)batch * steps, s = cell.States.Count, v = cell.Vectors.Count, x = cell.InputWidth, w = cell.TapeWidth, c = cell.CarryWidth;
+        var sequential = sizeof(float) * (rows * (2 * input + (2 * x + w) * hidden) + s * (steps + 1L) * batch * hidden + batch * (3 * s + c) * (long)hidden + steps) + sizeof(int) * batch;
+        var scan = sizeof(float) * (3 * s * (steps + 1L) * batch * hidden + 8 * s * (long)batch * hidden + 8 * v * (long)hidden + c * rows * hidden);
+        Assert.Equal(sequential + scan, CellSequence<RnnGen.MinGru, float>.WorkspaceBytes(input, hidden, batch, steps));
+    }
+
+    /// <summary>A long sequence (B = 1, H = 256) trains within the formula: construction allocates what it says, and a
+    /// training step after it allocates at most the GEMM's packing buffers.</summary>
+    [Fact]
+    public void LongScanSequenceTrainsWithinTheFormula()
+    {
+        const int input = 8, hidden = 256, steps = 20_000;
+        var parameters = new CellParameters<float>(RnnGen.MinGru.Info, input, hidden);
+        CellSequence<RnnGen.MinGru, float>? sequence = null;
+        var construction = Measure(() => CellSequence<RnnGen.MinGru, float>.WorkspaceBytes(input, hidden, 1, steps),
+            () => sequence = new CellSequence<RnnGen.MinGru, float>(parameters, 1, steps));
+        Report("scan sequence", construction.Estimate, construction.Actual);
+        var x = new float[steps * input];
+        var output = new float[steps * hidden];
+        var gradients = new CellParameters<float>(parameters.Cell, input, hidden);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        sequence!.Forward(x, 1, steps, default, output, default);
+        sequence.Backward(output, default, gradients, default, default);
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 4 << 20);
+    }
+
     private static readonly RecurrentOptions Options2x2 = new() { NumLayers = 2, Bidirectional = true, Dropout = 0.2 };
     private static readonly RecurrentOptions Backwards = new() { GoBackwards = true, Stateful = true };
     private static readonly RecurrentOptions SumFinal = new() { Bidirectional = true, Merge = BidirectionalMerge.Sum, ReturnSequences = false };

@@ -35,6 +35,7 @@ public static class ReportWriter
         var grid = all.Where(m => m.Type == nameof(RnnBenchmarks)).ToList();
         var peephole = all.Where(m => m.Type == nameof(PeepholeBenchmarks)).ToList();
         var threads = all.Where(m => m.Type == nameof(ThreadBenchmarks)).ToList();
+        var scan = all.Where(m => m.Type is nameof(ScanBenchmarks) or nameof(LongSequenceBenchmarks)).ToList();
         var sizes = Grid.Full.Concat(grid.Select(m => m["Size"])).Distinct()
             .Where(s => grid.Any(m => m["Size"] == s)).ToList();
 
@@ -101,6 +102,7 @@ public static class ReportWriter
 
         WritePeephole(md, peephole);
         WriteThreads(md, threads, Time);
+        WriteScan(md, scan);
         EndToEndSection.Write(md, all);
         WriteNotes(md, info, all);
         AppendHandMeasured(md, markdownPath);
@@ -218,6 +220,26 @@ public static class ReportWriter
             var gflops = Shape.Parse(m["Size"]).Flops(CellKind.Lstm, true) / (m.MedianNs * 1e-9) / 1e9;
             md.AppendLine($"| {Tuple(m["Size"])} | {ImplLabel(m["Impl"])} | {Ms(one)} | {Ms(m.MedianMs)} | {Format(one / m.MedianMs, "0.00")} | " +
                 $"{gflops.ToString("0", Inv)} | {(gflops / PeakGflops * 100).ToString("0", Inv)} % |");
+        }
+        md.AppendLine();
+    }
+
+    private static void WriteScan(StringBuilder md, List<Measurement> scan)
+    {
+        if (scan.Count == 0) return;
+        md.AppendLine("## Parallel in time: MinGru with the scan schedule (train step)");
+        md.AppendLine();
+        md.AppendLine("[docs/parallel-scan.md](../docs/parallel-scan.md). MinGru against the built-in Gru at the same size, against TorchSharp's");
+        md.AppendLine("minGRU written as the paper's log-space reference (`cumsum`/`logcumsumexp`), and with `Gemm.MaxThreads = 2`;");
+        md.AppendLine("the long-sequence row checks its memory against the workspace formula before it is timed.");
+        md.AppendLine();
+        md.AppendLine("| B, I, H, T | row | median (ms) | ÷ MinGru, 1 thread |");
+        md.AppendLine("|---|---|---:|---:|");
+        foreach (var m in scan)
+        {
+            var row = m.Type == nameof(LongSequenceBenchmarks) ? "MinGru, long sequence" : m["Variant"];
+            var mine = scan.FirstOrDefault(o => o["Size"] == m["Size"] && o.Type == nameof(ScanBenchmarks) && o["Variant"] == nameof(ScanBenchmarks.Row.MinGru1Thread));
+            md.AppendLine($"| {Tuple(m["Size"])} | {row} | {Ms(m.MedianMs)} | {Format(mine is null ? null : m.MedianNs / mine.MedianNs, "0.00")} |");
         }
         md.AppendLine();
     }

@@ -35,6 +35,8 @@ internal static class CellCatalog
         ["indrnn"] = ResolvedCell.Of<IndRnn>,
         ["mgu"] = ResolvedCell.Of<Mgu>,
         ["slstm"] = ResolvedCell.Of<SLstm>,
+        ["mingru"] = ResolvedCell.Of<MinGru>,
+        ["minlstm"] = ResolvedCell.Of<MinLstm>,
     };
 
     public static IEnumerable<string> BuiltInNames => BuiltIn.Keys;

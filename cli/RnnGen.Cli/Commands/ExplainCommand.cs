@@ -15,7 +15,7 @@ internal static class ExplainCommand
         var cellFile = new Option<string?>("--cell-file") { Description = "A file with a cell's equations." };
         var input = new Option<int>("--input") { Description = "Input size for the shapes and FLOPs.", DefaultValueFactory = _ => 32 }.Must(v => v >= 1, "at least 1");
         var hidden = new Option<int>("--hidden") { Description = "Hidden size for the shapes and FLOPs.", DefaultValueFactory = _ => 128 }.Must(v => v >= 1, "at least 1");
-        var command = new Command("explain", "Show a cell's equations, parameters with shapes, stages, what it saves per step and its FLOPs.") { cell, cellFile, input, hidden };
+        var command = new Command("explain", "Show a cell's equations, parameters with shapes, stages, schedule (parallel scan or step by step), what it saves per step and its FLOPs.") { cell, cellFile, input, hidden };
         command.SetAction(r =>
         {
             var info = CellCatalog.Resolve(CellCatalog.Text(r.GetValue(cell), r.GetValue(cellFile))).Info;
@@ -41,6 +41,7 @@ internal static class ExplainCommand
         }
         console.Write(Parameters(info, input, hidden));
         console.WriteLine(Stages(info));
+        console.WriteLine(Schedule(info));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Saved per step for backward: {info.TapeWidth} vectors of {hidden} per sequence ({info.TapeWidth * hidden * sizeof(float):N0} bytes in float32), plus the states."));
         var forward = info.ForwardFlops(input, hidden, batch: 1);
@@ -76,6 +77,11 @@ internal static class ExplainCommand
         }
         return table.Caption($"{total.ToString("N0", CultureInfo.InvariantCulture)} values");
     }
+
+    /// <summary>The generator's schedule and why (docs/parallel-scan.md).</summary>
+    private static string Schedule(CellInfo info) => info.Schedule.IsScan
+        ? $"Schedule: parallel in time — {info.Schedule.Explanation}: coefficients for all steps in one pass, the recurrence by a chunked scan across threads."
+        : $"Schedule: step by step — {info.Schedule.Explanation}.";
 
     private static string Stages(CellInfo info) => info.StageCount == 1
         ? "Stages: 1 — every product reads x or a previous state, so all of them run before the one fused pass."

@@ -1,0 +1,341 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using RnnGen.Kernels;
+
+namespace RnnGen;
+
+/// <summary>
+/// The parallel-in-time schedule of a cell the generator marked <see cref="ScheduleKind.Scan"/> (every state update
+/// s' = a ⊙ s + b with a and b free of every state; docs/parallel-scan.md). <see cref="CellSequence{TCell, T}"/> computes
+/// the input products of all steps in one GEMM, then hands over; here every pass runs over all T·B rows at once, split
+/// into chunks of steps across <see cref="Gemm.MaxThreads"/>:
+/// <list type="number">
+/// <item>coefficients: the generated step kernel at s = 0 gives b, at s = 1 gives a + b (the update is affine in s);</item>
+/// <item>the linear recurrence by <see cref="LinearScan{T}"/> (chunk-local scans, a carry pass, a fix-up);</item>
+/// <item>the generated step kernel once more from the scanned states, for the tape and the output-map states.</item>
+/// </list>
+/// Backward mirrors it: the generated backward kernel fed only each step's own gradients (its outputs, the final states
+/// at each sequence's end) gives w_t = ∂s'/∂s ⊙ e_t; the reverse scan c_{t−1} = a_t ⊙ c_t + w_t gives what every state
+/// receives from later steps; the backward kernel once more, fed e_t + c_t, gives d(products) and the vector gradients.
+/// </summary>
+internal sealed unsafe class ScanSchedule<TCell, T>
+    where TCell : IRecurrentCell
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>At most this many chunks of steps (and threads); the per-chunk buffers are sized for it.</summary>
+    public const int MaxChunks = 8;
+
+    private readonly int _hidden, _stateCount, _vectorWidth;
+    private readonly bool[] _scanned;
+    // [S][T+1][B][H] (block t of state s at (s·(T+1) + t)·B·H), the states' own layout, because the generated forward
+    // kernel reads and writes states at one stride:
+    // _a: the coefficients a_t (blocks 0..T−1), kept for backward.
+    // _w: forward, the new states of the last kernel pass; backward, d(previous states), chunk-compact [chunk][S][steps][B][H].
+    // _d: forward, the 0 and 1 states the coefficient passes start from; backward, d(new states), chunk-compact.
+    private readonly T[] _a, _w, _d;
+    // [MaxChunks][S][B·H] running products of a; [MaxChunks][V·H] vector gradients per chunk; [T·B][C·H] stage carry.
+    private readonly T[] _products, _dVectors, _carry;
+    private TimeChunks _backwardChunks;
+
+    public ScanSchedule(int hidden, int maxBatch, int maxSteps)
+    {
+        var cell = TCell.Info;
+        var size = new Sizes(cell, hidden, maxBatch, maxSteps);
+        (_hidden, _stateCount, _vectorWidth) = (hidden, cell.States.Count, cell.Vectors.Count * hidden);
+        _scanned = [.. cell.Schedule.ScannedStates];
+        (_a, _w, _d) = (Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.States));
+        (_products, _dVectors, _carry) = (Workspace.Allocate<T>(size.Products), Workspace.Allocate<T>(size.DVectors), Workspace.Allocate<T>(size.Carry));
+    }
+
+    /// <summary>Elements of the scan buffers, with B batch, T steps: 3·S·(T+1)·B·H + 8·S·B·H + 8·V·H + C·T·B·H.</summary>
+    public static long Elements(CellInfo cell, int hidden, int maxBatch, int maxSteps)
+    {
+        var size = new Sizes(cell, hidden, maxBatch, maxSteps);
+        return checked(3 * size.States + size.Products + size.DVectors + size.Carry);
+    }
+
+    private readonly struct Sizes
+    {
+        public readonly long States, Products, DVectors, Carry;
+
+        public Sizes(CellInfo cell, int hidden, int maxBatch, int maxSteps)
+        {
+            checked
+            {
+                long block = (long)maxBatch * hidden;
+                States = cell.States.Count * (maxSteps + 1L) * block;
+                Products = MaxChunks * cell.States.Count * block;
+                DVectors = MaxChunks * cell.Vectors.Count * (long)hidden;
+                Carry = maxSteps * block * cell.CarryWidth;
+            }
+        }
+    }
+
+    private static int ChunksFor(int steps) =>
+        Math.Max(1, Math.Min(Math.Min(Gemm.MaxThreads, Environment.ProcessorCount), Math.Min(MaxChunks, steps)));
+
+    private enum Phase { Coefficients, Local, FixUp, Outputs, OwnGradients, FutureGradients, Adjoints }
+
+    /// <summary>Everything one phase needs, as pointers, so its chunks can run on the GEMM workers.</summary>
+    private struct Context
+    {
+        public Phase Phase;
+        public int Batch, Steps, Hidden, StateCount, VectorWidth;
+        public long Pitch;            // (T+1)·B·H: from one state to the next in the state-major buffers
+        public TimeChunks Chunks;
+        public bool* Scanned;         // [S]
+        public T* Zx;                 // [T·B][X·H]
+        public T* States;             // [S][T+1][B][H]
+        public T* Tape;               // [T·B][W·H]
+        public T* Carry;              // [T·B][C·H]
+        public T* Vectors;            // [V][H]
+        public T* A, W, D;            // see the fields
+        public T* DZx;                // [T·B][X·H]
+        public T* DVectors;           // [chunks][V][H]
+        public LinearScan<T>.Job Scan;
+    }
+
+    /// <summary>The forward schedule: zx ([T·B, X·H]) filled, states ([S][T+1][B][H]) holding the initial states at
+    /// step 0; writes every state and the tape ([T·B, W·H]). Sequences past their length keep their state.</summary>
+    public void Forward(int batch, int steps, T[] zx, T[] states, T[] tape, T[] vectors, ReadOnlySpan<int> lengths, bool ragged)
+    {
+        fixed (T* pZx = zx, pStates = states, pTape = tape, pVectors = vectors, pA = _a, pW = _w, pD = _d, pProducts = _products, pCarry = _carry)
+        fixed (bool* pScanned = _scanned)
+        {
+            var chunks = new TimeChunks(steps, ChunksFor(steps), reverse: false);
+            var context = NewContext(batch, steps, chunks, pScanned, new Buffers(pZx, pStates, pTape, pCarry, pVectors, pA, pW, pD, null, null));
+            Run(ref context, Phase.Coefficients);
+            if (ragged) HoldCoefficients(context, lengths);
+            var lanes = batch * _hidden;
+            context.Scan = NewScan(context, new Blocks<T>(pStates + lanes, context.Pitch, lanes, _stateCount, context.Chunks), pProducts);
+            context.Scan.Boundary = pStates;
+            context.Scan.BoundaryPitch = context.Pitch;
+            Scan(ref context);
+            Run(ref context, Phase.Outputs);
+            if (ragged) HoldMappedStates(context, lengths);
+        }
+    }
+
+    /// <summary>Chooses this backward's chunks and clears d(new states); then the caller adds into <see cref="GradientBlock"/>.</summary>
+    public void BeginBackward(int batch, int steps)
+    {
+        _backwardChunks = new TimeChunks(steps, ChunksFor(steps), reverse: true);
+        _d.AsSpan(0, _stateCount * steps * batch * _hidden).Clear();
+    }
+
+    /// <summary>d(new state s) at step t, [B·H]. Before <see cref="Backward"/> the caller adds each step's own gradients
+    /// (outputs, and the final states at each sequence's last step); after it, the block holds the full gradient.</summary>
+    public Span<T> GradientBlock(int batch, int s, int t)
+    {
+        var lanes = batch * _hidden;
+        return _d.AsSpan((int)(_backwardChunks.CompactBlock(_stateCount, s, t) * lanes), lanes);
+    }
+
+    /// <summary>Back-propagates the last forward: dzx ([T·B, X·H]) written, vector gradients added into dVectors ([V·H]),
+    /// d(initial states) ([S][B·H]) written unless empty.</summary>
+    public void Backward(int batch, int steps, T[] states, T[] tape, T[] vectors, T[] dzx, Span<T> dVectors, Span<T> dInitialStates)
+    {
+        var lanes = batch * _hidden;
+        fixed (T* pStates = states, pTape = tape, pVectors = vectors, pDzx = dzx, pA = _a, pW = _w, pD = _d)
+        fixed (T* pProducts = _products, pCarry = _carry, pDVectors = _dVectors)
+        fixed (bool* pScanned = _scanned)
+        {
+            var context = NewContext(batch, steps, _backwardChunks, pScanned, new Buffers(null, pStates, pTape, pCarry, pVectors, pA, pW, pD, pDzx, pDVectors));
+            Run(ref context, Phase.OwnGradients);
+            context.Scan = NewScan(context, new Blocks<T>(pW, 0, lanes, _stateCount, context.Chunks), pProducts);
+            Scan(ref context);
+            if (!dInitialStates.IsEmpty)
+                for (var s = 0; s < _stateCount; s++)
+                    new ReadOnlySpan<T>(context.Scan.X.At(s, 0), lanes).CopyTo(dInitialStates.Slice(s * lanes, lanes));
+            Run(ref context, Phase.FutureGradients);
+            _dVectors.AsSpan().Clear();
+            Run(ref context, Phase.Adjoints);
+        }
+        for (var c = 0; c < _backwardChunks.Count; c++)
+            TensorPrimitives.Add(dVectors, _dVectors.AsSpan(c * _vectorWidth, _vectorWidth), dVectors);
+    }
+
+    private Context NewContext(int batch, int steps, TimeChunks chunks, bool* scanned, in Buffers buffers) => new()
+    {
+        Batch = batch, Steps = steps, Hidden = _hidden, StateCount = _stateCount, VectorWidth = _vectorWidth,
+        Pitch = (steps + 1L) * batch * _hidden, Chunks = chunks, Scanned = scanned,
+        Zx = buffers.Zx, States = buffers.States, Tape = buffers.Tape, Carry = buffers.Carry, Vectors = buffers.Vectors,
+        A = buffers.A, W = buffers.W, D = buffers.D, DZx = buffers.DZx, DVectors = buffers.DVectors,
+    };
+
+    /// <summary>The pinned buffers of one call (null where a direction does not use one); shapes as in <see cref="Context"/>.</summary>
+    private readonly struct Buffers(T* zx, T* states, T* tape, T* carry, T* vectors, T* a, T* w, T* d, T* dzx, T* dVectors)
+    {
+        public readonly T* Zx = zx, States = states, Tape = tape, Carry = carry, Vectors = vectors, A = a, W = w, D = d, DZx = dzx, DVectors = dVectors;
+    }
+
+    private static LinearScan<T>.Job NewScan(in Context context, Blocks<T> x, T* products) => new()
+    {
+        X = x,
+        A = new Blocks<T>(context.A, context.Pitch, context.Batch * context.Hidden, context.StateCount, context.Chunks),
+        Products = products, Scanned = context.Scanned, States = context.StateCount, Lanes = context.Batch * context.Hidden, Chunks = context.Chunks,
+    };
+
+    /// <summary>The chunked scan: local scans in parallel, the carry pass here, the fix-up in parallel.</summary>
+    private static void Scan(ref Context context)
+    {
+        Run(ref context, Phase.Local);
+        LinearScan<T>.Carry(context.Scan);
+        Run(ref context, Phase.FixUp);
+    }
+
+    /// <summary>Runs one phase: chunk 0 on this thread, the others on the GEMM workers (all here when the pool is busy).</summary>
+    private static void Run(ref Context context, Phase phase)
+    {
+        context.Phase = phase;
+        var count = context.Chunks.Count;
+        fixed (Context* pointer = &context)
+        {
+            if (count == 1 || !GemmThreads.TryRun(&RunChunk, pointer, count))
+                for (var c = 0; c < count; c++) RunChunk(pointer, c);
+        }
+    }
+
+    private static void RunChunk(void* state, int c)
+    {
+        ref var context = ref *(Context*)state;
+        switch (context.Phase)
+        {
+            case Phase.Coefficients: Coefficients(context, c); break;
+            case Phase.Local: LinearScan<T>.Local(context.Scan, c); break;
+            case Phase.FixUp: LinearScan<T>.FixUp(context.Scan, c, context.Chunks.Count); break;
+            case Phase.Outputs: Outputs(context, c); break;
+            case Phase.FutureGradients: FutureGradients(context, c); break;
+            default: Adjoints(context, c); break;
+        }
+    }
+
+    /// <summary>One chunk of steps as rows [R0, R0 + Count) of the T·B rows.</summary>
+    private static (int First, int End, int R0, int Count) Rows(in Context context, int c)
+    {
+        var (first, end) = context.Chunks.Range(c);
+        return (first, end, first * context.Batch, (end - first) * context.Batch);
+    }
+
+    /// <summary>b from the kernel at s = 0 (into the new states), a + b from s = 1 (into A), then a = (a + b) − b.
+    /// States computed after the scan (output maps) get a = 0.</summary>
+    private static void Coefficients(in Context context, int c)
+    {
+        var (_, _, r0, count) = Rows(context, c);
+        long h = context.Hidden, lanes = context.Batch * h, length = count * h;
+        T* zeros = context.D + r0 * h, newStates = context.States + lanes + r0 * h, a = context.A + r0 * h;
+        Fill(context, zeros, length, T.Zero);
+        Forward(context, c, zeros, newStates);
+        Fill(context, zeros, length, T.One);
+        Forward(context, c, zeros, a);
+        for (var s = 0; s < context.StateCount; s++)
+        {
+            var coefficient = new Span<T>(a + s * context.Pitch, (int)length);
+            if (context.Scanned[s]) TensorPrimitives.Subtract(coefficient, new ReadOnlySpan<T>(newStates + s * context.Pitch, (int)length), coefficient);
+            else coefficient.Clear();
+        }
+    }
+
+    private static void Fill(in Context context, T* at, long length, T value)
+    {
+        for (var s = 0; s < context.StateCount; s++) new Span<T>(at + s * context.Pitch, (int)length).Fill(value);
+    }
+
+    /// <summary>The generated kernel from the scanned states: the tape, and the states computed from the new ones.</summary>
+    private static void Outputs(in Context context, int c)
+    {
+        var (_, _, r0, count) = Rows(context, c);
+        long h = context.Hidden, lanes = context.Batch * h;
+        Forward(context, c, context.States + r0 * h, context.W + r0 * h);
+        for (var s = 0; s < context.StateCount; s++)
+            if (!context.Scanned[s])
+                new ReadOnlySpan<T>(context.W + s * context.Pitch + r0 * h, count * (int)h)
+                    .CopyTo(new Span<T>(context.States + s * context.Pitch + lanes + r0 * h, count * (int)h));
+    }
+
+    /// <summary>The generated forward kernel over one chunk's rows; prev and next are at row R0 of their state-major buffers.</summary>
+    private static void Forward(in Context context, int c, T* prev, T* next)
+    {
+        var (_, _, r0, count) = Rows(context, c);
+        var info = TCell.Info;
+        int h = context.Hidden, zxWidth = info.InputWidth * h, tapeWidth = info.TapeWidth * h;
+        var states = Strided(context, count);
+        TCell.Forward(0, new CellForwardStep<T>(count, h,
+            new ReadOnlySpan<T>(context.Zx + (long)r0 * zxWidth, count * zxWidth), default, default,
+            new ReadOnlySpan<T>(context.Vectors, context.VectorWidth),
+            new ReadOnlySpan<T>(prev, states), new Span<T>(next, states), (int)context.Pitch, default, 0,
+            new Span<T>(context.Tape + (long)r0 * tapeWidth, count * tapeWidth)));
+    }
+
+    /// <summary>Elements a strided state buffer spans for count rows.</summary>
+    private static int Strided(in Context context, int count) => (int)((context.StateCount - 1) * context.Pitch + (long)count * context.Hidden);
+
+    /// <summary>d(new states) += what later steps send back, c_t = the scanned d(previous states) of step t + 1.</summary>
+    private static void FutureGradients(in Context context, int c)
+    {
+        var (first, end, _, _) = Rows(context, c);
+        var lanes = context.Batch * context.Hidden;
+        var d = new Blocks<T>(context.D, 0, lanes, context.StateCount, context.Chunks);
+        for (var s = 0; s < context.StateCount; s++)
+        {
+            if (!context.Scanned[s]) continue;
+            for (var t = first; t < Math.Min(end, context.Steps - 1); t++)
+            {
+                var block = new Span<T>(d.At(s, t), lanes);
+                TensorPrimitives.Add(block, new ReadOnlySpan<T>(context.Scan.X.At(s, t + 1), lanes), block);
+            }
+        }
+    }
+
+    /// <summary>The generated backward kernel over one chunk: OwnGradients into W (d previous states), Adjoints into W
+    /// as scratch with dzx and the chunk's vector gradients kept.</summary>
+    private static void Adjoints(in Context context, int c)
+    {
+        var (first, _, r0, count) = Rows(context, c);
+        var info = TCell.Info;
+        int h = context.Hidden, zxWidth = info.InputWidth * h, tapeWidth = info.TapeWidth * h, carryWidth = info.CarryWidth * h;
+        long lanes = (long)context.Batch * h, compact = first * lanes * context.StateCount;
+        int states = Strided(context, count), gradients = context.StateCount * count * h;
+        TCell.Backward(0, new CellBackwardStep<T>(count, h, new ReadOnlySpan<T>(context.Vectors, context.VectorWidth),
+            new ReadOnlySpan<T>(context.States + r0 * h, states), new ReadOnlySpan<T>(context.States + lanes + r0 * h, states), (int)context.Pitch,
+            default, 0, new ReadOnlySpan<T>(context.Tape + (long)r0 * tapeWidth, count * tapeWidth),
+            new Span<T>(context.Carry + (long)r0 * carryWidth, count * carryWidth),
+            new ReadOnlySpan<T>(context.D + compact, gradients), new Span<T>(context.W + compact, gradients),
+            new Span<T>(context.DZx + (long)r0 * zxWidth, count * zxWidth), default, default, default,
+            new Span<T>(context.DVectors + (long)c * context.VectorWidth, context.VectorWidth)));
+    }
+
+    /// <summary>Steps past a sequence's end keep its state: a = 1, b = 0 there.</summary>
+    private void HoldCoefficients(in Context context, ReadOnlySpan<int> lengths)
+    {
+        var h = _hidden;
+        for (var s = 0; s < _stateCount; s++)
+        {
+            if (!_scanned[s]) continue;
+            for (var b = 0; b < context.Batch; b++)
+                for (var t = lengths[b]; t < context.Steps; t++)
+                {
+                    long at = s * context.Pitch + ((long)t * context.Batch + b) * h;
+                    new Span<T>(context.A + at, h).Fill(T.One);
+                    new Span<T>(context.States + at + (long)context.Batch * h, h).Clear();
+                }
+        }
+    }
+
+    /// <summary>The output-map states of ended sequences, held as the sequential schedule holds them.</summary>
+    private void HoldMappedStates(in Context context, ReadOnlySpan<int> lengths)
+    {
+        var h = _hidden;
+        long block = (long)context.Batch * h;
+        for (var s = 0; s < _stateCount; s++)
+        {
+            if (_scanned[s]) continue;
+            for (var b = 0; b < context.Batch; b++)
+                for (var t = lengths[b]; t < context.Steps; t++)
+                {
+                    var at = context.States + s * context.Pitch + t * block + (long)b * h;
+                    new ReadOnlySpan<T>(at, h).CopyTo(new Span<T>(at + block, h));
+                }
+        }
+    }
+}
