@@ -19,6 +19,7 @@ namespace RnnGen.Generator.Differentiation
         private readonly ILookup<int, int> _statesByNode;
         private readonly ILookup<int, EquationLine> _lines;
         private readonly ILookup<(int Node, int Stage), (int Consumer, int Position)> _consumersByStage;
+        private readonly Dictionary<RowScalar, int> _rowSlots = new();
         private readonly bool[] _recomputable;
         private readonly string[] _names;
 
@@ -48,6 +49,20 @@ namespace RnnGen.Generator.Differentiation
 
         public int TapeWidth => _tapeSlots.Count;
         public int CarryWidth => _carrySlots.Count;
+        /// <summary>The per-row numbers the passes read, in slot order (see <see cref="RowSlot"/>).</summary>
+        public IReadOnlyList<RowScalar> RowScalars => _rowSlots.OrderBy(p => p.Value).Select(p => p.Key).ToList();
+
+        /// <summary>The slot of a per-row number in the passes' row buffer r, assigned on first use.</summary>
+        public int RowSlot(RowScalar scalar)
+        {
+            if (!_rowSlots.TryGetValue(scalar, out var slot)) _rowSlots[scalar] = slot = _rowSlots.Count;
+            return slot;
+        }
+
+        /// <summary>Whether a stage operand is multiplied by a matrix (rather than only reduced), so its adjoint also
+        /// comes back through that matrix.</summary>
+        public bool IsMultiplied(int operand) =>
+            _model.Groups.Any(g => g.Kind == OperandKind.Stage && g.Operand == operand);
         public IReadOnlyList<string> TapeNames => _tapeSlots.OrderBy(p => p.Value).Select(p => _names[p.Key]).ToList();
 
         public string Name(int node) => _names[node];
@@ -61,7 +76,7 @@ namespace RnnGen.Generator.Differentiation
 
         /// <summary>Values that can be read back without the tape.</summary>
         private bool Resident(CellNode node) =>
-            node.Kind is NodeKind.Constant or NodeKind.PreviousState or NodeKind.Parameter
+            node.Kind is NodeKind.Constant or NodeKind.PreviousState or NodeKind.Parameter or NodeKind.Scalar or NodeKind.Statistic
             || _stateOf.ContainsKey(node.Id) || _operandOf.ContainsKey(node.Id);
 
         /// <summary>Cheap enough to recompute from resident or saved values instead of saving.</summary>
@@ -95,6 +110,8 @@ namespace RnnGen.Generator.Differentiation
                     case NodeKind.Function: needed.Add(CellFunctions.Find(node.Function)!.DerivativeReadsInput ? node.Left : node.Id); break;
                     case NodeKind.Max or NodeKind.Min: needed.Add(node.Left); needed.Add(node.Right); break;
                 }
+                // A statistic's adjoint is summed over the row before its operands' stage reads it.
+                if (node.Kind == NodeKind.Statistic && !_carrySlots.ContainsKey(node.Id)) _carrySlots[node.Id] = _carrySlots.Count;
                 if (node.IsLeaf) continue;
                 foreach (var child in Children(node))
                     if (!_model.Nodes[child].IsLeaf && _model.Nodes[child].Stage < node.Stage)

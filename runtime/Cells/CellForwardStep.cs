@@ -12,7 +12,7 @@ public readonly ref struct CellForwardStep<T>(
     int batch, int hidden,
     ReadOnlySpan<T> zx, ReadOnlySpan<T> zh, ReadOnlySpan<T> zs, ReadOnlySpan<T> vectors,
     ReadOnlySpan<T> prev, Span<T> next, int stateStride,
-    Span<T> operands, int operandStride, Span<T> tape)
+    Span<T> operands, int operandStride, Span<T> tape, ReadOnlySpan<T> scalars = default)
 {
     /// <summary>Rows (sequences) in this step.</summary>
     public readonly int Batch = batch;
@@ -38,6 +38,8 @@ public readonly ref struct CellForwardStep<T>(
     public readonly int OperandStride = operandStride;
     /// <summary>[Batch, TapeWidth blocks]: values the backward pass reads.</summary>
     public readonly Span<T> Tape = tape;
+    /// <summary>[scalars]: the scalar parameters.</summary>
+    public readonly ReadOnlySpan<T> Scalars = scalars;
 
     /// <summary>Checks every buffer once per call so the kernels can index without bounds checks.</summary>
     public void Validate(CellInfo info)
@@ -52,6 +54,7 @@ public readonly ref struct CellForwardStep<T>(
         StepCheck.Strided(Next.Length, info.States.Count, StateStride, rows, nameof(Next));
         StepCheck.Strided(Operands.Length, info.OperandStages.Count, OperandStride, rows, nameof(Operands));
         StepCheck.Length(Tape.Length, rows * info.TapeWidth, nameof(Tape));
+        StepCheck.Length(Scalars.Length, info.Scalars.Count, nameof(Scalars));
     }
 }
 
@@ -66,7 +69,7 @@ public readonly ref struct CellBackwardStep<T>(
     ReadOnlySpan<T> prev, ReadOnlySpan<T> next, int stateStride,
     ReadOnlySpan<T> operands, int operandStride, ReadOnlySpan<T> tape, Span<T> carry,
     ReadOnlySpan<T> dNext, Span<T> dPrev, Span<T> dZx, Span<T> dZh, Span<T> dZs,
-    ReadOnlySpan<T> dOperands, Span<T> dVectors)
+    ReadOnlySpan<T> dOperands, Span<T> dVectors, ReadOnlySpan<T> scalars = default, Span<T> dScalars = default)
 {
     /// <summary>Rows (sequences) in this step.</summary>
     public readonly int Batch = batch;
@@ -102,6 +105,10 @@ public readonly ref struct CellBackwardStep<T>(
     public readonly ReadOnlySpan<T> DOperands = dOperands;
     /// <summary>dL/d(vectors), [vectors, H]; accumulated (added to) over the batch.</summary>
     public readonly Span<T> DVectors = dVectors;
+    /// <summary>[scalars]: the scalar parameters.</summary>
+    public readonly ReadOnlySpan<T> Scalars = scalars;
+    /// <summary>dL/d(scalars), [scalars]; accumulated over the units and the batch.</summary>
+    public readonly Span<T> DScalars = dScalars;
 
     /// <summary>Elements from one state or operand to the next in the compact gradient buffers: Batch·H.</summary>
     public int GradientStride => Batch * Hidden;
@@ -125,6 +132,8 @@ public readonly ref struct CellBackwardStep<T>(
         StepCheck.Length(DZh.Length, rows * info.RecurrentWidth, nameof(DZh));
         StepCheck.Length(DZs.Length, rows * info.StageWidth, nameof(DZs));
         StepCheck.Length(DOperands.Length, rows * info.OperandStages.Count, nameof(DOperands));
+        StepCheck.Length(Scalars.Length, info.Scalars.Count, nameof(Scalars));
+        StepCheck.Length(DScalars.Length, info.Scalars.Count, nameof(DScalars));
     }
 }
 

@@ -240,7 +240,7 @@ public sealed class CellSequence<TCell, T>
             TCell.Forward(stage, new CellForwardStep<T>(batch, h, zx, _zh, _zs, _parameters.Vectors,
                 _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
                 From(_operands, t * stateBlock), operandStride,
-                _tape.AsSpan(t * batch * _cell.TapeWidth * h, batch * _cell.TapeWidth * h)));
+                _tape.AsSpan(t * batch * _cell.TapeWidth * h, batch * _cell.TapeWidth * h), _parameters.Scalars));
         }
         // 3. Sequences that have ended keep their state.
         if (_ragged)
@@ -362,7 +362,8 @@ public sealed class CellSequence<TCell, T>
                 _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
                 From(_operands, t * stateBlock), operandStride,
                 _tape.AsSpan(t * tapeBlock, tapeBlock), _carry,
-                dNext, dPrev, dzx, dzh, dzs, _dOperands.AsSpan(0, _operandCount * stateBlock), gradients.Vectors));
+                dNext, dPrev, dzx, dzh, dzs, _dOperands.AsSpan(0, _operandCount * stateBlock), gradients.Vectors,
+                _parameters.Scalars, gradients.Scalars));
         }
         for (var g = 0; g < _cell.Groups.Count; g++)
         {
