@@ -65,7 +65,7 @@ namespace RnnGen.Generator.Differentiation
                 var terms = TermsFromThisStage(node.Id);
                 if (plan.TryCarrySlot(node.Id, out var carry)) terms.Add(new IrLoad(KernelBuffer.Carry, carry));
                 terms.AddRange(Sinks(plan, node.Id));
-                terms.AddRange(ReductionTerms.Of(model, plan, reader, node.Id));
+                terms.AddRange(ReductionTerms.Of(plan, reader, node.Id));
                 foreach (var line in plan.LinesOf(node.Id)) body.Add(new Remark(line.Text));
                 if (terms.Count == 1 && terms[0] is IrRef alias)
                 {
@@ -101,15 +101,15 @@ namespace RnnGen.Generator.Differentiation
                 foreach (var argument in operation.ArgumentCount == 2 ? new[] { operation.Left, operation.Right } : new[] { operation.Left })
                     if (nodes[argument].IsLeaf || nodes[argument].Stage < stage) read.Add(argument);
             // A product of this stage that a later stage reduces gets the reduction's share here.
-            foreach (var node in nodes)
-                if (node.IsLeaf && node.Stage == stage && plan.TryOperand(node.Id, out _)) read.Add(node.Id);
+            foreach (var operand in model.Operands)
+                if (nodes[operand.Node].IsLeaf && operand.Stage == stage) read.Add(operand.Node);
 
             var outputs = new List<Statement>();
             foreach (var node in read.Select(id => nodes[id]))
             {
                 var terms = termsFromThisStage(node.Id);
                 if (node.IsLeaf && stage == 0) terms.AddRange(Sinks(plan, node.Id));
-                if (node.IsLeaf && node.Stage == stage) terms.AddRange(ReductionTerms.Of(model, plan, reader, node.Id));
+                if (node.IsLeaf && node.Stage == stage) terms.AddRange(ReductionTerms.Of(plan, reader, node.Id));
                 if (terms.Count == 0 || node.Kind == NodeKind.Constant) continue;
                 var (buffer, slot) = node.Kind switch
                 {

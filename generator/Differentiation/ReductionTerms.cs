@@ -12,11 +12,10 @@ namespace RnnGen.Generator.Differentiation
     /// </summary>
     internal static class ReductionTerms
     {
-        public static IEnumerable<Ir> Of(CellModel model, ValuePlan plan, ValueReader reader, int value)
+        public static IEnumerable<Ir> Of(ValuePlan plan, ValueReader reader, int value)
         {
-            foreach (var statistic in model.Nodes)
+            foreach (var statistic in plan.StatisticsOf(value))
             {
-                if (statistic.Kind != NodeKind.Statistic || !Reads(model, statistic.Index, value)) continue;
                 plan.TryCarrySlot(statistic.Id, out var carry);
                 var adjoint = new IrLoad(KernelBuffer.Row, plan.RowSlot(new RowScalar("adjoint", statistic.Index, carry)));
                 yield return statistic.Function switch
@@ -27,13 +26,6 @@ namespace RnnGen.Generator.Differentiation
                     _ => new IrBinary('*', adjoint, new IrBinary('/', reader.Read(value), Statistic(plan, "rms", statistic.Index))),
                 };
             }
-        }
-
-        private static bool Reads(CellModel model, int reduction, int value)
-        {
-            foreach (var operand in model.Reductions[reduction].Operands)
-                if (model.Operands[operand].Node == value) return true;
-            return false;
         }
 
         private static Ir Statistic(ValuePlan plan, string kind, int reduction) => new IrLoad(KernelBuffer.Row, plan.RowSlot(new RowScalar(kind, reduction)));

@@ -20,6 +20,7 @@ namespace RnnGen.Generator.Differentiation
         private readonly ILookup<int, EquationLine> _lines;
         private readonly ILookup<(int Node, int Stage), (int Consumer, int Position)> _consumersByStage;
         private readonly Dictionary<RowScalar, int> _rowSlots = new();
+        private readonly ILookup<int, CellNode> _statistics;
         private readonly bool[] _recomputable;
         private readonly string[] _names;
 
@@ -31,6 +32,9 @@ namespace RnnGen.Generator.Differentiation
             for (var o = 0; o < model.Operands.Count; o++) _operandOf[model.Operands[o].Node] = o;
             _statesByNode = Enumerable.Range(0, model.StateValues.Count).ToLookup(s => model.StateValues[s]);
             _lines = model.Lines.ToLookup(l => l.Node);
+            _statistics = model.Nodes.Where(n => n.Kind == NodeKind.Statistic)
+                .SelectMany(n => model.Reductions[n.Index].Operands.Select(o => (Value: model.Operands[o].Node, Statistic: n)))
+                .ToLookup(p => p.Value, p => p.Statistic);
             _recomputable = new bool[model.Nodes.Count];
             foreach (var node in model.Nodes) _recomputable[node.Id] = IsRecomputable(node); // children come first
             _names = ValueNames.Of(model);
@@ -73,6 +77,8 @@ namespace RnnGen.Generator.Differentiation
         public bool TryState(int node, out int state) => _stateOf.TryGetValue(node, out state);
         public IEnumerable<int> StatesOf(int node) => _statesByNode[node];
         public bool TryOperand(int node, out int operand) => _operandOf.TryGetValue(node, out operand);
+        /// <summary>The statistics (mean, variance, rms nodes) whose reduction reads the value.</summary>
+        public IEnumerable<CellNode> StatisticsOf(int node) => _statistics[node];
 
         /// <summary>Values that can be read back without the tape.</summary>
         private bool Resident(CellNode node) =>

@@ -70,7 +70,8 @@ namespace RnnGen.Generator.Emit
             w.Line($"tapeWidth: {plan.TapeWidth}, // saved per row and step: {(plan.TapeNames.Count == 0 ? "nothing" : string.Join(", ", plan.TapeNames))}");
             w.Line($"carryWidth: {plan.CarryWidth},");
             w.Line($"elementwiseOps: {plan.ElementwiseOps},");
-            w.Line($"hidden: {model.Hidden}{ParameterDeclarations.InfoArguments(model)});");
+            ParameterDeclarations.WriteInfoArguments(w, model);
+            w.Line($"hidden: {model.Hidden});");
             w.Indent--;
             w.Line();
         }

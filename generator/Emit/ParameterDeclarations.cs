@@ -4,18 +4,21 @@ using RnnGen.Generator.Model;
 
 namespace RnnGen.Generator.Emit
 {
-    /// <summary>The CellInfo arguments for declared parameters: the scalars and the initializers. Cells without
-    /// declarations get none, so their metadata reads as before.</summary>
+    /// <summary>The CellInfo arguments for declared parameters: the scalars and the initializers, one per line. Cells
+    /// without declarations get none, so their metadata reads as before.</summary>
     internal static class ParameterDeclarations
     {
-        public static string InfoArguments(CellModel model)
+        public static void WriteInfoArguments(CodeWriter w, CellModel model)
         {
-            var text = "";
             if (model.Scalars.Count > 0)
-                text += ", scalars: new string[] { " + string.Join(", ", model.Scalars.Select(s => "\"" + s + "\"")) + " }";
-            if (model.Initializers.Count > 0)
-                text += ", initializers: new global::RnnGen.ParameterInitializer[] { " + string.Join(", ", model.Initializers.Select(Initializer)) + " }";
-            return text;
+                w.Line("scalars: new string[] { " + string.Join(", ", model.Scalars.Select(s => "\"" + s + "\"")) + " },");
+            if (model.Initializers.Count == 0) return;
+            w.Line("initializers: new global::RnnGen.ParameterInitializer[]");
+            w.Line("{");
+            w.Indent++;
+            foreach (var init in model.Initializers) w.Line(Initializer(init) + ",");
+            w.Indent--;
+            w.Line("},");
         }
 
         private static string Initializer(ParameterInit init)

@@ -11,6 +11,7 @@ namespace RnnGen.Generator.Model
         private const double LayerNormEpsilon = 1e-5;
 
         private readonly List<List<int>> _reductions = new();   // operand indices reduced together
+        private readonly List<bool> _isRow = new();   // per node: has a unit axis (see IsRow)
         private int _layerNorms;
 
         /// <summary>A reduction's arguments become stage operands (stored whole, so the next stage can reduce the row);
@@ -77,18 +78,17 @@ namespace RnnGen.Generator.Model
         /// Numbers, scalars and statistics, and anything computed from them alone, are one number per row.</summary>
         private bool IsRow(int node)
         {
-            var row = new bool[_nodes.Count];
-            for (var id = 0; id <= node; id++) // children come first
+            for (var id = _isRow.Count; id < _nodes.Count; id++) // children come first; each node is classified once
             {
                 var n = _nodes[id];
-                row[id] = n.Kind switch
+                _isRow.Add(n.Kind switch
                 {
                     NodeKind.Constant or NodeKind.Scalar or NodeKind.Statistic => false,
                     _ when n.IsLeaf => true,
-                    _ => row[n.Left] || (n.ArgumentCount == 2 && row[n.Right]),
-                };
+                    _ => _isRow[n.Left] || (n.ArgumentCount == 2 && _isRow[n.Right]),
+                });
             }
-            return row[node];
+            return _isRow[node];
         }
 
         private void ReportNotARow(CallExpr call, Expr argument)
