@@ -60,6 +60,9 @@ public static class Grid
     /// <summary>Sizes of the peephole-vs-built-in comparison.</summary>
     public static IEnumerable<string> Peephole => Quick ? ["8x64x64x100"] : ["32x256x256x50", "64x512x512x50"];
 
+    /// <summary>Size of the layer-norm LSTM comparison (issue 13's row).</summary>
+    public static IEnumerable<string> LayerNorm => Quick ? ["8x64x64x100"] : ["32x256x256x50"];
+
     /// <summary>Size of the two-thread comparison.</summary>
     public static IEnumerable<string> Threads => Quick ? ["8x64x64x100"] : ["64x512x512x50"];
 }
