@@ -53,17 +53,17 @@ public partial struct ResetBeforeGru;
 /// <summary>Layer-normalized LSTM as Haste's LayerNormLSTM (Ba et al. 2016): W x and U h are each normalized over
 /// their four gate blocks together (4H values per row) with their own gains, the bias is added after, and c' is
 /// normalized (gain and bias) before its tanh; the state c stays unnormalized. Initialized as Haste: W Glorot,
-/// U orthogonal, gains ones, biases zeros with a forget-gate bias of 1. Four stages: the row statistics split the step.</summary>
+/// U orthogonal, gains ones, biases zeros with a forget-gate bias of 1. Three stages: each set of row statistics starts one.</summary>
 /// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
 [RecurrentCell("""
     mx = mean(W_i x, W_f x, W_g x, W_o x)
-    sx = sqrt(variance(W_i x, W_f x, W_g x, W_o x) + 1e-5)
+    rx = 1 / sqrt(variance(W_i x, W_f x, W_g x, W_o x) + 1e-5)
     mh = mean(U_i h, U_f h, U_g h, U_o h)
-    sh = sqrt(variance(U_i h, U_f h, U_g h, U_o h) + 1e-5)
-    i  = sigmoid(gx_i * (W_i x - mx) / sx + gh_i * (U_i h - mh) / sh + b_i)
-    f  = sigmoid(gx_f * (W_f x - mx) / sx + gh_f * (U_f h - mh) / sh + b_f)
-    g  = tanh(gx_g * (W_g x - mx) / sx + gh_g * (U_g h - mh) / sh + b_g)
-    o  = sigmoid(gx_o * (W_o x - mx) / sx + gh_o * (U_o h - mh) / sh + b_o)
+    rh = 1 / sqrt(variance(U_i h, U_f h, U_g h, U_o h) + 1e-5)
+    i  = sigmoid(gx_i * (W_i x - mx) * rx + gh_i * (U_i h - mh) * rh + b_i)
+    f  = sigmoid(gx_f * (W_f x - mx) * rx + gh_f * (U_f h - mh) * rh + b_f)
+    g  = tanh(gx_g * (W_g x - mx) * rx + gh_g * (U_g h - mh) * rh + b_g)
+    o  = sigmoid(gx_o * (W_o x - mx) * rx + gh_o * (U_o h - mh) * rh + b_o)
     c' = f * c + i * g
     h' = o * tanh(layernorm(c'))
     W_* : glorot
@@ -81,12 +81,12 @@ public partial struct LayerNormLstm;
 /// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
 [RecurrentCell("""
     mx = mean(W_z x, W_r x, W_n x)
-    sx = sqrt(variance(W_z x, W_r x, W_n x) + 1e-5)
+    rx = 1 / sqrt(variance(W_z x, W_r x, W_n x) + 1e-5)
     mh = mean(U_z h, U_r h, U_n h)
-    sh = sqrt(variance(U_z h, U_r h, U_n h) + 1e-5)
-    z  = sigmoid(gx_z * (W_z x - mx) / sx + gh_z * (U_z h - mh) / sh + b_z)
-    r  = sigmoid(gx_r * (W_r x - mx) / sx + gh_r * (U_r h - mh) / sh + b_r)
-    n  = tanh(gx_n * (W_n x - mx) / sx + b_in + r * (gh_n * (U_n h - mh) / sh + b_hn))
+    rh = 1 / sqrt(variance(U_z h, U_r h, U_n h) + 1e-5)
+    z  = sigmoid(gx_z * (W_z x - mx) * rx + gh_z * (U_z h - mh) * rh + b_z)
+    r  = sigmoid(gx_r * (W_r x - mx) * rx + gh_r * (U_r h - mh) * rh + b_r)
+    n  = tanh(gx_n * (W_n x - mx) * rx + b_in + r * (gh_n * (U_n h - mh) * rh + b_hn))
     h' = z * h + (1 - z) * n
     W_* : glorot
     U_* : orthogonal

@@ -7,10 +7,7 @@ namespace RnnGen.Tests.Generator;
 /// the equations, or is malformed: RNN001), each on the token inside the string, with its message.</summary>
 public class DeclarationAndReductionDiagnosticTests
 {
-    private static string Cell(params string[] lines) =>
-        "using RnnGen;\n\nnamespace Probe;\n\n[RecurrentCell(\"\"\"\n"
-        + string.Concat(lines.Select(e => "    " + e + "\n"))
-        + "    \"\"\")]\npublic partial struct TestCell;\n";
+    private static string Cell(params string[] lines) => DiagnosticTests.Cell(lines);
 
     private static Diagnostic Single(string source, string id, string covered)
     {
