@@ -22,6 +22,7 @@ namespace RnnGen.Generator.Differentiation
         private readonly Dictionary<RowScalar, int> _rowSlots = new();
         private readonly ILookup<int, CellNode> _statistics;
         private readonly bool[] _recomputable;
+        private readonly bool[] _rowUniform;
         private readonly string[] _names;
 
         public ValuePlan(CellModel model)
@@ -36,7 +37,12 @@ namespace RnnGen.Generator.Differentiation
                 .SelectMany(n => model.Reductions[n.Index].Operands.Select(o => (Value: model.Operands[o].Node, Statistic: n)))
                 .ToLookup(p => p.Value, p => p.Statistic);
             _recomputable = new bool[model.Nodes.Count];
-            foreach (var node in model.Nodes) _recomputable[node.Id] = IsRecomputable(node); // children come first
+            _rowUniform = new bool[model.Nodes.Count];
+            foreach (var node in model.Nodes) // children come first
+            {
+                _rowUniform[node.Id] = IsRowUniform(node);
+                _recomputable[node.Id] = IsRecomputable(node);
+            }
             _names = ValueNames.Of(model);
             Consumers = NodeConsumers.Of(model.Nodes);
             _consumersByStage = Consumers
@@ -91,9 +97,19 @@ namespace RnnGen.Generator.Differentiation
         // Decided once per node, children first: a recursive walk would follow chains of equations and repeat itself.
         private bool IsRecomputable(CellNode node)
         {
+            // One number per row (1 / sqrt(variance(v) + eps)): recomputed from the row statistics, never saved per unit.
+            if (!Resident(node) && _rowUniform[node.Id]) return true;
             if (Resident(node) || node.Kind is not (NodeKind.Add or NodeKind.Subtract or NodeKind.Multiply or NodeKind.Negate or NodeKind.Max or NodeKind.Min)) return false;
             return Available(node.Left) && (node.ArgumentCount == 1 || Available(node.Right));
         }
+
+        /// <summary>Computed from numbers, scalars and statistics alone: the same for every unit of a row.</summary>
+        private bool IsRowUniform(CellNode node) => node.Kind switch
+        {
+            NodeKind.Constant or NodeKind.Scalar or NodeKind.Statistic => true,
+            _ when node.IsLeaf => false,
+            _ => _rowUniform[node.Left] && (node.ArgumentCount == 1 || _rowUniform[node.Right]),
+        };
 
         private bool Available(int id)
         {

@@ -30,3 +30,9 @@ public partial struct ScalarCell;
     h' = tanh(n + W x)
     """)]
 public partial struct StagedReductionCell;
+
+/// <summary>A reduction in a cell with a compile-time hidden size: the unrolled row path passes the row statistics too.</summary>
+[RecurrentCell("""
+    h' = tanh(layernorm(W x) + U h * rms(h))
+    """, Hidden = 6)]
+public partial struct FixedSizeLayerNormRnn;

@@ -27,6 +27,7 @@ public class CellSequenceGradientTests
     [Fact] public void ReductionCell() => Check<ReductionCell>();
     [Fact] public void ScalarCell() => Check<ScalarCell>();
     [Fact] public void StagedReductionCell() => Check<StagedReductionCell>();
+    [Fact] public void FixedSizeLayerNormRnn() => Check<FixedSizeLayerNormRnn>(hidden: 6);
     [Fact] public void LayerNormLstm() => Check<RnnGen.LayerNormLstm>();
     [Fact] public void LayerNormGru() => Check<RnnGen.LayerNormGru>();
 
