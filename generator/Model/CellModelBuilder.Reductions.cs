@@ -40,11 +40,12 @@ namespace RnnGen.Generator.Model
             var value = _operandNodes[operands[0]];
             var reduction = Reduction(operands);
             var suffix = call.Arguments[0] is NameExpr name ? name.Name : (++_layerNorms).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var mean = Add(NodeKind.Statistic, index: reduction, function: "mean");
-            var variance = Add(NodeKind.Statistic, index: reduction, function: "variance");
+            // Named after the argument, so the generated code reads mean_c, std_c, hat_c.
+            var mean = Add(NodeKind.Statistic, index: reduction, function: "mean", name: UniqueName("mean_" + suffix));
+            var variance = Add(NodeKind.Statistic, index: reduction, function: "variance", name: UniqueName("variance_" + suffix));
             var epsilon = Add(NodeKind.Constant, value: LayerNormEpsilon);
-            var deviation = Add(NodeKind.Function, Add(NodeKind.Add, variance, epsilon), function: "sqrt");
-            var normalized = Add(NodeKind.Divide, Add(NodeKind.Subtract, value, mean), deviation);
+            var deviation = Add(NodeKind.Function, Add(NodeKind.Add, variance, epsilon), function: "sqrt", name: UniqueName("std_" + suffix));
+            var normalized = Add(NodeKind.Divide, Add(NodeKind.Subtract, value, mean), deviation, name: UniqueName("hat_" + suffix));
             var gamma = ImplicitVector("gamma_" + suffix, "ones");
             var beta = ImplicitVector("beta_" + suffix, "zeros");
             return Add(NodeKind.Add, Add(NodeKind.Multiply, gamma, normalized), beta);

@@ -72,7 +72,7 @@ namespace RnnGen.Generator.Model
                 else
                 {
                     _intermediates[target.Name] = node;
-                    if (_nodes[node].Name.Length == 0 && !_nodes[node].IsLeaf)
+                    if (_nodes[node].Name.Length == 0 && (!_nodes[node].IsLeaf || _nodes[node].Kind == NodeKind.Statistic))
                         _nodes[node] = _nodes[node] with { Name = UniqueName(target.Name) };
                 }
                 lines.Add(new EquationLine(OneLine(equation.Text), node));
