@@ -94,6 +94,14 @@ namespace RnnGen.Generator
             "'{0}' is written only once, so it becomes a new learnable parameter; did you mean '{1}'? If the name is deliberate, declare it: Parameters = \"{0}\"",
             CellCategory, DiagnosticSeverity.Warning);
 
+        public static readonly DiagnosticDescriptor ReductionOperandNotARow = Error("RNN026",
+            "Reduction of a value that is not a row",
+            "'{0}' reduces the units of a row, but '{1}' is one number per row (a number, a scalar parameter or a statistic); {2}");
+
+        public static readonly DiagnosticDescriptor InvalidDeclaration = Error("RNN027",
+            "Invalid parameter declaration",
+            "Invalid parameter declaration: {0}");
+
         public static readonly DiagnosticDescriptor Concatenation = Error("RNN032",
             "Concatenation is not supported", "The language has no concatenation {0}; give each part its own matrix and add the products: {1}");
 

@@ -66,6 +66,9 @@ public static class Grid
     /// <summary>The long-sequence row: B = 1, T = 100,000.</summary>
     public static IEnumerable<string> LongSequence => Quick ? ["1x16x16x2000"] : ["1x256x256x100000"];
 
+    /// <summary>Size of the layer-norm LSTM comparison (issue 13's row).</summary>
+    public static IEnumerable<string> LayerNorm => Quick ? ["8x64x64x100"] : ["32x256x256x50"];
+
     /// <summary>Size of the two-thread comparison.</summary>
     public static IEnumerable<string> Threads => Quick ? ["8x64x64x100"] : ["64x512x512x50"];
 }

@@ -23,7 +23,7 @@ namespace RnnGen.Generator.Differentiation
             for (var stage = model.StageCount - 1; stage >= 0; stage--)
                 backward.Add(Backward(model, plan, stage, stages[stage].Where(n => !n.IsLeaf).ToList(), written));
             var ops = model.Nodes.Count(n => !n.IsLeaf);
-            return new KernelPlan(forward, backward, plan.TapeWidth, plan.CarryWidth, ops, plan.TapeNames);
+            return new KernelPlan(forward, backward, plan.TapeWidth, plan.CarryWidth, ops, plan.TapeNames) { RowScalars = plan.RowScalars };
         }
 
         private static KernelPass Backward(CellModel model, ValuePlan plan, int stage, List<CellNode> operations, HashSet<(KernelBuffer, int)> written)
@@ -65,6 +65,7 @@ namespace RnnGen.Generator.Differentiation
                 var terms = TermsFromThisStage(node.Id);
                 if (plan.TryCarrySlot(node.Id, out var carry)) terms.Add(new IrLoad(KernelBuffer.Carry, carry));
                 terms.AddRange(Sinks(plan, node.Id));
+                terms.AddRange(ReductionTerms.Of(plan, reader, node.Id));
                 foreach (var line in plan.LinesOf(node.Id)) body.Add(new Remark(line.Text));
                 if (terms.Count == 1 && terms[0] is IrRef alias)
                 {
@@ -76,7 +77,7 @@ namespace RnnGen.Generator.Differentiation
                 adjoints[node.Id] = new IrRef(name);
             }
 
-            var outputs = SendOut(model, plan, stage, operations, TermsFromThisStage, written);
+            var outputs = SendOut(model, plan, reader, stage, operations, TermsFromThisStage, written);
             var statements = new List<Statement>();
             if (reader.Prelude.Count > 0)
             {
@@ -91,7 +92,7 @@ namespace RnnGen.Generator.Differentiation
 
         /// <summary>What a stage sends out: the adjoints of the leaves and earlier-stage values its operations read
         /// (at stage 0, of every leaf, which also collects the gradients arriving from outside).</summary>
-        private static List<Statement> SendOut(CellModel model, ValuePlan plan, int stage, List<CellNode> operations,
+        private static List<Statement> SendOut(CellModel model, ValuePlan plan, ValueReader reader, int stage, List<CellNode> operations,
             System.Func<int, List<Ir>> termsFromThisStage, HashSet<(KernelBuffer, int)> written)
         {
             var nodes = model.Nodes;
@@ -99,6 +100,9 @@ namespace RnnGen.Generator.Differentiation
             foreach (var operation in operations)
                 foreach (var argument in operation.ArgumentCount == 2 ? new[] { operation.Left, operation.Right } : new[] { operation.Left })
                     if (nodes[argument].IsLeaf || nodes[argument].Stage < stage) read.Add(argument);
+            // A product of this stage that a later stage reduces gets the reduction's share here.
+            foreach (var operand in model.Operands)
+                if (nodes[operand.Node].IsLeaf && operand.Stage == stage) read.Add(operand.Node);
 
             var outputs = new List<Statement>();
             // Constants and masks (held fixed) receive no gradient: their terms are never built, so nothing is read for them.
@@ -106,6 +110,7 @@ namespace RnnGen.Generator.Differentiation
             {
                 var terms = termsFromThisStage(node.Id);
                 if (node.IsLeaf && stage == 0) terms.AddRange(Sinks(plan, node.Id));
+                if (node.IsLeaf && node.Stage == stage) terms.AddRange(ReductionTerms.Of(plan, reader, node.Id));
                 if (terms.Count == 0) continue;
                 var (buffer, slot) = node.Kind switch
                 {
@@ -114,9 +119,10 @@ namespace RnnGen.Generator.Differentiation
                     NodeKind.StageProduct => (KernelBuffer.DZs, model.Products[node.Index].Slot),
                     NodeKind.PreviousState => (KernelBuffer.DPrev, node.Index),
                     NodeKind.Parameter => (KernelBuffer.DVector, node.Index),
+                    NodeKind.Scalar => (KernelBuffer.DScalar, node.Index),
                     _ => (KernelBuffer.Carry, Slot(plan, node.Id)),
                 };
-                var accumulate = buffer == KernelBuffer.DVector || !written.Add((buffer, slot));
+                var accumulate = buffer is KernelBuffer.DVector or KernelBuffer.DScalar || !written.Add((buffer, slot));
                 outputs.Add(new Store(buffer, slot, IrBuilder.Sum(terms), accumulate));
             }
             if (stage == 0)
@@ -133,7 +139,7 @@ namespace RnnGen.Generator.Differentiation
         private static IEnumerable<Ir> Sinks(ValuePlan plan, int id)
         {
             foreach (var state in plan.StatesOf(id)) yield return new IrLoad(KernelBuffer.DNext, state);
-            if (plan.TryOperand(id, out var operand)) yield return new IrLoad(KernelBuffer.DOperand, operand);
+            if (plan.TryOperand(id, out var operand) && plan.IsMultiplied(operand)) yield return new IrLoad(KernelBuffer.DOperand, operand);
         }
 
         private static bool ReadsInput(CellNode function) => CellFunctions.Find(function.Function)!.DerivativeReadsInput;

@@ -6,7 +6,7 @@ namespace RnnGen.Generator.Differentiation
     // The emitter renders it twice: with Vector<T> for the body and with T for the tail.
 
     /// <summary>Where a value lives. The slot is a column block (Z*, Tape, Carry), a state, an operand or a vector parameter.</summary>
-    internal enum KernelBuffer { Zx, Zh, Zs, Prev, Next, Operand, Tape, Carry, Vector, DNext, DPrev, DZx, DZh, DZs, DOperand, DVector, Mask }
+    internal enum KernelBuffer { Zx, Zh, Zs, Prev, Next, Operand, Tape, Carry, Vector, DNext, DPrev, DZx, DZh, DZs, DOperand, DVector, Mask, Scalar, DScalar, Row }
 
     internal abstract record Ir;
     internal sealed record IrRef(string Name) : Ir;
@@ -21,6 +21,11 @@ namespace RnnGen.Generator.Differentiation
     internal sealed record Store(KernelBuffer Buffer, int Slot, Ir Value, bool Accumulate) : Statement;
     internal sealed record Remark(string Text) : Statement;
 
+    /// <summary>A number per batch row that a pass reads (slot k of its row buffer r), computed before the row's element
+    /// loop: a statistic ("mean", "variance", "rms") of a RowReduction, or "adjoint": the sum of a statistic's adjoint
+    /// over its H units (carry block <c>CarrySlot</c>) divided by the number of values the reduction reads.</summary>
+    internal sealed record RowScalar(string Kind, int Reduction, int CarrySlot = -1);
+
     /// <summary>The statements of one pass (one stage, forward or backward) over one element.</summary>
     internal sealed record KernelPass(int Stage, IReadOnlyList<Statement> Statements);
 
@@ -31,7 +36,11 @@ namespace RnnGen.Generator.Differentiation
         int TapeWidth,
         int CarryWidth,
         int ElementwiseOps,
-        IReadOnlyList<string> TapeNames);
+        IReadOnlyList<string> TapeNames)
+    {
+        /// <summary>The per-row numbers, by row slot.</summary>
+        public IReadOnlyList<RowScalar> RowScalars { get; init; } = new RowScalar[0];
+    }
 
     internal static class IrBuilder
     {

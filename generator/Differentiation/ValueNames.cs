@@ -17,7 +17,7 @@ namespace RnnGen.Generator.Differentiation
         /// <summary>Identifiers the emitted element methods declare or use besides the values (CellEmitter, IrRenderer).</summary>
         private static readonly HashSet<string> EmitterNames = new()
         {
-            "H", "V", "W", "zx", "zh", "zs", "tape", "carry", "row", "nint", "CellMath", "ScalarLanes", "VectorLanes", "Vector512Lanes",
+            "H", "V", "W", "zx", "zh", "zs", "tape", "carry", "row", "rowStats", "nint", "CellMath", "ScalarLanes", "VectorLanes", "Vector512Lanes",
         };
 
         private readonly HashSet<string> _taken;

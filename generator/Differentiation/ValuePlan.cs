@@ -19,7 +19,10 @@ namespace RnnGen.Generator.Differentiation
         private readonly ILookup<int, int> _statesByNode;
         private readonly ILookup<int, EquationLine> _lines;
         private readonly ILookup<(int Node, int Stage), (int Consumer, int Position)> _consumersByStage;
+        private readonly Dictionary<RowScalar, int> _rowSlots = new();
+        private readonly ILookup<int, CellNode> _statistics;
         private readonly bool[] _recomputable;
+        private readonly bool[] _rowUniform;
         private readonly string[] _names;
 
         public ValuePlan(CellModel model)
@@ -30,8 +33,16 @@ namespace RnnGen.Generator.Differentiation
             for (var o = 0; o < model.Operands.Count; o++) _operandOf[model.Operands[o].Node] = o;
             _statesByNode = Enumerable.Range(0, model.StateValues.Count).ToLookup(s => model.StateValues[s]);
             _lines = model.Lines.ToLookup(l => l.Node);
+            _statistics = model.Nodes.Where(n => n.Kind == NodeKind.Statistic)
+                .SelectMany(n => model.Reductions[n.Index].Operands.Select(o => (Value: model.Operands[o].Node, Statistic: n)))
+                .ToLookup(p => p.Value, p => p.Statistic);
             _recomputable = new bool[model.Nodes.Count];
-            foreach (var node in model.Nodes) _recomputable[node.Id] = IsRecomputable(node); // children come first
+            _rowUniform = new bool[model.Nodes.Count];
+            foreach (var node in model.Nodes) // children come first
+            {
+                _rowUniform[node.Id] = IsRowUniform(node);
+                _recomputable[node.Id] = IsRecomputable(node);
+            }
             _names = ValueNames.Of(model);
             Consumers = NodeConsumers.Of(model.Nodes);
             _consumersByStage = Consumers
@@ -48,6 +59,20 @@ namespace RnnGen.Generator.Differentiation
 
         public int TapeWidth => _tapeSlots.Count;
         public int CarryWidth => _carrySlots.Count;
+        /// <summary>The per-row numbers the passes read, in slot order (see <see cref="RowSlot"/>).</summary>
+        public IReadOnlyList<RowScalar> RowScalars => _rowSlots.OrderBy(p => p.Value).Select(p => p.Key).ToList();
+
+        /// <summary>The slot of a per-row number in the passes' row buffer r, assigned on first use.</summary>
+        public int RowSlot(RowScalar scalar)
+        {
+            if (!_rowSlots.TryGetValue(scalar, out var slot)) _rowSlots[scalar] = slot = _rowSlots.Count;
+            return slot;
+        }
+
+        /// <summary>Whether a stage operand is multiplied by a matrix (rather than only reduced), so its adjoint also
+        /// comes back through that matrix.</summary>
+        public bool IsMultiplied(int operand) =>
+            _model.Groups.Any(g => g.Kind == OperandKind.Stage && g.Operand == operand);
         public IReadOnlyList<string> TapeNames => _tapeSlots.OrderBy(p => p.Value).Select(p => _names[p.Key]).ToList();
 
         public string Name(int node) => _names[node];
@@ -58,10 +83,12 @@ namespace RnnGen.Generator.Differentiation
         public bool TryState(int node, out int state) => _stateOf.TryGetValue(node, out state);
         public IEnumerable<int> StatesOf(int node) => _statesByNode[node];
         public bool TryOperand(int node, out int operand) => _operandOf.TryGetValue(node, out operand);
+        /// <summary>The statistics (mean, variance, rms nodes) whose reduction reads the value.</summary>
+        public IEnumerable<CellNode> StatisticsOf(int node) => _statistics[node];
 
         /// <summary>Values that can be read back without the tape.</summary>
         private bool Resident(CellNode node) =>
-            node.Kind is NodeKind.Constant or NodeKind.PreviousState or NodeKind.Parameter or NodeKind.Mask
+            node.Kind is NodeKind.Constant or NodeKind.PreviousState or NodeKind.Parameter or NodeKind.Mask or NodeKind.Scalar or NodeKind.Statistic
             || _stateOf.ContainsKey(node.Id) || _operandOf.ContainsKey(node.Id);
 
         /// <summary>Cheap enough to recompute from resident or saved values instead of saving.</summary>
@@ -70,9 +97,19 @@ namespace RnnGen.Generator.Differentiation
         // Decided once per node, children first: a recursive walk would follow chains of equations and repeat itself.
         private bool IsRecomputable(CellNode node)
         {
+            // One number per row (1 / sqrt(variance(v) + eps)): recomputed from the row statistics, never saved per unit.
+            if (!Resident(node) && _rowUniform[node.Id]) return true;
             if (Resident(node) || node.Kind is not (NodeKind.Add or NodeKind.Subtract or NodeKind.Multiply or NodeKind.Negate or NodeKind.Max or NodeKind.Min)) return false;
             return Available(node.Left) && (node.ArgumentCount == 1 || Available(node.Right));
         }
+
+        /// <summary>Computed from numbers, scalars and statistics alone: the same for every unit of a row.</summary>
+        private bool IsRowUniform(CellNode node) => node.Kind switch
+        {
+            NodeKind.Constant or NodeKind.Scalar or NodeKind.Statistic => true,
+            _ when node.IsLeaf => false,
+            _ => _rowUniform[node.Left] && (node.ArgumentCount == 1 || _rowUniform[node.Right]),
+        };
 
         private bool Available(int id)
         {
@@ -95,6 +132,8 @@ namespace RnnGen.Generator.Differentiation
                     case NodeKind.Function: needed.Add(CellFunctions.Find(node.Function)!.DerivativeReadsInput ? node.Left : node.Id); break;
                     case NodeKind.Max or NodeKind.Min: needed.Add(node.Left); needed.Add(node.Right); break;
                 }
+                // A statistic's adjoint is summed over the row before its operands' stage reads it.
+                if (node.Kind == NodeKind.Statistic && !_carrySlots.ContainsKey(node.Id)) _carrySlots[node.Id] = _carrySlots.Count;
                 if (node.IsLeaf) continue;
                 foreach (var child in Children(node))
                     if (!_model.Nodes[child].IsLeaf && _model.Nodes[child].Stage < node.Stage)

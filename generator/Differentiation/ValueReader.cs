@@ -63,6 +63,8 @@ namespace RnnGen.Generator.Differentiation
                 case NodeKind.PreviousState: return new IrLoad(KernelBuffer.Prev, node.Index);
                 case NodeKind.Parameter: return new IrLoad(KernelBuffer.Vector, node.Index);
                 case NodeKind.Mask: return new IrLoad(KernelBuffer.Mask, node.Index);
+                case NodeKind.Scalar: return new IrLoad(KernelBuffer.Scalar, node.Index);
+                case NodeKind.Statistic: return new IrLoad(KernelBuffer.Row, _plan.RowSlot(new RowScalar(node.Function, node.Index)));
                 case NodeKind.InputProduct when !_backward: return new IrLoad(KernelBuffer.Zx, _model.Products[node.Index].Slot);
                 case NodeKind.StateProduct when !_backward: return new IrLoad(KernelBuffer.Zh, _model.Products[node.Index].Slot);
                 case NodeKind.StageProduct when !_backward: return new IrLoad(KernelBuffer.Zs, _model.Products[node.Index].Slot);

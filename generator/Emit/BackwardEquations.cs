@@ -23,7 +23,7 @@ namespace RnnGen.Generator.Emit
             var model = diagnostics.Count == 0 ? CellModelBuilder.Build(declaration, equations, syntax, diagnostics) : null;
             if (model is null) return null;
             var plan = Differentiator.Plan(model);
-            var names = new Names(model, plan.TapeNames, new ValuePlan(model));
+            var names = new Names(model, plan.TapeNames, plan.RowScalars, new ValuePlan(model));
             var lines = new List<string>();
             foreach (var pass in plan.Backward)
             {
@@ -37,9 +37,11 @@ namespace RnnGen.Generator.Emit
         {
             private readonly CellModel _model;
             private readonly IReadOnlyList<string> _tape;
+            private readonly IReadOnlyList<RowScalar> _rows;
             private readonly ValuePlan _values;
 
-            public Names(CellModel model, IReadOnlyList<string> tape, ValuePlan values) => (_model, _tape, _values) = (model, tape, values);
+            public Names(CellModel model, IReadOnlyList<string> tape, IReadOnlyList<RowScalar> rows, ValuePlan values) =>
+                (_model, _tape, _rows, _values) = (model, tape, rows, values);
 
             public string? Statement(Statement statement) => statement switch
             {
@@ -78,13 +80,21 @@ namespace RnnGen.Generator.Emit
                 KernelBuffer.DOperand => $"d({_values.Name(_model.Operands[load.Slot].Node)}) from the next stage's product",
                 KernelBuffer.Carry => "carry" + load.Slot,
                 KernelBuffer.Mask => _values.Name(_model.Nodes.First(n => n.Kind == NodeKind.Mask && n.Index == load.Slot).Id),
+                KernelBuffer.Scalar => _model.Scalars[load.Slot],
+                KernelBuffer.Row => Row(_rows[load.Slot]),
                 _ => $"{load.Buffer}[{load.Slot}]",
             };
+
+            /// <summary>A per-row number: "mean(W_i x, W_f x)", or "sum(carry3) / N" for a statistic's summed adjoint.</summary>
+            private string Row(RowScalar row) => row.Kind == "adjoint"
+                ? $"sum(carry{row.CarrySlot}) / N"
+                : $"{row.Kind}({string.Join(", ", _model.Reductions[row.Reduction].Operands.Select(o => _values.Name(_model.Operands[o].Node)))})";
 
             private string Target(KernelBuffer buffer, int slot) => buffer switch
             {
                 KernelBuffer.DPrev => "d" + _model.States[slot],
                 KernelBuffer.DVector => "d" + _model.Vectors[slot],
+                KernelBuffer.DScalar => "d" + _model.Scalars[slot],
                 KernelBuffer.DZx => Products(OperandKind.Input, slot),
                 KernelBuffer.DZh => Products(OperandKind.State, slot),
                 KernelBuffer.DZs => Products(OperandKind.Stage, slot),

@@ -72,6 +72,7 @@ namespace RnnGen.Generator.Emit
             w.Line($"elementwiseOps: {plan.ElementwiseOps},");
             if (model.Masks.Count > 0) w.Line($"masks: {Masks(model.Masks)},");
             if (model.Connections.Count > 0) w.Line($"connections: {Masks(model.Connections)},");
+            ParameterDeclarations.WriteInfoArguments(w, model);
             w.Line($"hidden: {model.Hidden})");
             w.Line("{");
             w.Indent++;
@@ -121,16 +122,20 @@ namespace RnnGen.Generator.Emit
             var step = $"in global::RnnGen.{stepType}<T> s";
             var hidden = model.Hidden > 0 ? $"const int H = {model.Hidden};" : "int H = s.Hidden;";
 
+            var rowSlots = RowStatistics.Used(pass);
+            var arguments = rowSlots.Count > 0 ? "in s, b, {0}, rowStats" : "in s, b, {0}";
             w.Line($"private static void {method}<T>({step}) {Constraint}");
             w.Open();
             w.Line(hidden);
             w.Line("int V = global::System.Numerics.Vector<T>.Count;");
+            if (rowSlots.Count > 0) RowStatistics.Declare(w, plan, rowSlots);
             w.Line("for (int b = 0; b < s.Batch; b++)");
             w.Open();
+            if (rowSlots.Count > 0) RowStatistics.Fill(w, model, plan, rowSlots);
             if (model.Hidden > 0 && model.Hidden <= MaxUnrolledHidden)
-                EmitUnrolledRow(w, method, model.Hidden);
+                EmitUnrolledRow(w, method, model.Hidden, arguments);
             else
-                EmitRowLoops(w, method);
+                EmitRowLoops(w, method, arguments);
             w.Close();
             w.Close();
             w.Line();
@@ -139,7 +144,7 @@ namespace RnnGen.Generator.Emit
             {
                 var renderer = new IrRenderer(width);
                 w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-                w.Line($"private static void {method}{width}<T>({step}, int b, int j) {Constraint}");
+                w.Line($"private static void {method}{width}<T>({step}, int b, int j{(rowSlots.Count > 0 ? ", global::System.ReadOnlySpan<T> rowStats" : "")}) {Constraint}");
                 w.Open();
                 w.Line(hidden);
                 EmitRowOffsets(w, model, plan, pass);
@@ -156,33 +161,35 @@ namespace RnnGen.Generator.Emit
         /// One row: 512-bit vectors first where AVX-512 is accelerated (a JIT-time constant, so the other branch
         /// vanishes), two per iteration, then Vector&lt;T&gt;, then a scalar tail.
         /// </summary>
-        private static void EmitRowLoops(CodeWriter w, string method)
+        /// <param name="arguments">The element call's arguments, {0} standing for the column j.</param>
+        private static void EmitRowLoops(CodeWriter w, string method, string arguments)
         {
+            string Call(string width, string j) => $"{method}{width}({string.Format(arguments, j)});";
             w.Line("int j = 0;");
             w.Line("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)");
             w.Open();
             w.Line("int W = global::System.Runtime.Intrinsics.Vector512<T>.Count;");
             w.Line("for (; j <= H - 2 * W; j += 2 * W)");
             w.Open();
-            w.Line($"{method}Vector512(in s, b, j);");
-            w.Line($"{method}Vector512(in s, b, j + W);");
+            w.Line(Call("Vector512", "j"));
+            w.Line(Call("Vector512", "j + W"));
             w.Close();
-            w.Line($"for (; j <= H - W; j += W) {method}Vector512(in s, b, j);");
+            w.Line($"for (; j <= H - W; j += W) {Call("Vector512", "j")}");
             w.Close();
             w.Line("for (; j <= H - 2 * V; j += 2 * V)");
             w.Open();
-            w.Line($"{method}Vector(in s, b, j);");
-            w.Line($"{method}Vector(in s, b, j + V);");
+            w.Line(Call("Vector", "j"));
+            w.Line(Call("Vector", "j + V"));
             w.Close();
-            w.Line($"for (; j <= H - V; j += V) {method}Vector(in s, b, j);");
-            w.Line($"for (; j < H; j++) {method}Scalar(in s, b, j);");
+            w.Line($"for (; j <= H - V; j += V) {Call("Vector", "j")}");
+            w.Line($"for (; j < H; j++) {Call("Scalar", "j")}");
         }
 
         /// <summary>
         /// A row with a compile-time hidden size, written out block by block for each vector width the JIT may pick
         /// (the widths are JIT-time constants, so only one branch survives), then a scalar tail.
         /// </summary>
-        private static void EmitUnrolledRow(CodeWriter w, string method, int hidden)
+        private static void EmitUnrolledRow(CodeWriter w, string method, int hidden, string arguments)
         {
             var branches = new[]
             {
@@ -198,13 +205,13 @@ namespace RnnGen.Generator.Emit
                 w.Line($"{(k == 0 ? "if" : "else if")} ({condition})");
                 w.Open();
                 var j = 0;
-                for (; j + lanes <= hidden; j += lanes) w.Line($"{method}{width}(in s, b, {j});");
-                for (; j < hidden; j++) w.Line($"{method}Scalar(in s, b, {j});");
+                for (; j + lanes <= hidden; j += lanes) w.Line($"{method}{width}({string.Format(arguments, j)});");
+                for (; j < hidden; j++) w.Line($"{method}Scalar({string.Format(arguments, j)});");
                 w.Close();
             }
             w.Line("else");
             w.Open();
-            EmitRowLoops(w, method);
+            EmitRowLoops(w, method, arguments);
             w.Close();
         }
 
@@ -222,28 +229,10 @@ namespace RnnGen.Generator.Emit
 
         private static string Width(int blocks) => blocks == 1 ? "H" : $"{blocks} * H";
 
-        private static IEnumerable<KernelBuffer> Buffers(Statement statement) => statement switch
+        private static IEnumerable<KernelBuffer> Buffers(Statement statement)
         {
-            Let let => Buffers(let.Value),
-            Store store => new[] { store.Buffer }.Concat(Buffers(store.Value)),
-            _ => Enumerable.Empty<KernelBuffer>(),
-        };
-
-        // An explicit stack: a long sum of adjoint terms is as deep as it is long.
-        private static IEnumerable<KernelBuffer> Buffers(Ir ir)
-        {
-            var pending = new Stack<Ir>();
-            pending.Push(ir);
-            while (pending.Count > 0)
-            {
-                switch (pending.Pop())
-                {
-                    case IrLoad load: yield return load.Buffer; break;
-                    case IrNegate negate: pending.Push(negate.Operand); break;
-                    case IrBinary binary: pending.Push(binary.Right); pending.Push(binary.Left); break;
-                    case IrCall call: foreach (var argument in call.Arguments) pending.Push(argument); break;
-                }
-            }
+            var loads = RowStatistics.Loads(statement).Select(l => l.Buffer);
+            return statement is Store store ? loads.Prepend(store.Buffer) : loads;
         }
     }
 }

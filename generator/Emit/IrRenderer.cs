@@ -25,6 +25,8 @@ namespace RnnGen.Generator.Emit
         {
             Remark remark => "// " + remark.Text,
             Let let => $"var {let.Name} = {Expression(let.Value)};",
+            // A scalar's gradient is the sum over the units: each lane group adds its horizontal sum.
+            Store { Buffer: KernelBuffer.DScalar } store => $"{_lanes}.AddSum(s.DScalars, {store.Slot}, {Expression(store.Value)});",
             Store store when store.Accumulate =>
                 $"{_lanes}.Store({Buffer(store.Buffer)}, {Offset(store.Buffer, store.Slot)}, {_lanes}.Load({Buffer(store.Buffer)}, {Offset(store.Buffer, store.Slot)}) + {Expression(store.Value, 1)});",
             Store store => $"{_lanes}.Store({Buffer(store.Buffer)}, {Offset(store.Buffer, store.Slot)}, {Expression(store.Value)});",
@@ -38,6 +40,8 @@ namespace RnnGen.Generator.Emit
             {
                 case IrRef reference: return reference.Name;
                 case IrConst constant: return Constant(constant.Value);
+                case IrLoad { Buffer: KernelBuffer.Scalar } load: return $"{_lanes}.Broadcast(s.Scalars, {load.Slot})";
+                case IrLoad { Buffer: KernelBuffer.Row } load: return $"{_lanes}.Broadcast(rowStats, {load.Slot})";
                 case IrLoad load: return $"{_lanes}.Load({Buffer(load.Buffer)}, {Offset(load.Buffer, load.Slot)})";
                 case IrCall call: return $"CellMath.{call.Method}({string.Join(", ", call.Arguments.Select(a => Expression(a)))})";
                 // -(-x), not --x: C# would read a decrement.
@@ -102,6 +106,9 @@ namespace RnnGen.Generator.Emit
             KernelBuffer.DOperand => "s.DOperands",
             KernelBuffer.DVector => "s.DVectors",
             KernelBuffer.Mask => "s.Masks",
+            KernelBuffer.Scalar => "s.Scalars",
+            KernelBuffer.DScalar => "s.DScalars",
+            KernelBuffer.Row => "rowStats",
             _ => throw new System.InvalidOperationException(buffer.ToString()),
         };
 
@@ -114,6 +121,7 @@ namespace RnnGen.Generator.Emit
             KernelBuffer.Tape => "tape",
             KernelBuffer.Carry => "carry",
             KernelBuffer.Vector or KernelBuffer.DVector => "j",
+            KernelBuffer.Scalar or KernelBuffer.DScalar or KernelBuffer.Row => "",   // not addressed by row
             _ => "row",
         };
 

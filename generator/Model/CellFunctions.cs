@@ -7,8 +7,11 @@ namespace RnnGen.Generator.Model
     /// function's output y (CellMath.{Method}Derivative(y) unless inlined by the differentiator), so the forward
     /// pass saves y and never the pre-activation; <c>DerivativeReadsInput</c> marks one that needs x instead (abs:
     /// the sign of x is lost in |x|). Two- and three-argument functions become Max/Min nodes (CellModelBuilder).</summary>
-    internal sealed record CellFunction(string Name, string Method, int Arity = 1, string Parameters = "x", bool DerivativeReadsInput = false)
+    internal sealed record CellFunction(string Name, string Method, int Arity = 1, string Parameters = "x", bool DerivativeReadsInput = false, bool Reduction = false)
     {
+        /// <summary>Takes one or more arguments (the row reductions mean, variance, rms: over their concatenation).</summary>
+        public bool Variadic => Arity < 0;
+
         /// <summary>How a call is written, for the arity diagnostic: "max(a, b)".</summary>
         public string Signature => $"{Name}({Parameters})";
     }
@@ -36,6 +39,11 @@ namespace RnnGen.Generator.Model
             new CellFunction("dropout_seq", "DropoutSequence", 2, "v, rate"),   // one mask for every step of a sequence
             new CellFunction("zoneout", "Zoneout", 3, "state, candidate, rate"),   // keep the state's previous value with probability rate
             new CellFunction("dropconnect", "DropConnect", 2, "U h, rate"),   // drop connections of a recurrent matrix, one mask per batch
+            // Row reductions (RowReductions.cs): one number per batch row, broadcast to every unit.
+            new CellFunction("mean", "Mean", -1, "v, …", Reduction: true),   // mean over the units of v (and further rows)
+            new CellFunction("variance", "Variance", -1, "v, …", Reduction: true),   // population variance
+            new CellFunction("rms", "Rms", -1, "v, …", Reduction: true),   // sqrt(mean(v²))
+            new CellFunction("layernorm", "LayerNorm", 1, "v", Reduction: true),   // gamma * (v - mean) / sqrt(variance + 1e-5) + beta
         };
 
         public static CellFunction? Find(string name) => All.FirstOrDefault(f => f.Name == name);

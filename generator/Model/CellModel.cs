@@ -19,6 +19,8 @@ namespace RnnGen.Generator.Model
         Function,
         Max,             // max(a, b); the gradient goes to a where a >= b
         Min,             // min(a, b); the gradient goes to a where a <= b
+        Scalar,          // a scalar parameter, one number for all units
+        Statistic,       // mean, variance or rms of a RowReduction: one number per batch row (Function names which)
     }
 
     internal enum OperandKind { Input, State, Stage }
@@ -26,7 +28,8 @@ namespace RnnGen.Generator.Model
     /// <summary>A node of the graph. <c>Index</c> is the product, state or parameter index by kind.</summary>
     internal sealed record CellNode(int Id, NodeKind Kind, int Left, int Right, int Index, double Value, string Function, string Name, int Stage)
     {
-        public bool IsLeaf => Kind <= NodeKind.Parameter;
+        /// <summary>Read from a buffer rather than computed by the element pass; a statistic is computed per row before it.</summary>
+        public bool IsLeaf => Kind <= NodeKind.Parameter || Kind is NodeKind.Scalar or NodeKind.Statistic;
         public int ArgumentCount => Kind switch
         {
             NodeKind.Add or NodeKind.Subtract or NodeKind.Multiply or NodeKind.Divide or NodeKind.Max or NodeKind.Min => 2,
@@ -47,6 +50,13 @@ namespace RnnGen.Generator.Model
     internal sealed record StageOperand(int Node, int Stage);
 
     internal sealed record EquationLine(string Text, int Node);
+
+    /// <summary>Values reduced together: the statistics of their concatenated rows. Each is a stage operand (stored by
+    /// the stage that computes it), so the next stage's row pass can read the whole row.</summary>
+    internal sealed record RowReduction(EquatableArray<int> Operands);
+
+    /// <summary>A declared initializer of one parameter: zeros, ones, uniform, orthogonal or constant (with <c>Value</c>).</summary>
+    internal sealed record ParameterInit(string Name, string Initializer, double Value);
 
     internal sealed record ContainingType(string Keyword, string Name);
 
@@ -74,6 +84,12 @@ namespace RnnGen.Generator.Model
 
         /// <summary>The recurrent matrices whose connections are dropped (dropconnect), each a DropConnect mask.</summary>
         public EquatableArray<MaskSite> Connections { get; init; }
+        /// <summary>Row reductions, indexed by the <c>Index</c> of their Statistic nodes.</summary>
+        public EquatableArray<RowReduction> Reductions { get; init; } = EquatableArray<RowReduction>.Empty;
+        /// <summary>Scalar parameters (declared <c>name : scalar</c>), indexed by the <c>Index</c> of their Scalar nodes.</summary>
+        public EquatableArray<string> Scalars { get; init; } = EquatableArray<string>.Empty;
+        /// <summary>Declared initializers, one per parameter they apply to (wildcards expanded).</summary>
+        public EquatableArray<ParameterInit> Initializers { get; init; } = EquatableArray<ParameterInit>.Empty;
 
         public int Width(OperandKind kind)
         {

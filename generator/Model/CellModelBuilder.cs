@@ -54,6 +54,7 @@ namespace RnnGen.Generator.Model
         {
             var equations = _syntax.Equations;
             CollectDefinitions(equations);
+            CollectScalars();
             if (_states.Count == 0 && equations.Count > 0 && _diagnostics.Count == 0)
                 _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.NoState, equations[0].Target.Start, equations[equations.Count - 1].Value.End));
             if (equations.Count == 0)
@@ -71,7 +72,7 @@ namespace RnnGen.Generator.Model
                 else
                 {
                     _intermediates[target.Name] = node;
-                    if (_nodes[node].Name.Length == 0 && !_nodes[node].IsLeaf)
+                    if (_nodes[node].Name.Length == 0 && (!_nodes[node].IsLeaf || _nodes[node].Kind == NodeKind.Statistic))
                         _nodes[node] = _nodes[node] with { Name = UniqueName(target.Name) };
                 }
                 lines.Add(new EquationLine(OneLine(equation.Text), node));
@@ -79,6 +80,7 @@ namespace RnnGen.Generator.Model
             if (_diagnostics.Count > 0) return null;
             ReportUnused(equations);
             ReportRateClashes();
+            ResolveDeclarations();
 
             var output = 0;
             if (declaration.Output is { } outputName)
@@ -230,6 +232,7 @@ namespace RnnGen.Generator.Model
                     var low = Add(NodeKind.Constant, value: (double)EquationParser.Literal(call.Arguments[1])!);
                     var high = Add(NodeKind.Constant, value: (double)EquationParser.Literal(call.Arguments[2])!);
                     return Add(NodeKind.Min, Add(NodeKind.Max, first, low), high);
+                case var _ when CellFunctions.Find(call.Function)!.Reduction: return EvaluateReduction(call, first);
                 default: return Add(NodeKind.Function, first, function: call.Function);
             }
         }
@@ -272,6 +275,7 @@ namespace RnnGen.Generator.Model
                 Report(DiagnosticDescriptors.MatrixAndVector, name, name.Name);
                 return Add(NodeKind.Constant);
             }
+            if (_scalarNames.Contains(name.Name)) return ScalarNode(name.Name);
             if (!_vectorNodes.TryGetValue(name.Name, out var node))
             {
                 _vectors.Add(name.Name);
@@ -404,7 +408,14 @@ namespace RnnGen.Generator.Model
                 lines.ToEquatableArray(), _states.ToEquatableArray(), output, _vectors.ToEquatableArray(),
                 groups.ToEquatableArray(), products.ToEquatableArray(), nodes,
                 _states.Select(s => _stateValues[s]).ToEquatableArray(), operands,
-                stages.Length == 0 ? 1 : stages.Max() + 1, declaration.Hidden) { Masks = _masks.ToEquatableArray(), Connections = _connections.ToEquatableArray() };
+                stages.Length == 0 ? 1 : stages.Max() + 1, declaration.Hidden)
+            {
+                Reductions = _reductions.Select(r => new RowReduction(r.ToEquatableArray())).ToEquatableArray(),
+                Scalars = _scalars.ToEquatableArray(),
+                Initializers = _initializers.ToEquatableArray(),
+                Masks = _masks.ToEquatableArray(),
+                Connections = _connections.ToEquatableArray(),
+            };
         }
 
         /// <summary>A node's stage is the number of same-step matrix products on its longest path from the leaves.</summary>
@@ -416,6 +427,7 @@ namespace RnnGen.Generator.Model
                 stages[node.Id] = node.Kind switch
                 {
                     NodeKind.StageProduct => stages[node.Left] + 1,
+                    NodeKind.Statistic => _reductions[node.Index].Max(operand => stages[_operandNodes[operand]]) + 1,
                     _ when node.IsLeaf => 0,
                     _ => System.Math.Max(stages[node.Left], node.Right >= 0 ? stages[node.Right] : 0),
                 };

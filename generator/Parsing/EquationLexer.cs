@@ -6,7 +6,7 @@ namespace RnnGen.Generator.Parsing
 {
     /// <summary><c>Bad</c>: an ASCII character that starts no token, reported by the parser where it expected something
     /// else. <c>Invalid</c>: a character the lexer reported already (RNN023).</summary>
-    internal enum TokenKind { Name, Number, Plus, Minus, Star, Slash, Equals, LeftParen, RightParen, Comma, LeftBracket, RightBracket, EndOfLine, EndOfText, Bad, Invalid }
+    internal enum TokenKind { Name, Number, Plus, Minus, Star, Slash, Equals, LeftParen, RightParen, Comma, LeftBracket, RightBracket, EndOfLine, EndOfText, Bad, Invalid, Colon }
 
     /// <summary>A token; <c>Primed</c> is set on names written with a trailing apostrophe; <c>SpaceBefore</c>
     /// distinguishes a call <c>f(x)</c> from a product <c>W (x)</c>.</summary>
@@ -84,6 +84,7 @@ namespace RnnGen.Generator.Parsing
                         ',' => TokenKind.Comma,
                         '[' => TokenKind.LeftBracket,
                         ']' => TokenKind.RightBracket,
+                        ':' => TokenKind.Colon,
                         _ => TokenKind.Bad,
                     };
                     tokens.Add(new Token(kind, ch.ToString(), start, i, false, space));

@@ -17,7 +17,7 @@ namespace RnnGen.Generator.Parsing
     /// 'f(x)' with no space is a call; 'W (x)' with a space is a product. A broken line is reported and skipped.
     /// An expression may be at most <see cref="MaxDepth"/> levels deep (RNN024).
     /// </summary>
-    internal sealed class EquationParser
+    internal sealed partial class EquationParser
     {
         /// <summary>
         /// The deepest expression accepted, in levels: each operator, call, matrix product and parenthesized group is
@@ -51,20 +51,22 @@ namespace RnnGen.Generator.Parsing
         private EquationList ParseAll()
         {
             var equations = new List<Equation>();
+            var declarations = new List<ParameterDeclaration>();
             while (Current.Kind != TokenKind.EndOfText)
             {
                 if (Current.Kind == TokenKind.EndOfLine) { _position++; continue; }
                 _depth = 0;
                 try
                 {
-                    equations.Add(ParseEquation());
+                    if (StartsDeclaration()) declarations.Add(ParseDeclaration());
+                    else equations.Add(ParseEquation());
                 }
                 catch (LineError)
                 {
                     while (Current.Kind != TokenKind.EndOfLine && Current.Kind != TokenKind.EndOfText) _position++;
                 }
             }
-            return new EquationList(equations);
+            return new EquationList(equations) { Declarations = declarations };
         }
 
         private Equation ParseEquation()
@@ -208,7 +210,7 @@ namespace RnnGen.Generator.Parsing
 
         private void CheckArguments(CellFunction function, CallExpr call)
         {
-            if (call.Arguments.Count != function.Arity)
+            if (call.Arguments.Count != function.Arity && !function.Variadic)
             {
                 var count = call.Arguments.Count == 1 ? "1 argument" : $"{call.Arguments.Count} arguments";
                 _diagnostics.Add(new TextDiagnostic(DiagnosticDescriptors.SyntaxError, call.Start, call.End,

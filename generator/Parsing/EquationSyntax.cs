@@ -31,5 +31,9 @@ namespace RnnGen.Generator.Parsing
     /// <summary>One line <c>target = value</c>; <c>Text</c> is the line as written, for comments in generated code.</summary>
     internal sealed record Equation(NameExpr Target, Expr Value, string Text);
 
-    internal sealed record EquationList(IReadOnlyList<Equation> Equations);
+    /// <summary>The equations, and the parameter declarations (<c>name : kind = initializer</c>) written among them.</summary>
+    internal sealed record EquationList(IReadOnlyList<Equation> Equations)
+    {
+        public IReadOnlyList<ParameterDeclaration> Declarations { get; init; } = new ParameterDeclaration[0];
+    }
 }

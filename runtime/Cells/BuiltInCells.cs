@@ -120,3 +120,49 @@ public partial struct MinGru;
     h' = f / (f + i) * h + i / (f + i) * ht
     """)]
 public partial struct MinLstm;
+
+/// <summary>Layer-normalized LSTM as Haste's LayerNormLSTM (Ba et al. 2016): W x and U h are each normalized over
+/// their four gate blocks together (4H values per row) with their own gains, the bias is added after, and c' is
+/// normalized (gain and bias) before its tanh; the state c stays unnormalized. Initialized as Haste: W Glorot,
+/// U orthogonal, gains ones, biases zeros with a forget-gate bias of 1. Three stages: each set of row statistics starts one.</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
+[RecurrentCell("""
+    mx = mean(W_i x, W_f x, W_g x, W_o x)
+    rx = 1 / sqrt(variance(W_i x, W_f x, W_g x, W_o x) + 1e-5)
+    mh = mean(U_i h, U_f h, U_g h, U_o h)
+    rh = 1 / sqrt(variance(U_i h, U_f h, U_g h, U_o h) + 1e-5)
+    i  = sigmoid(gx_i * (W_i x - mx) * rx + gh_i * (U_i h - mh) * rh + b_i)
+    f  = sigmoid(gx_f * (W_f x - mx) * rx + gh_f * (U_f h - mh) * rh + b_f)
+    g  = tanh(gx_g * (W_g x - mx) * rx + gh_g * (U_g h - mh) * rh + b_g)
+    o  = sigmoid(gx_o * (W_o x - mx) * rx + gh_o * (U_o h - mh) * rh + b_o)
+    c' = f * c + i * g
+    h' = o * tanh(layernorm(c'))
+    W_* : glorot
+    U_* : orthogonal
+    gx_* : ones
+    gh_* : ones
+    b_* : zeros
+    b_f : 1
+    """)]
+public partial struct LayerNormLstm;
+
+/// <summary>Layer-normalized GRU as Haste's LayerNormGRU: W x and U h each normalized over their three gate blocks
+/// together with their own gains, reset after the product (n = tanh(… + r ⊙ (normalized U_n h + b_hn))), and
+/// h' = z h + (1 − z) n. Initialized as Haste: W Glorot, U orthogonal, gains ones, biases zeros.</summary>
+/// <remarks>Thread safety: stateless; its generated kernels may run on any number of threads at once.</remarks>
+[RecurrentCell("""
+    mx = mean(W_z x, W_r x, W_n x)
+    rx = 1 / sqrt(variance(W_z x, W_r x, W_n x) + 1e-5)
+    mh = mean(U_z h, U_r h, U_n h)
+    rh = 1 / sqrt(variance(U_z h, U_r h, U_n h) + 1e-5)
+    z  = sigmoid(gx_z * (W_z x - mx) * rx + gh_z * (U_z h - mh) * rh + b_z)
+    r  = sigmoid(gx_r * (W_r x - mx) * rx + gh_r * (U_r h - mh) * rh + b_r)
+    n  = tanh(gx_n * (W_n x - mx) * rx + b_in + r * (gh_n * (U_n h - mh) * rh + b_hn))
+    h' = z * h + (1 - z) * n
+    W_* : glorot
+    U_* : orthogonal
+    gx_* : ones
+    gh_* : ones
+    b_* : zeros
+    """)]
+public partial struct LayerNormGru;

@@ -12,7 +12,7 @@ public readonly ref struct CellForwardStep<T>(
     int batch, int hidden,
     ReadOnlySpan<T> zx, ReadOnlySpan<T> zh, ReadOnlySpan<T> zs, ReadOnlySpan<T> vectors,
     ReadOnlySpan<T> prev, Span<T> next, int stateStride,
-    Span<T> operands, int operandStride, Span<T> tape, ReadOnlySpan<T> masks = default)
+    Span<T> operands, int operandStride, Span<T> tape, ReadOnlySpan<T> masks = default, ReadOnlySpan<T> scalars = default)
 {
     /// <summary>Rows (sequences) in this step.</summary>
     public readonly int Batch = batch;
@@ -44,6 +44,9 @@ public readonly ref struct CellForwardStep<T>(
     /// <summary>Elements from one mask to the next in <see cref="Masks"/>: Batch·H.</summary>
     public int MaskStride => Batch * Hidden;
 
+    /// <summary>[scalars]: the scalar parameters.</summary>
+    public readonly ReadOnlySpan<T> Scalars = scalars;
+
     /// <summary>Checks every buffer once per call so the kernels can index without bounds checks.</summary>
     public void Validate(CellInfo info)
     {
@@ -58,6 +61,7 @@ public readonly ref struct CellForwardStep<T>(
         StepCheck.Strided(Operands.Length, info.OperandStages.Count, OperandStride, rows, nameof(Operands));
         StepCheck.Length(Tape.Length, rows * info.TapeWidth, nameof(Tape));
         StepCheck.Length(Masks.Length, rows * info.Masks.Count, nameof(Masks));
+        StepCheck.Length(Scalars.Length, info.Scalars.Count, nameof(Scalars));
     }
 }
 
@@ -72,7 +76,7 @@ public readonly ref struct CellBackwardStep<T>(
     ReadOnlySpan<T> prev, ReadOnlySpan<T> next, int stateStride,
     ReadOnlySpan<T> operands, int operandStride, ReadOnlySpan<T> tape, Span<T> carry,
     ReadOnlySpan<T> dNext, Span<T> dPrev, Span<T> dZx, Span<T> dZh, Span<T> dZs,
-    ReadOnlySpan<T> dOperands, Span<T> dVectors, ReadOnlySpan<T> masks = default)
+    ReadOnlySpan<T> dOperands, Span<T> dVectors, ReadOnlySpan<T> masks = default, ReadOnlySpan<T> scalars = default, Span<T> dScalars = default)
 {
     /// <summary>Rows (sequences) in this step.</summary>
     public readonly int Batch = batch;
@@ -108,6 +112,10 @@ public readonly ref struct CellBackwardStep<T>(
     public readonly ReadOnlySpan<T> DOperands = dOperands;
     /// <summary>dL/d(vectors), [vectors, H]; accumulated (added to) over the batch.</summary>
     public readonly Span<T> DVectors = dVectors;
+    /// <summary>[scalars]: the scalar parameters.</summary>
+    public readonly ReadOnlySpan<T> Scalars = scalars;
+    /// <summary>dL/d(scalars), [scalars]; accumulated over the units and the batch.</summary>
+    public readonly Span<T> DScalars = dScalars;
 
     /// <summary>The masks the forward step read: mask m at <c>m·MaskStride</c>, each [Batch, H].</summary>
     public readonly ReadOnlySpan<T> Masks = masks;
@@ -137,6 +145,8 @@ public readonly ref struct CellBackwardStep<T>(
         StepCheck.Length(DZs.Length, rows * info.StageWidth, nameof(DZs));
         StepCheck.Length(DOperands.Length, rows * info.OperandStages.Count, nameof(DOperands));
         StepCheck.Length(Masks.Length, rows * info.Masks.Count, nameof(Masks));
+        StepCheck.Length(Scalars.Length, info.Scalars.Count, nameof(Scalars));
+        StepCheck.Length(DScalars.Length, info.Scalars.Count, nameof(DScalars));
     }
 }
 

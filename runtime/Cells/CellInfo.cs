@@ -36,7 +36,8 @@ public sealed record MatrixGroupInfo(OperandKind Kind, int Operand, string[] Mat
 public sealed class CellInfo(
     string name, string equations, string[] states, int outputState, string[] vectors, MatrixGroupInfo[] groups,
     int[] operandStages, int stageCount, int tapeWidth, int carryWidth, int elementwiseOps, int hidden, MaskInfo[]? masks = null,
-    MaskInfo[]? connections = null)
+    MaskInfo[]? connections = null,
+    string[]? scalars = null, ParameterInitializer[]? initializers = null)
 {
     /// <summary>The cell type's name, such as <c>Lstm</c>.</summary>
     public string Name { get; } = name;
@@ -52,6 +53,10 @@ public sealed class CellInfo(
     public int OutputState { get; } = outputState;
     /// <summary>Vector parameters (biases, peepholes), each of length H, in order of first appearance.</summary>
     public IReadOnlyList<string> Vectors { get; } = vectors;
+    /// <summary>Scalar parameters (declared <c>name : scalar</c>): one number each, shared by all units.</summary>
+    public IReadOnlyList<string> Scalars { get; } = scalars ?? [];
+    /// <summary>The declared initializers; every other parameter is drawn uniformly (<see cref="InitializerKind.Uniform"/>).</summary>
+    public IReadOnlyList<ParameterInitializer> Initializers { get; } = initializers ?? [];
     /// <summary>The matrix groups: each one stacked weight block for one operand, in declaration order.</summary>
     public IReadOnlyList<MatrixGroupInfo> Groups { get; } = groups;
     /// <summary>For each same-step operand, the forward stage that computes it.</summary>
@@ -104,5 +109,5 @@ public sealed class CellInfo(
     }
 
     /// <summary>A one-line description: name, states, and the numbers of matrices, vectors and stages.</summary>
-    public override string ToString() => $"{Name}: states ({string.Join(", ", States)}), {Groups.Sum(g => g.Matrices.Length)} matrices, {Vectors.Count} vectors, {StageCount} stage(s)";
+    public override string ToString() => $"{Name}: states ({string.Join(", ", States)}), {Groups.Sum(g => g.Matrices.Length)} matrices, {Vectors.Count} vectors, {(Scalars.Count > 0 ? $"{Scalars.Count} scalars, " : "")}{StageCount} stage(s)";
 }

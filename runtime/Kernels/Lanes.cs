@@ -27,6 +27,14 @@ public static class VectorLanes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(Span<T> span, nint offset, Vector<T> value) =>
         value.StoreUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
+
+    /// <summary>Element <paramref name="index"/> of <paramref name="span"/> in every lane (a scalar parameter or a row statistic).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Broadcast<T>(ReadOnlySpan<T> span, int index) where T : unmanaged => new Vector<T>(span[index]);
+
+    /// <summary>Adds the sum of the lanes of <paramref name="value"/> to <paramref name="span"/>[<paramref name="index"/>]: a scalar's gradient sums over the units.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddSum<T>(Span<T> span, int index, Vector<T> value) where T : unmanaged, INumberBase<T> => span[index] += Vector.Sum(value);
 }
 
 /// <summary>The scalar counterpart of <see cref="VectorLanes"/>, for the tail of each row.</summary>
@@ -45,6 +53,14 @@ public static class ScalarLanes
     /// <summary>Stores <paramref name="value"/> at <paramref name="span"/>[<paramref name="offset"/>], without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(Span<T> span, nint offset, T value) => Unsafe.Add(ref MemoryMarshal.GetReference(span), offset) = value;
+
+    /// <summary>Element <paramref name="index"/> of <paramref name="span"/> in every lane (a scalar parameter or a row statistic).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Broadcast<T>(ReadOnlySpan<T> span, int index) where T : unmanaged => span[index];
+
+    /// <summary>Adds the sum of the lanes of <paramref name="value"/> to <paramref name="span"/>[<paramref name="index"/>]: a scalar's gradient sums over the units.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddSum<T>(Span<T> span, int index, T value) where T : unmanaged, INumberBase<T> => span[index] += value;
 }
 
 /// <summary>The 512-bit counterpart of <see cref="VectorLanes"/>, used where AVX-512 is accelerated.</summary>
@@ -66,4 +82,12 @@ public static class Vector512Lanes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(Span<T> span, nint offset, Vector512<T> value) =>
         value.StoreUnsafe(ref MemoryMarshal.GetReference(span), (nuint)offset);
+
+    /// <summary>Element <paramref name="index"/> of <paramref name="span"/> in every lane (a scalar parameter or a row statistic).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Broadcast<T>(ReadOnlySpan<T> span, int index) where T : unmanaged => Vector512.Create(span[index]);
+
+    /// <summary>Adds the sum of the lanes of <paramref name="value"/> to <paramref name="span"/>[<paramref name="index"/>]: a scalar's gradient sums over the units.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddSum<T>(Span<T> span, int index, Vector512<T> value) where T : unmanaged, INumberBase<T> => span[index] += Vector512.Sum(value);
 }

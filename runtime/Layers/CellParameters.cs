@@ -4,8 +4,8 @@ namespace RnnGen;
 
 /// <summary>
 /// The parameters of a cell (or their gradients, same layout): one stacked block per matrix group,
-/// [matrices·H, operand size] row-major, the vectors as [vectors, H], and for a cell with a projected state its
-/// projection matrix [P, H].
+/// [matrices·H, operand size] row-major, the vectors as [vectors, H], the scalars as [scalars], and for a cell with a
+/// projected state its projection matrix [P, H].
 /// </summary>
 /// <remarks>Thread safety: plain arrays; any number of threads may read them while none writes (an optimizer step or
 /// a load must not run during inference).</remarks>
@@ -34,6 +34,7 @@ public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754
         Groups = cell.Groups.Select(g => new T[g.Matrices.Length * hidden * OperandSize(g)]).ToArray();
         Vectors = new T[cell.Vectors.Count * hidden];
         Projection = new T[projectionSize * hidden];
+        Scalars = new T[cell.Scalars.Count];
     }
 
     /// <summary>The cell whose parameters these are.</summary>
@@ -50,6 +51,8 @@ public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754
     public int ProjectionSize { get; }
     /// <summary>The projection matrix [P, H] (<see cref="StateProjection.Matrix"/>); empty when the cell has none.</summary>
     public T[] Projection { get; }
+    /// <summary>The scalar parameters, [scalars] in <see cref="CellInfo.Scalars"/> order.</summary>
+    public T[] Scalars { get; }
 
     /// <summary>The columns of a group's matrices: the input size for input groups, P for the projected state, else H.</summary>
     public int OperandSize(MatrixGroupInfo group) => OperandSize(Cell, group, InputSize, Hidden, ProjectionSize);
@@ -61,14 +64,14 @@ public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754
         _ => hidden,
     };
 
-    /// <summary>Total elements over all groups, vectors and the projection.</summary>
-    public int Count => Groups.Sum(g => g.Length) + Vectors.Length + Projection.Length;
+    /// <summary>Total elements over all groups, vectors, scalars and the projection.</summary>
+    public int Count => Groups.Sum(g => g.Length) + Vectors.Length + Scalars.Length + Projection.Length;
 
     /// <summary>The elements of the parameters of <paramref name="cell"/> at these sizes, in checked arithmetic:
-    /// Σ over groups of matrices·H·(I for input groups, P for the projected state, else H), plus vectors·H, plus P·H.</summary>
+    /// Σ over groups of matrices·H·(I for input groups, P for the projected state, else H), plus vectors·H, plus scalars, plus P·H.</summary>
     internal static long Elements(CellInfo cell, int inputSize, int hidden, int projectionSize = 0) => checked(
         cell.Groups.Sum(g => (long)g.Matrices.Length * hidden * OperandSize(cell, g, inputSize, hidden, projectionSize))
-        + (long)cell.Vectors.Count * hidden + (long)projectionSize * hidden);
+        + (long)cell.Vectors.Count * hidden + cell.Scalars.Count + (long)projectionSize * hidden);
 
     /// <summary>Every matrix ([H, operand size], a row block of its group) and vector ([H]) by its name in the equations,
     /// as views over this object's arrays; with <paramref name="gradients"/> (same layout) each carries its gradient.</summary>
@@ -87,6 +90,9 @@ public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754
                 gradients is null ? default : gradients.Vectors.AsMemory(v * Hidden, Hidden));
         if (Cell.Projection is { } projection)
             yield return new Parameter<T>(projection.Matrix, [ProjectionSize, Hidden], Projection, gradients is null ? default : gradients.Projection);
+        for (var k = 0; k < Cell.Scalars.Count; k++)
+            yield return new Parameter<T>(Cell.Scalars[k], [1], Scalars.AsMemory(k, 1),
+                gradients is null ? default : gradients.Scalars.AsMemory(k, 1));
     }
 
     /// <summary>The matrix or vector named <paramref name="name"/> in the equations, as a view (see <see cref="Tensors"/>).</summary>
@@ -96,13 +102,21 @@ public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754
             ? tensor
             : throw new KeyNotFoundException($"Cell {Cell.Name} has no parameter '{name}'; it has: {string.Join(", ", Tensors().Select(t => t.Name))}.");
 
-    /// <summary>PyTorch's default: every parameter uniform in (−1/√H, 1/√H).</summary>
+    /// <summary>PyTorch's default, every parameter uniform in (−1/√H, 1/√H), then the initializers the equations
+    /// declare (<see cref="CellInfo.Initializers"/>), in that order from the same <paramref name="random"/>: a cell
+    /// without declarations draws exactly what it drew before they existed.</summary>
     public void InitializeUniform(Random random)
     {
         var bound = 1.0 / Math.Sqrt(Hidden);
-        foreach (var array in Groups.Append(Vectors).Append(Projection))
-            for (var i = 0; i < array.Length; i++)
-                array[i] = T.CreateTruncating((random.NextDouble() * 2 - 1) * bound);
+        foreach (var array in Groups.Append(Vectors).Append(Scalars).Append(Projection)) FillUniform(array, random, bound);
+        DeclaredInitializers.Apply(this, random);
+    }
+
+    /// <summary>Each element uniform in (−bound, bound), drawn in order.</summary>
+    internal static void FillUniform(Span<T> values, Random random, double bound)
+    {
+        for (var i = 0; i < values.Length; i++)
+            values[i] = T.CreateTruncating((random.NextDouble() * 2 - 1) * bound);
     }
 
     /// <summary>Sets every element to zero.</summary>
@@ -111,5 +125,6 @@ public sealed class CellParameters<T> where T : unmanaged, IFloatingPointIeee754
         foreach (var array in Groups) Array.Clear(array);
         Array.Clear(Vectors);
         Array.Clear(Projection);
+        Array.Clear(Scalars);
     }
 }

@@ -134,9 +134,11 @@ public sealed partial class CellSequence<TCell, T>
         Workspace.Saturating(() => new Sizes(TCell.Info, inputSize, hidden, maxBatch, maxSteps, backward, projectionSize).Bytes);
 
     /// <summary>Whether the scan schedule runs the cell: the generator found it affine in its states, and it has neither
-    /// random masks nor a projected state, which the scan's coefficient passes do not apply (those run step by step).</summary>
+    /// random masks, a projected state, scalars nor a second stage, which the scan's coefficient passes do not apply
+    /// (those run step by step).</summary>
     private static bool Scans(CellInfo cell) =>
-        cell.Schedule.IsScan && cell.Masks.Count == 0 && cell.Connections.Count == 0 && cell.Projection is null;
+        cell.Schedule.IsScan && cell.StageCount == 1 && cell.Masks.Count == 0 && cell.Connections.Count == 0
+        && cell.Projection is null && cell.Scalars.Count == 0;
 
     /// <summary>Element counts of the workspace buffers: one formula for the allocation and for <see cref="WorkspaceBytes(int, int, int, int, int)"/>.
     /// Checked arithmetic: sizes whose products overflow throw OverflowException.</summary>
@@ -290,7 +292,7 @@ public sealed partial class CellSequence<TCell, T>
             TCell.Forward(stage, new CellForwardStep<T>(batch, h, zx, _zh, _zs, _parameters.Vectors,
                 _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
                 From(_operands, t * stateBlock), operandStride,
-                _tape.AsSpan(t * batch * _cell.TapeWidth * h, batch * _cell.TapeWidth * h), Masks(t)));
+                _tape.AsSpan(t * batch * _cell.TapeWidth * h, batch * _cell.TapeWidth * h), Masks(t), _parameters.Scalars));
         }
         // 3. Sequences that have ended keep their state.
         if (_ragged)
@@ -461,7 +463,8 @@ public sealed partial class CellSequence<TCell, T>
                 _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
                 From(_operands, t * stateBlock), operandStride,
                 _tape.AsSpan(t * tapeBlock, tapeBlock), _carry,
-                dNext, dPrev, dzx, dzh, dzs, _dOperands.AsSpan(0, _operandCount * stateBlock), gradients.Vectors, Masks(t)));
+                dNext, dPrev, dzx, dzh, dzs, _dOperands.AsSpan(0, _operandCount * stateBlock), gradients.Vectors, Masks(t),
+                _parameters.Scalars, gradients.Scalars));
         }
         // The kernels store zero in dPrev of a state read only through matrices; its gradient comes from these products.
         dPrevProjected.Clear();

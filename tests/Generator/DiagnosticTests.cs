@@ -14,7 +14,7 @@ public partial class DiagnosticTests
     // ── helpers ──────────────────────────────────────────────────────────────────────────────────────────────
 
     /// <summary>A cell declared with a multi-line raw string literal, each equation line indented by 4 spaces.</summary>
-    private static string Cell(params string[] equations) =>
+    internal static string Cell(params string[] equations) =>
         "using RnnGen;\n\nnamespace Probe;\n\n[RecurrentCell(\"\"\"\n"
         + string.Concat(equations.Select(e => "    " + e + "\n"))
         + "    \"\"\")]\npublic partial struct TestCell;\n";

@@ -50,11 +50,21 @@ public class CellSequenceGradientTests
     [Fact] public void RealLinearRecurrence() => Check<RealLinearRecurrence>();
     [Fact] public void QrnnRaggedReversedTimeMajor() => Check<QrnnCell>(lengths: new[] { 5, 2, 4 }, reverse: true, timeMajor: true);
     [Fact] public void MinGruRaggedForward() => Check<RnnGen.MinGru>(lengths: new[] { 3, 5, 1 });
+    [Fact] public void ReductionCell() => Check<ReductionCell>();
+    [Fact] public void ScalarCell() => Check<ScalarCell>();
+    [Fact] public void StagedReductionCell() => Check<StagedReductionCell>();
+    [Fact] public void FixedSizeLayerNormRnn() => Check<FixedSizeLayerNormRnn>(hidden: 6);
+    [Fact] public void LayerNormLstm() => Check<RnnGen.LayerNormLstm>();
+    [Fact] public void LayerNormGru() => Check<RnnGen.LayerNormGru>();
 
     // Variable lengths, reverse processing and strided time-major layouts go through the same gradient check.
     [Fact] public void LstmRaggedReversedTimeMajor() => Check<RnnGen.Lstm>(lengths: new[] { 5, 2, 4 }, reverse: true, timeMajor: true);
     [Fact] public void GruRaggedForward() => Check<RnnGen.Gru>(lengths: new[] { 3, 5, 1 });
     [Fact] public void ThreeStageRaggedReversed() => Check<ThreeStageCell>(lengths: new[] { 4, 1, 5 }, reverse: true);
+    [Fact] public void ReductionRaggedReversed() => Check<ReductionCell>(lengths: new[] { 2, 5, 3 }, reverse: true);
+    [Fact] public void ScalarRagged() => Check<ScalarCell>(lengths: new[] { 4, 1, 5 });
+    [Fact] public void LayerNormLstmRaggedTimeMajor() => Check<RnnGen.LayerNormLstm>(lengths: new[] { 5, 2, 4 }, timeMajor: true);
+    [Fact] public void LayerNormGruRaggedReversed() => Check<RnnGen.LayerNormGru>(lengths: new[] { 3, 5, 1 }, reverse: true);
 
     /// <summary>H = 11 covers the two-vector body, a single vector and the scalar tail (Vector&lt;double&gt; has 4 lanes here).</summary>
     private static void Check<TCell>(int hidden = 11, int[]? lengths = null, bool reverse = false, bool timeMajor = false,
@@ -68,7 +78,7 @@ public class CellSequenceGradientTests
         var outputShape = new SequenceShape(batch, steps, Width(cell.OutputState), timeMajor, Width(cell.OutputState) + 2, 2);
         var random = new Random(1234);
         var parameters = new CellParameters<double>(cell, inputSize, hidden, projection);
-        foreach (var array in parameters.Groups.Append(parameters.Vectors).Append(parameters.Projection))
+        foreach (var array in parameters.Groups.Append(parameters.Vectors).Append(parameters.Projection).Append(parameters.Scalars))
             Finite.Random(random, array.Length, 0.6).CopyTo(array, 0);
         var sequence = new CellSequence<TCell, double>(parameters, batch, steps, rates);
         var stateLength = batch * Enumerable.Range(0, cell.States.Count).Sum(Width);

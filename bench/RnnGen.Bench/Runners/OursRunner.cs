@@ -15,6 +15,8 @@ public sealed class OursRunner<TCell> : IRunner where TCell : IRecurrentCell
         _kind = kind;
         _shape = shape;
         _parameters = new CellParameters<float>(TCell.Info, shape.Input, shape.Hidden);
+        // The declared initializers first (a layer-norm cell's gains of one), then PyTorch's weights over the shared ones.
+        _parameters.InitializeUniform(new Random(1));
         new TorchWeights(kind, shape.Input, shape.Hidden).CopyTo(_parameters);
         _gradients = new CellParameters<float>(TCell.Info, shape.Input, shape.Hidden);
         _sequence = new CellSequence<TCell, float>(_parameters, shape.Batch, shape.Steps);
