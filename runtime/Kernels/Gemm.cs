@@ -9,7 +9,8 @@ namespace RnnGen.Kernels;
 /// <summary>
 /// Dense matrix product, row-major. Packed/blocked (BLIS-style) with an AVX-512 micro-kernel
 /// (fp32 8×32, fp64 8×16), an AVX2+FMA fallback (6×16 / 6×8) and a portable Vector128 fallback (6×8 / 6×4);
-/// fp32 products with m ≤ 32 rows take unpacked paths (<see cref="GemmSmallM"/>).
+/// with AVX-512 or AVX2+FMA, fp32 products with m ≤ 32 rows and products with a pre-packed B and m ≤ 64 take
+/// few-row paths that pack nothing (<see cref="GemmSmallM"/>).
 /// Steady-state calls allocate nothing (packing buffers are per-thread and reused).
 /// A right-hand operand used for many products (a recurrent weight matrix) can be packed once with
 /// <see cref="Pack{T}"/> and multiplied with <see cref="Multiply{T}(bool, int, ReadOnlySpan{T}, int, PackedMatrix{T}, Span{T}, int, bool)"/>.
