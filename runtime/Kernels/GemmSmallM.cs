@@ -28,7 +28,7 @@ internal static class GemmSmallM
             return false;
         if (typeof(TKernel) == typeof(F32Avx512Kernel))
             GemmSmallM<float, Vector512<float>, Avx512Width<float>>.Run(job);
-        else if (typeof(TKernel) == typeof(F32Avx2Kernel))
+        else if (typeof(TKernel) == typeof(Avx2Kernel<float>))
             GemmSmallM<float, Vector256<float>, Avx2Width<float>>.Run(job);
         else
             return false;
@@ -44,7 +44,7 @@ internal static class GemmSmallM
             return false;
         if (typeof(TKernel) == typeof(F32Avx512Kernel) || typeof(TKernel) == typeof(F64Avx512Kernel))
             GemmSmallM<T, Vector512<T>, Avx512Width<T>>.RunPacked(job);
-        else if (typeof(TKernel) == typeof(F32Avx2Kernel) || typeof(TKernel) == typeof(F64Avx2Kernel))
+        else if (typeof(TKernel) == typeof(Avx2Kernel<T>))
             GemmSmallM<T, Vector256<T>, Avx2Width<T>>.RunPacked(job);
         else
             return false;

@@ -44,8 +44,8 @@ public class GemmPackedTests
         CheckFewSizes<double>(KernelPack<double, Vector128Kernel<double>>, KernelMul<double, Vector128Kernel<double>>, transA, transB, accumulate, 1e-12);
         if (Avx2.IsSupported && Fma.IsSupported)
         {
-            CheckFewSizes<float>(KernelPack<float, F32Avx2Kernel>, KernelMul<float, F32Avx2Kernel>, transA, transB, accumulate, 1e-5);
-            CheckFewSizes<double>(KernelPack<double, F64Avx2Kernel>, KernelMul<double, F64Avx2Kernel>, transA, transB, accumulate, 1e-12);
+            CheckFewSizes<float>(KernelPack<float, Avx2Kernel<float>>, KernelMul<float, Avx2Kernel<float>>, transA, transB, accumulate, 1e-5);
+            CheckFewSizes<double>(KernelPack<double, Avx2Kernel<double>>, KernelMul<double, Avx2Kernel<double>>, transA, transB, accumulate, 1e-12);
         }
         if (Avx512F.IsSupported)
         {
@@ -62,7 +62,7 @@ public class GemmPackedTests
         var packed = new PackedMatrix<float>();
         KernelPack<float, Vector128Kernel<float>>(false, 4, 5, new float[20], 5, packed);
         Assert.Throws<InvalidOperationException>(() =>
-            KernelMul<float, F32Avx2Kernel>(false, 3, new float[12], 4, packed, new float[15], 5, false));
+            KernelMul<float, Avx2Kernel<float>>(false, 3, new float[12], 4, packed, new float[15], 5, false));
     }
 
     /// <summary>The time-loop shapes (forward h·Uᵀ, backward dZh·U) and depths crossing the KC blocks.</summary>

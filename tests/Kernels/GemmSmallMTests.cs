@@ -90,7 +90,7 @@ public class GemmSmallMTests
     private static IEnumerable<GemmFn<float>> UnpackedWidths()
     {
         if (Avx2.IsSupported && Fma.IsSupported)
-            yield return GemmTests.Driver<float, F32Avx2Kernel>;
+            yield return GemmTests.Driver<float, Avx2Kernel<float>>;
         if (Avx512F.IsSupported)
             yield return GemmTests.Driver<float, F32Avx512Kernel>;
     }
@@ -99,7 +99,7 @@ public class GemmSmallMTests
     private static IEnumerable<(PackFn<float> Pack, PackedMulFn<float> Mul)> PackedWidths()
     {
         if (Avx2.IsSupported && Fma.IsSupported)
-            yield return (GemmPackedTests.KernelPack<float, F32Avx2Kernel>, GemmPackedTests.KernelMul<float, F32Avx2Kernel>);
+            yield return (GemmPackedTests.KernelPack<float, Avx2Kernel<float>>, GemmPackedTests.KernelMul<float, Avx2Kernel<float>>);
         if (Avx512F.IsSupported)
             yield return (GemmPackedTests.KernelPack<float, F32Avx512Kernel>, GemmPackedTests.KernelMul<float, F32Avx512Kernel>);
     }
@@ -108,7 +108,7 @@ public class GemmSmallMTests
     private static IEnumerable<(PackFn<double> Pack, PackedMulFn<double> Mul)> PackedWidthsDouble()
     {
         if (Avx2.IsSupported && Fma.IsSupported)
-            yield return (GemmPackedTests.KernelPack<double, F64Avx2Kernel>, GemmPackedTests.KernelMul<double, F64Avx2Kernel>);
+            yield return (GemmPackedTests.KernelPack<double, Avx2Kernel<double>>, GemmPackedTests.KernelMul<double, Avx2Kernel<double>>);
         if (Avx512F.IsSupported)
             yield return (GemmPackedTests.KernelPack<double, F64Avx512Kernel>, GemmPackedTests.KernelMul<double, F64Avx512Kernel>);
     }

@@ -36,8 +36,8 @@ public class GemmTests
         CheckAllSizes<double>(Driver<double, Vector128Kernel<double>>, transA, transB, accumulate, 1e-12);
         if (Avx2.IsSupported && Fma.IsSupported)
         {
-            CheckAllSizes<float>(Driver<float, F32Avx2Kernel>, transA, transB, accumulate, 1e-5);
-            CheckAllSizes<double>(Driver<double, F64Avx2Kernel>, transA, transB, accumulate, 1e-12);
+            CheckAllSizes<float>(Driver<float, Avx2Kernel<float>>, transA, transB, accumulate, 1e-5);
+            CheckAllSizes<double>(Driver<double, Avx2Kernel<double>>, transA, transB, accumulate, 1e-12);
         }
         if (Avx512F.IsSupported)
         {
