@@ -9,7 +9,8 @@ namespace RnnGen.Kernels;
 /// <summary>
 /// Dense matrix product, row-major. Packed/blocked (BLIS-style) with an AVX-512 micro-kernel
 /// (fp32 8×32, fp64 8×16), an AVX2+FMA fallback (6×16 / 6×8) and a portable Vector128 fallback (6×8 / 6×4);
-/// fp32 products with m ≤ 32 rows take unpacked paths (<see cref="GemmSmallM"/>).
+/// with AVX-512 or AVX2+FMA, fp32 products with m ≤ 32 rows and products with a pre-packed B and m ≤ 64 take
+/// few-row paths that pack nothing (<see cref="GemmSmallM"/>).
 /// Steady-state calls allocate nothing (packing buffers are per-thread and reused).
 /// A right-hand operand used for many products (a recurrent weight matrix) can be packed once with
 /// <see cref="Pack{T}"/> and multiplied with <see cref="Multiply{T}(bool, int, ReadOnlySpan{T}, int, PackedMatrix{T}, Span{T}, int, bool)"/>.
@@ -85,13 +86,13 @@ public static class Gemm
             if (typeof(T) == typeof(float))
             {
                 if (s_avx512) Execute<float, F32Avx512Kernel>(job);
-                else if (s_avx2) Execute<float, F32Avx2Kernel>(job);
+                else if (s_avx2) Execute<float, Avx2Kernel<float>>(job);
                 else Execute<float, Vector128Kernel<float>>(job);
             }
             else
             {
                 if (s_avx512) Execute<double, F64Avx512Kernel>(job);
-                else if (s_avx2) Execute<double, F64Avx2Kernel>(job);
+                else if (s_avx2) Execute<double, Avx2Kernel<double>>(job);
                 else Execute<double, Vector128Kernel<double>>(job);
             }
         }
@@ -124,14 +125,14 @@ public static class Gemm
             {
                 var p = Unsafe.As<PackedMatrix<float>>(packed);
                 if (s_avx512) GemmDriver<float, F32Avx512Kernel>.Pack(transB, k, n, (float*)pb, ldb, p);
-                else if (s_avx2) GemmDriver<float, F32Avx2Kernel>.Pack(transB, k, n, (float*)pb, ldb, p);
+                else if (s_avx2) GemmDriver<float, Avx2Kernel<float>>.Pack(transB, k, n, (float*)pb, ldb, p);
                 else GemmDriver<float, Vector128Kernel<float>>.Pack(transB, k, n, (float*)pb, ldb, p);
             }
             else
             {
                 var p = Unsafe.As<PackedMatrix<double>>(packed);
                 if (s_avx512) GemmDriver<double, F64Avx512Kernel>.Pack(transB, k, n, (double*)pb, ldb, p);
-                else if (s_avx2) GemmDriver<double, F64Avx2Kernel>.Pack(transB, k, n, (double*)pb, ldb, p);
+                else if (s_avx2) GemmDriver<double, Avx2Kernel<double>>.Pack(transB, k, n, (double*)pb, ldb, p);
                 else GemmDriver<double, Vector128Kernel<double>>.Pack(transB, k, n, (double*)pb, ldb, p);
             }
         }
@@ -178,7 +179,7 @@ public static class Gemm
             var af = MemoryMarshal.Cast<T, float>(a);
             var cf = MemoryMarshal.Cast<T, float>(c);
             if (s_avx512) MultiplyPacked<float, F32Avx512Kernel>(transA, m, af, lda, p, cf, ldc, accumulate);
-            else if (s_avx2) MultiplyPacked<float, F32Avx2Kernel>(transA, m, af, lda, p, cf, ldc, accumulate);
+            else if (s_avx2) MultiplyPacked<float, Avx2Kernel<float>>(transA, m, af, lda, p, cf, ldc, accumulate);
             else MultiplyPacked<float, Vector128Kernel<float>>(transA, m, af, lda, p, cf, ldc, accumulate);
         }
         else
@@ -187,7 +188,7 @@ public static class Gemm
             var ad = MemoryMarshal.Cast<T, double>(a);
             var cd = MemoryMarshal.Cast<T, double>(c);
             if (s_avx512) MultiplyPacked<double, F64Avx512Kernel>(transA, m, ad, lda, p, cd, ldc, accumulate);
-            else if (s_avx2) MultiplyPacked<double, F64Avx2Kernel>(transA, m, ad, lda, p, cd, ldc, accumulate);
+            else if (s_avx2) MultiplyPacked<double, Avx2Kernel<double>>(transA, m, ad, lda, p, cd, ldc, accumulate);
             else MultiplyPacked<double, Vector128Kernel<double>>(transA, m, ad, lda, p, cd, ldc, accumulate);
         }
     }

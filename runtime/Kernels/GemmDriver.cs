@@ -36,8 +36,8 @@ internal static unsafe class GemmDriver<T, TKernel>
             RunPacked(job);
             return;
         }
-        // Few rows: unpacked fp32 paths are cheaper than packing B (folds away for other kernels).
-        if (typeof(TKernel) == typeof(F32Avx512Kernel) && GemmSmallM.TryRun(job))
+        // Few rows: unpacked fp32 paths are cheaper than packing B (folds away for kernels without them).
+        if (typeof(T) == typeof(float) && GemmSmallM.TryRun<TKernel>(job))
             return;
         int m = job.M, n = job.N, k = job.K;
         int mr = TKernel.MR, nr = TKernel.NR;
@@ -107,9 +107,8 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// </summary>
     private static void RunPacked(in GemmJob job)
     {
-        // Few rows: A read in place, no packing at all (folds away for the non-AVX-512 kernels).
-        if ((typeof(TKernel) == typeof(F32Avx512Kernel) || typeof(TKernel) == typeof(F64Avx512Kernel)) &&
-            GemmSmallM.TryRunPacked<T>(job))
+        // Few rows: A read in place, no packing at all (folds away for kernels without such a path).
+        if (GemmSmallM.TryRunPacked<T, TKernel>(job))
             return;
         int m = job.M, n = job.N, k = job.K;
         int mr = TKernel.MR, nr = TKernel.NR;

@@ -152,39 +152,41 @@ internal unsafe struct F64Avx512Kernel : IGemmKernel<double>
     }
 }
 
-/// <summary>fp32, AVX2+FMA (16 ymm registers): the classic 6 × 16 tile = 12 accumulators,
+/// <summary>AVX2+FMA (16 ymm registers): the classic 6 × 2 vectors tile (6 × 16 fp32, 6 × 8 fp64) = 12 accumulators,
 /// leaving room for 2 B vectors and 1 broadcast without spilling.</summary>
-internal unsafe struct F32Avx2Kernel : IGemmKernel<float>
+internal unsafe struct Avx2Kernel<T> : IGemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static int MR => 6;
-    public static int NR => 16;
+    public static int NR => 2 * Vector256<T>.Count;
     public static int KC => 256;
-    public static int MC => 144;
+    public static int MC => typeof(T) == typeof(float) ? 144 : 96;
     public static int NC => 2048;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite)
+    public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        int v = Vector256<T>.Count;
+        // cij: row i, columns j·v .. (j+1)·v of the 6 × 2v tile.
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<T> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector256<T> c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
         {
-            Vector256<float> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 8);
-            Vector256<float> x = Vector256.Create(a[0]);
-            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+            Vector256<T> b0 = Vector256.Load(b), b1 = Vector256.Load(b + v);
+            Vector256<T> x = Vector256.Create(a[0]);
+            c00 = Avx2Width<T>.MultiplyAdd(x, b0, c00); c01 = Avx2Width<T>.MultiplyAdd(x, b1, c01);
             x = Vector256.Create(a[1]);
-            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+            c10 = Avx2Width<T>.MultiplyAdd(x, b0, c10); c11 = Avx2Width<T>.MultiplyAdd(x, b1, c11);
             x = Vector256.Create(a[2]);
-            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+            c20 = Avx2Width<T>.MultiplyAdd(x, b0, c20); c21 = Avx2Width<T>.MultiplyAdd(x, b1, c21);
             x = Vector256.Create(a[3]);
-            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            c30 = Avx2Width<T>.MultiplyAdd(x, b0, c30); c31 = Avx2Width<T>.MultiplyAdd(x, b1, c31);
             x = Vector256.Create(a[4]);
-            c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
+            c40 = Avx2Width<T>.MultiplyAdd(x, b0, c40); c41 = Avx2Width<T>.MultiplyAdd(x, b1, c41);
             x = Vector256.Create(a[5]);
-            c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            c50 = Avx2Width<T>.MultiplyAdd(x, b0, c50); c51 = Avx2Width<T>.MultiplyAdd(x, b1, c51);
             a += 6;
-            b += 16;
+            b += 2 * v;
         }
         Store(c, c00, c01, overwrite); c += ldc;
         Store(c, c10, c11, overwrite); c += ldc;
@@ -195,69 +197,15 @@ internal unsafe struct F32Avx2Kernel : IGemmKernel<float>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector256<float> v0, Vector256<float> v1, bool overwrite)
+    private static void Store(T* c, Vector256<T> v0, Vector256<T> v1, bool overwrite)
     {
         if (!overwrite)
         {
             v0 += Vector256.Load(c);
-            v1 += Vector256.Load(c + 8);
+            v1 += Vector256.Load(c + Vector256<T>.Count);
         }
         v0.Store(c);
-        v1.Store(c + 8);
-    }
-}
-
-/// <summary>fp64, AVX2+FMA: 6 × 8 tile = 12 ymm accumulators.</summary>
-internal unsafe struct F64Avx2Kernel : IGemmKernel<double>
-{
-    public static int MR => 6;
-    public static int NR => 8;
-    public static int KC => 256;
-    public static int MC => 96;
-    public static int NC => 2048;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run(int kc, double* a, double* b, double* c, nint ldc, bool overwrite)
-    {
-        Vector256<double> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector256<double> c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector256<double> c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            Vector256<double> b0 = Vector256.Load(b), b1 = Vector256.Load(b + 4);
-            Vector256<double> x = Vector256.Create(a[0]);
-            c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
-            x = Vector256.Create(a[1]);
-            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
-            x = Vector256.Create(a[2]);
-            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
-            x = Vector256.Create(a[3]);
-            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
-            x = Vector256.Create(a[4]);
-            c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
-            x = Vector256.Create(a[5]);
-            c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
-            a += 6;
-            b += 8;
-        }
-        Store(c, c00, c01, overwrite); c += ldc;
-        Store(c, c10, c11, overwrite); c += ldc;
-        Store(c, c20, c21, overwrite); c += ldc;
-        Store(c, c30, c31, overwrite); c += ldc;
-        Store(c, c40, c41, overwrite); c += ldc;
-        Store(c, c50, c51, overwrite);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(double* c, Vector256<double> v0, Vector256<double> v1, bool overwrite)
-    {
-        if (!overwrite)
-        {
-            v0 += Vector256.Load(c);
-            v1 += Vector256.Load(c + 4);
-        }
-        v0.Store(c);
-        v1.Store(c + 4);
+        v1.Store(c + Vector256<T>.Count);
     }
 }
 

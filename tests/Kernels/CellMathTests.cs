@@ -76,6 +76,15 @@ public class CellMathTests
         Assert.True(float.IsFinite(CellMath.Exp(new Vector<float>(88.5f))[0]));
     }
 
+    /// <summary>The exp's clamps use the native min/max, whose NaN rule depends on operand order: NaN must still come out.</summary>
+    [Fact] public void ExpPropagatesNaN()
+    {
+        Assert.True(float.IsNaN(CellMath.Exp(new Vector<float>(float.NaN))[0]));
+        Assert.True(float.IsNaN(CellMath.Sigmoid(new Vector<float>(float.NaN))[0]));
+        Assert.True(float.IsNaN(CellMath.Tanh(new Vector<float>(float.NaN))[0]));
+        Assert.True(float.IsNaN(CellMath.Exp(Vector512.Create(float.NaN))[0]));
+    }
+
     /// <summary>On FMA hardware the Vector&lt;T&gt; exp (MultiplyAddEstimate, rounding by a shifter) and the Vector512 one
     /// (FusedMultiplyAdd, Round, ConvertToInt32) give the same bits, so the kernel width never changes a result.</summary>
     [Fact]

@@ -44,8 +44,8 @@ public class GemmPackedTests
         CheckFewSizes<double>(KernelPack<double, Vector128Kernel<double>>, KernelMul<double, Vector128Kernel<double>>, transA, transB, accumulate, 1e-12);
         if (Avx2.IsSupported && Fma.IsSupported)
         {
-            CheckFewSizes<float>(KernelPack<float, F32Avx2Kernel>, KernelMul<float, F32Avx2Kernel>, transA, transB, accumulate, 1e-5);
-            CheckFewSizes<double>(KernelPack<double, F64Avx2Kernel>, KernelMul<double, F64Avx2Kernel>, transA, transB, accumulate, 1e-12);
+            CheckFewSizes<float>(KernelPack<float, Avx2Kernel<float>>, KernelMul<float, Avx2Kernel<float>>, transA, transB, accumulate, 1e-5);
+            CheckFewSizes<double>(KernelPack<double, Avx2Kernel<double>>, KernelMul<double, Avx2Kernel<double>>, transA, transB, accumulate, 1e-12);
         }
         if (Avx512F.IsSupported)
         {
@@ -62,7 +62,7 @@ public class GemmPackedTests
         var packed = new PackedMatrix<float>();
         KernelPack<float, Vector128Kernel<float>>(false, 4, 5, new float[20], 5, packed);
         Assert.Throws<InvalidOperationException>(() =>
-            KernelMul<float, F32Avx2Kernel>(false, 3, new float[12], 4, packed, new float[15], 5, false));
+            KernelMul<float, Avx2Kernel<float>>(false, 3, new float[12], 4, packed, new float[15], 5, false));
     }
 
     /// <summary>The time-loop shapes (forward h·Uᵀ, backward dZh·U) and depths crossing the KC blocks.</summary>
@@ -240,7 +240,7 @@ public class GemmPackedTests
     private static void PublicMul<T>(bool transA, int m, T[] a, int lda, PackedMatrix<T> b, T[] c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T> => Gemm.Multiply<T>(transA, m, a, lda, b, c, ldc, accumulate);
 
-    private static unsafe void KernelPack<T, TKernel>(bool transB, int k, int n, T[] b, int ldb, PackedMatrix<T> packed)
+    internal static unsafe void KernelPack<T, TKernel>(bool transB, int k, int n, T[] b, int ldb, PackedMatrix<T> packed)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TKernel : struct, IGemmKernel<T>
     {
@@ -248,7 +248,7 @@ public class GemmPackedTests
             GemmDriver<T, TKernel>.Pack(transB, k, n, pb, ldb, packed);
     }
 
-    private static void KernelMul<T, TKernel>(bool transA, int m, T[] a, int lda, PackedMatrix<T> b, T[] c, int ldc, bool accumulate)
+    internal static void KernelMul<T, TKernel>(bool transA, int m, T[] a, int lda, PackedMatrix<T> b, T[] c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TKernel : struct, IGemmKernel<T> =>
         Gemm.MultiplyPacked<T, TKernel>(transA, m, a, lda, b, c, ldc, accumulate);
@@ -281,7 +281,7 @@ public class GemmPackedTests
     /// (padded lda, NaN padding) against a naive loop in double. C's padding holds a sentinel that must
     /// survive; without accumulate C starts as NaN (it must be overwritten, not scaled by 0).
     /// </summary>
-    private static void Check<T>(PackFn<T> pack, PackedMulFn<T> mul, Random rnd, bool transA, bool transB,
+    internal static void Check<T>(PackFn<T> pack, PackedMulFn<T> mul, Random rnd, bool transA, bool transB,
         int[] ms, int n, int k, bool accumulate, double tol) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int bRows = transB ? n : k, bCols = transB ? k : n, ldb = bCols + 2;

@@ -36,8 +36,8 @@ public class GemmTests
         CheckAllSizes<double>(Driver<double, Vector128Kernel<double>>, transA, transB, accumulate, 1e-12);
         if (Avx2.IsSupported && Fma.IsSupported)
         {
-            CheckAllSizes<float>(Driver<float, F32Avx2Kernel>, transA, transB, accumulate, 1e-5);
-            CheckAllSizes<double>(Driver<double, F64Avx2Kernel>, transA, transB, accumulate, 1e-12);
+            CheckAllSizes<float>(Driver<float, Avx2Kernel<float>>, transA, transB, accumulate, 1e-5);
+            CheckAllSizes<double>(Driver<double, Avx2Kernel<double>>, transA, transB, accumulate, 1e-12);
         }
         if (Avx512F.IsSupported)
         {
@@ -149,7 +149,7 @@ public class GemmTests
         T[] a, int lda, T[] b, int ldb, T[] c, int ldc, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T> =>
         Gemm.Multiply<T>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 
-    private static unsafe void Driver<T, TKernel>(bool transA, bool transB, int m, int n, int k,
+    internal static unsafe void Driver<T, TKernel>(bool transA, bool transB, int m, int n, int k,
         T[] a, int lda, T[] b, int ldb, T[] c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TKernel : struct, IGemmKernel<T>
@@ -188,7 +188,7 @@ public class GemmTests
     /// A and B holds NaN (any read of it would poison the result), the padding of C a sentinel that must
     /// survive, and without accumulate C starts as NaN (it must be overwritten, not scaled by 0).
     /// </summary>
-    private static void Check<T>(GemmFn<T> gemm, Random rnd, bool transA, bool transB, int m, int n, int k,
+    internal static void Check<T>(GemmFn<T> gemm, Random rnd, bool transA, bool transB, int m, int n, int k,
         bool accumulate, double tol) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int aRows = transA ? k : m, aCols = transA ? m : k;
