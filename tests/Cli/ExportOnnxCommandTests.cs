@@ -39,6 +39,6 @@ public sealed class ExportOnnxCommandTests : IDisposable
         Assert.StartsWith("rnngen: Layer 'rnn' uses cell 'ResetBeforeGru', which ONNX export does not support yet: supported cells are Lstm, Gru", unsupported.Error);
         Assert.False(File.Exists(Path.Combine(_directory, "seed-gru.onnx")));
         Assert.Equal(1, noFormat.ExitCode);
-        Assert.Equal("rnngen: give exactly one format to export to: --onnx FILE.", noFormat.Error.Trim());
+        Assert.Equal("rnngen: give exactly one format to export to: --onnx FILE, --pytorch FILE.", noFormat.Error.Trim());
     }
 }
