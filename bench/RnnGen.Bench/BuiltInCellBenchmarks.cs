@@ -4,11 +4,12 @@ using RnnGen.Kernels;
 
 namespace RnnGen.Bench;
 
-/// <summary>The built-in cells without a PyTorch module to compare with (IndRnn, Mgu, SLstm) and Lstmp (P = H/2; nn.LSTM's
-/// proj_size, which TorchSharp does not expose), train step, float32, one thread, beside the built-in LSTM at the same size.</summary>
+/// <summary>The built-in cells without a PyTorch module to compare with (IndRnn, Mgu, SLstm, MinLstm, LayerNormGru) and
+/// Lstmp (P = H/2; nn.LSTM's proj_size, which TorchSharp does not expose), train step, float32, one thread, beside the
+/// built-in LSTM at the same size. MinGru and LayerNormLstm have their own comparisons (ScanBenchmarks, LayerNormBenchmarks).</summary>
 public class BuiltInCellBenchmarks
 {
-    public enum Variant { Lstm, IndRnn, Mgu, SLstm, Lstmp }
+    public enum Variant { Lstm, IndRnn, Mgu, SLstm, Lstmp, MinLstm, LayerNormGru }
 
     [ParamsSource(nameof(Sizes))]
     public string Size { get; set; } = "";
@@ -31,6 +32,8 @@ public class BuiltInCellBenchmarks
             Variant.IndRnn => new CellTrainRunner<IndRnn>(shape).Train,
             Variant.Mgu => new CellTrainRunner<Mgu>(shape).Train,
             Variant.SLstm => new CellTrainRunner<SLstm>(shape).Train,
+            Variant.MinLstm => new CellTrainRunner<MinLstm>(shape).Train,
+            Variant.LayerNormGru => new CellTrainRunner<LayerNormGru>(shape).Train,
             _ => new CellTrainRunner<Lstmp>(shape, projection: shape.Hidden / 2).Train,
         };
     }
