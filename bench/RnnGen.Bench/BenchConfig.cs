@@ -47,7 +47,8 @@ public static class BenchConfig
     private static bool Included(BenchmarkCase benchmark, RunInfo info)
     {
         object? Param(string name) => benchmark.Parameters.Items.FirstOrDefault(p => p.Name == name)?.Value;
-        if (Param("Variant") is ScanBenchmarks.Row.TorchMinGru1Thread) return info.TorchAvailable;
+        if (Param("Variant") is ScanBenchmarks.Row.TorchMinGru1Thread || Param("Cell") is LayerNormBenchmarks.Variant.TorchLayerNormLstm)
+            return info.TorchAvailable;
         if (Param("Impl") is not Impl impl) return true;
         if (impl == Impl.Torch) return info.TorchAvailable;
         if (impl == Impl.Naive && Param("Cell") is CellKind cell && Param("Size") is string size)
