@@ -135,17 +135,20 @@ public class CellSequenceTests
         AssertNoAllocation<RnnGen.Lstm>();
         AssertNoAllocation<RnnGen.Gru>();
         AssertNoAllocation<RnnGen.ResetBeforeGru>();
+        AssertNoAllocation<RnnGen.Lstmp>(projection: 12);
+        AssertNoAllocation<RnnGen.LayerNormLstm>();
+        AssertNoAllocation<RnnGen.SLstm>();
     }
 
-    private static void AssertNoAllocation<TCell>() where TCell : IRecurrentCell
+    private static void AssertNoAllocation<TCell>(int projection = 0) where TCell : IRecurrentCell
     {
         const int batch = 8, steps = 20, inputSize = 16, hidden = 32;
-        var parameters = new CellParameters<float>(TCell.Info, inputSize, hidden);
+        var parameters = new CellParameters<float>(TCell.Info, inputSize, hidden, projection);
         parameters.InitializeUniform(new Random(3));
-        var gradients = new CellParameters<float>(TCell.Info, inputSize, hidden);
+        var gradients = new CellParameters<float>(TCell.Info, inputSize, hidden, projection);
         var sequence = new CellSequence<TCell, float>(parameters, batch, steps);
         var input = new float[batch * steps * inputSize];
-        var output = new float[batch * steps * hidden];
+        var output = new float[batch * steps * (projection > 0 ? projection : hidden)];
         var dOutput = Enumerable.Repeat(0.1f, output.Length).ToArray();
         var dInput = new float[input.Length];
         void Step()
