@@ -3,9 +3,6 @@ namespace RnnGen.Onnx.Lowering;
 /// <summary>Finds how a recurrent layer's cell is written in ONNX: a built-in cell as ONNX's own operator, any other as a Loop.</summary>
 internal static class CellLowerings
 {
-    /// <summary>The names of the cells written as ONNX's own operators, for messages and docs.</summary>
-    public static IEnumerable<string> Operators => BuiltInCellOperator.All.Select(o => o.Cell.Name);
-
     /// <exception cref="NotSupportedException">The cell has no lowering; the message names the layer, the cell and why.</exception>
     public static ICellLowering For(string layer, CellInfo cell) =>
         BuiltInCellOperator.Find(cell) ?? (ICellLowering)CustomCellLowering.Create(layer, cell);
