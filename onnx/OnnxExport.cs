@@ -8,7 +8,8 @@ namespace RnnGen.Onnx;
 /// <summary>
 /// Writes a <see cref="Model{T}"/> as an ONNX model (IR version 8, opset 14) for ONNX Runtime and other engines. Built-in
 /// cells become ONNX's own operators — Lstm → LSTM, Gru → GRU (linear_before_reset = 1), SimpleRnnTanh/Relu → RNN —
-/// stacked and bidirectional; Embedding → Gather, Dense → MatMul and Add (and its activation), LastStep → GatherND,
+/// and any other generated cell a Loop of elementwise and MatMul operators over its equations, stacked and
+/// bidirectional; Embedding → Gather, Dense → MatMul and Add (and its activation), LastStep → GatherND,
 /// Dropout → nothing. The graph reads "tokens" (int64 [batch, steps]) or "input" (float [batch, steps, features]),
 /// optionally "lengths" (int32 [batch]), and writes "output" (float [batch, steps, outputs], or [batch, outputs] for a
 /// many-to-one model). Weights are stored as float32.

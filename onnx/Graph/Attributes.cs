@@ -8,6 +8,11 @@ namespace RnnGen.Onnx.Graph;
 /// <summary>Node attributes, each with its type set (ONNX requires the discriminator).</summary>
 internal static class Attributes
 {
+    public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeType.Float, F = value };
+
+    /// <summary>A subgraph attribute, such as Loop's body.</summary>
+    public static AttributeProto Graph(string name, GraphProto graph) => new() { Name = name, Type = AttributeType.Graph, G = graph };
+
     public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeType.Int, I = value };
 
     public static AttributeProto Ints(string name, params long[] values)

@@ -8,9 +8,17 @@ namespace RnnGen.Onnx.Graph;
 /// <summary>A graph being written: nodes in order, initializers, inputs and outputs, each value under a unique name.</summary>
 internal sealed class OnnxGraph
 {
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _names;
 
-    public GraphProto Proto { get; } = new() { Name = "rnngen" };
+    public OnnxGraph() : this(new HashSet<string>(StringComparer.Ordinal), "rnngen") { }
+
+    private OnnxGraph(HashSet<string> names, string name) => (_names, Proto) = (names, new GraphProto { Name = name });
+
+    public GraphProto Proto { get; }
+
+    /// <summary>A subgraph (a Loop's body) that may read this graph's values: it shares their names, since ONNX forbids
+    /// a subgraph to reuse an outer name.</summary>
+    public OnnxGraph Subgraph(string name) => new(_names, Unique(name));
 
     /// <summary>A value name not used yet: <paramref name="hint"/>, or hint_2, hint_3, ….</summary>
     public string Unique(string hint)
@@ -48,6 +56,14 @@ internal sealed class OnnxGraph
         Initializer(hint, DataType.Int64, MemoryMarshal.AsBytes(values), dims);
 
     public void Input(string name, DataType type, params Dimension[] shape) => Proto.Input.Add(Value(Claim(name), type, shape));
+
+    /// <summary>An input named uniquely from <paramref name="hint"/> (a Loop body's); returns its name.</summary>
+    public string UniqueInput(string hint, DataType type, params Dimension[] shape)
+    {
+        var name = Unique(hint);
+        Proto.Input.Add(Value(name, type, shape));
+        return name;
+    }
 
     public void Output(string name, DataType type, params Dimension[] shape) => Proto.Output.Add(Value(name, type, shape));
 

@@ -24,8 +24,8 @@ internal sealed record BuiltInCellOperator(CellInfo Cell, string Operator, int[]
     ];
 
     /// <summary>The operator of the layer's cell, when it is this built-in cell (same name and equations).</summary>
-    public static BuiltInCellOperator? Find(RecurrentConfig config) =>
-        All.FirstOrDefault(o => o.Cell.Name == config.Cell && RecurrentCells.Find(config.Cell)?.EquationsHash == o.Cell.EquationsHash);
+    public static BuiltInCellOperator? Find(CellInfo cell) =>
+        All.FirstOrDefault(o => o.Cell.Name == cell.Name && o.Cell.EquationsHash == cell.EquationsHash);
 
     public (string Sequence, string Final) Write(OnnxGraph graph, RecurrentStack stack, int index, string input, string? lengths)
     {

@@ -16,7 +16,7 @@ internal static class HeadLowering
     /// <summary>act(x·Wᵀ + b) over the last axis; MatMul broadcasts over [batch, steps] or [batch].</summary>
     public static SequenceValue Dense(OnnxGraph graph, string layer, DenseConfig config, ModelWeights weights, SequenceValue input)
     {
-        var transposed = Transpose(weights[$"{layer}.weight"].Values, config.OutputSize, config.InputSize);
+        var transposed = weights.Transposed($"{layer}.weight");
         var value = graph.Node("MatMul", [input.Name, graph.Floats($"{layer}.weight_t", transposed, config.InputSize, config.OutputSize)], $"{layer}_matmul");
         if (config.Bias) value = graph.Node("Add", [value, graph.Floats($"{layer}.bias", weights[$"{layer}.bias"].Values, config.OutputSize)], $"{layer}_add");
         var activation = config.Activation switch
@@ -40,14 +40,5 @@ internal static class HeadLowering
         var last = graph.Node("Sub", [lengths64, graph.Int64s($"{layer}.one", [1], 1)], $"{layer}_last");
         var indices = graph.Node("Unsqueeze", [last, graph.Int64s($"{layer}.axes", [1], 1)], $"{layer}_indices");
         return input with { Name = graph.Node("GatherND", [input.Name, indices], layer, Attributes.Int("batch_dims", 1)), PerSequence = true };
-    }
-
-    private static float[] Transpose(float[] matrix, int rows, int columns)
-    {
-        var result = new float[matrix.Length];
-        for (var r = 0; r < rows; r++)
-            for (var c = 0; c < columns; c++)
-                result[c * rows + r] = matrix[r * columns + c];
-        return result;
     }
 }

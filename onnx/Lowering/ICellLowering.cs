@@ -4,8 +4,8 @@ namespace RnnGen.Onnx.Lowering;
 
 /// <summary>
 /// How one recurrent layer's cell becomes ONNX, one stacked layer (all its directions) at a time, time-major. The
-/// built-in cells map to ONNX's LSTM/GRU/RNN operators (<see cref="BuiltInCellOperator"/>); a lowering of custom cells
-/// (a Loop or Scan over the cell's equations) implements this too and is found by <see cref="CellLowerings"/>.
+/// built-in cells map to ONNX's LSTM/GRU/RNN operators (<see cref="BuiltInCellOperator"/>), any other cell to a Loop
+/// over its equations (<see cref="CustomCellLowering"/>); <see cref="CellLowerings"/> picks one.
 /// </summary>
 internal interface ICellLowering
 {

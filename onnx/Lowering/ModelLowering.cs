@@ -25,7 +25,11 @@ internal static class ModelLowering
             lengths = OnnxExport.LengthsInput;
             graph.Input(lengths, DataType.Int32, "batch");
         }
-        foreach (var (name, layer) in model.Layers) value = Layer(graph, name, ConfigOf(name, layer), weights, value, lengths);
+        foreach (var (name, layer) in model.Layers)
+        {
+            var cell = layer is IRecurrentLayer<T> recurrent ? recurrent.Accept(new CellOf<T>()) : null;
+            value = Layer(graph, name, ConfigOf(name, layer), cell, weights, value, lengths);
+        }
         if (options.Softmax) value = value with { Name = graph.Node("Softmax", [value.Name], "softmax", Attributes.Int("axis", -1)) };
         graph.Node("Identity", [value.Name], OnnxExport.Output);
         graph.Output(OnnxExport.Output, DataType.Float, value.PerSequence ? ["batch", value.Features] : ["batch", "steps", value.Features]);
@@ -38,10 +42,10 @@ internal static class ModelLowering
         return new(name, features, PerSequence: false);
     }
 
-    private static SequenceValue Layer(OnnxGraph graph, string name, LayerConfig config, ModelWeights weights, SequenceValue value, string? lengths) => config switch
+    private static SequenceValue Layer(OnnxGraph graph, string name, LayerConfig config, CellInfo? cell, ModelWeights weights, SequenceValue value, string? lengths) => config switch
     {
         EmbeddingConfig embedding => HeadLowering.Embedding(graph, name, embedding, weights, value.Name),
-        RecurrentConfig recurrent when !value.PerSequence => RecurrentLowering.Write(graph, name, recurrent, weights, value, lengths),
+        RecurrentConfig recurrent when !value.PerSequence && cell is not null => RecurrentLowering.Write(graph, name, recurrent, cell, weights, value, lengths),
         DenseConfig dense => HeadLowering.Dense(graph, name, dense, weights, value),
         DropoutConfig => value,   // the identity outside training
         LastStepConfig when !value.PerSequence => HeadLowering.LastStep(graph, name, value, lengths),
@@ -63,7 +67,7 @@ internal static class ModelLowering
 
     private static NotSupportedException Unsupported(string name, string kind) => new(
         $"Layer '{name}' ({kind}) cannot be exported to ONNX: supported layers are embedding, recurrent " +
-        $"({string.Join(", ", CellLowerings.Supported)}), dense, dropout and last_step. Nothing was written.");
+        "(any generated cell), dense, dropout and last_step. Nothing was written.");
 
     private static ModelProto Model(OnnxGraph graph)
     {

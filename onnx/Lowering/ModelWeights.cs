@@ -17,4 +17,18 @@ internal sealed class ModelWeights
 
     public (float[] Values, int[] Shape) this[string name] =>
         _tensors.TryGetValue(name, out var tensor) ? tensor : throw new InvalidOperationException($"The model has no tensor '{name}'.");
+
+    public bool Contains(string name) => _tensors.ContainsKey(name);
+
+    /// <summary>Matrix <paramref name="name"/> [rows, columns] as its transpose [columns, rows], for x·Wᵀ as ONNX's MatMul.</summary>
+    public float[] Transposed(string name)
+    {
+        var (matrix, shape) = this[name];
+        var (rows, columns) = (shape[0], shape[1]);
+        var result = new float[matrix.Length];
+        for (var r = 0; r < rows; r++)
+            for (var c = 0; c < columns; c++)
+                result[c * rows + r] = matrix[r * columns + c];
+        return result;
+    }
 }

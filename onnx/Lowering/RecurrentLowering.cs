@@ -9,10 +9,10 @@ namespace RnnGen.Onnx.Lowering;
 /// </summary>
 internal static class RecurrentLowering
 {
-    public static SequenceValue Write(OnnxGraph graph, string layer, RecurrentConfig config, ModelWeights weights, SequenceValue input, string? lengths)
+    public static SequenceValue Write(OnnxGraph graph, string layer, RecurrentConfig config, CellInfo cellInfo, ModelWeights weights, SequenceValue input, string? lengths)
     {
         CheckOptions(layer, config.Options);
-        var cell = CellLowerings.For(layer, config);
+        var cell = CellLowerings.For(layer, cellInfo);
         var stack = new RecurrentStack(layer, config, weights);
         var x = graph.Node("Transpose", [input.Name], $"{layer}_time_major", Attributes.Ints("perm", 1, 0, 2));
         if (config.Options.GoBackwards) x = Reverse(graph, layer, x, lengths);
@@ -40,9 +40,10 @@ internal static class RecurrentLowering
             throw new NotSupportedException($"Layer '{layer}' is Stateful: an ONNX graph starts every call from zero states, so it would compute something else. Export a copy built with Stateful = false.");
     }
 
-    /// <summary>GoBackwards: each sequence reversed within its length (steps past it stay in place), so the forward
-    /// operator's outputs come in processing order, as RnnGen's do.</summary>
-    private static string Reverse(OnnxGraph graph, string layer, string timeMajor, string? lengths)
+    /// <summary>Each sequence of time-major <paramref name="timeMajor"/> reversed within its length (steps past it stay
+    /// in place): GoBackwards, so the forward operator's outputs come in processing order as RnnGen's do, and a custom
+    /// cell's reverse direction.</summary>
+    internal static string Reverse(OnnxGraph graph, string layer, string timeMajor, string? lengths)
     {
         if (lengths is null)
             return graph.Node("Slice", [timeMajor, graph.Int64s($"{layer}.last", [-1], 1), graph.Int64s($"{layer}.before_first", [long.MinValue], 1),

@@ -112,9 +112,4 @@ internal static class CheckpointLayout
         model.Layers.Where(l => l.Layer is IRecurrentLayer<T>).Select(l => (l.Name, ((IRecurrentLayer<T>)l.Layer).Accept(new CellOf<T>())));
 
     private static string Quote(string? cell) => cell is null ? "none" : $"'{cell}'";
-
-    private sealed class CellOf<T> : IRecurrentLayerVisitor<T, CellInfo> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public CellInfo Visit<TCell>(RecurrentLayer<TCell, T> layer) where TCell : IRecurrentCell => TCell.Info;
-    }
 }

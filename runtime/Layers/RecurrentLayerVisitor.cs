@@ -16,3 +16,9 @@ internal interface IRecurrentLayerVisitor<T, out TResult> where T : unmanaged, I
 {
     TResult Visit<TCell>(RecurrentLayer<TCell, T> layer) where TCell : IRecurrentCell;
 }
+
+/// <summary>The layer's cell (its equations, states, parameters and description).</summary>
+internal sealed class CellOf<T> : IRecurrentLayerVisitor<T, CellInfo> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public CellInfo Visit<TCell>(RecurrentLayer<TCell, T> layer) where TCell : IRecurrentCell => TCell.Info;
+}

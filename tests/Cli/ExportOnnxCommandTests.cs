@@ -28,16 +28,33 @@ public sealed class ExportOnnxCommandTests : IDisposable
     }
 
     [Fact]
+    public void ExportsACellWithoutAnOnnxOperatorAsALoop()
+    {
+        var model = Model.Sequential<float>(seed: 3).Input(2).Recurrent<Mgu>(4, new RecurrentOptions { Bidirectional = true }).Dense(3).Build();
+        ModelCheckpoint.Save(Path.Combine(_directory, "mgu.safetensors"), model);
+
+        var result = CliProcess.Run(_directory, "export", "mgu.safetensors", "--onnx", "mgu.onnx");
+
+        Assert.Equal(0, result.ExitCode);
+        float[] values = [0.5f, -1, 2, 0.25f, -0.75f, 1.5f, 1, -2, 0.1f, 0.2f, -0.3f, 0.4f];
+        int[] lengths = [3, 1];
+        var expected = OnnxRuntimeRunner.Flatten(model.Predict(Tensor.Create(values, [2, 3, 2]), lengths));
+        var actual = OnnxRuntimeRunner.Run(File.ReadAllBytes(Path.Combine(_directory, "mgu.onnx")), values, null, [2, 3, 2], lengths);
+        Assert.InRange(OnnxRuntimeRunner.MaxDifference(expected, actual), 0, 1e-5);
+    }
+
+    [Fact]
     public void AnUnsupportedCellOrNoFormatIsOneLineAndWritesNothing()
     {
-        ModelCheckpoint.Save(Path.Combine(_directory, "seed-gru.safetensors"), Model.Sequential<float>().Input(2).Recurrent<ResetBeforeGru>(3).Build());
+        var projected = Model.Sequential<float>().Input(2).Recurrent<Lstmp>(3, new RecurrentOptions { ProjectionSize = 2 }).Build();
+        ModelCheckpoint.Save(Path.Combine(_directory, "lstmp.safetensors"), projected);
 
-        var unsupported = CliProcess.Run(_directory, "export", "seed-gru.safetensors", "--onnx", "seed-gru.onnx");
-        var noFormat = CliProcess.Run(_directory, "export", "seed-gru.safetensors");
+        var unsupported = CliProcess.Run(_directory, "export", "lstmp.safetensors", "--onnx", "lstmp.onnx");
+        var noFormat = CliProcess.Run(_directory, "export", "lstmp.safetensors");
 
         Assert.Equal(1, unsupported.ExitCode);
-        Assert.StartsWith("rnngen: Layer 'rnn' uses cell 'ResetBeforeGru', which ONNX export does not support yet: supported cells are Lstm, Gru", unsupported.Error);
-        Assert.False(File.Exists(Path.Combine(_directory, "seed-gru.onnx")));
+        Assert.Equal("rnngen: Layer 'rnn' uses cell 'Lstmp', which ONNX export does not support: it projects state 'h' through W_hr. Nothing was written.", unsupported.Error.Trim());
+        Assert.False(File.Exists(Path.Combine(_directory, "lstmp.onnx")));
         Assert.Equal(1, noFormat.ExitCode);
         Assert.Equal("rnngen: give exactly one format to export to: --onnx FILE, --pytorch FILE.", noFormat.Error.Trim());
     }

@@ -1,4 +1,5 @@
 using RnnGen.Onnx;
+using RnnGen.Onnx.Lowering;
 using RnnGen.Tests.Api;
 using RnnGen.Tests.Cells;
 
@@ -7,16 +8,17 @@ namespace RnnGen.Tests.Onnx;
 /// <summary>What ONNX export refuses: the message names the layer and what is supported, and no file is touched.</summary>
 public sealed class OnnxExportErrorTests : IDisposable
 {
-    private const string SupportedCells = "Lstm, Gru, SimpleRnnTanh, SimpleRnnRelu";
     private readonly string _directory = Directory.CreateTempSubdirectory("rnngen-onnx-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     public static TheoryData<string, string[]> Refused => new()
     {
-        { "custom cell", ["Layer 'rnn' uses cell 'CarryTrackRnn'", SupportedCells] },
-        { "reset-before GRU", ["Layer 'rnn' uses cell 'ResetBeforeGru'", SupportedCells] },
-        { "custom layer", ["Layer 'scale' (Scale`1)", "supported layers are embedding, recurrent (" + SupportedCells + "), dense, dropout and last_step"] },
+        { "row reduction", ["Layer 'rnn1' uses cell 'ReductionCell': the operation 'Statistic' in equation 2, `v  = variance(a, U_2 h)`, has no ONNX form"] },
+        { "scalar parameters", ["Layer 'rnn' uses cell 'ScalarCell', which ONNX export does not support: it has scalar parameters (alpha, beta, gamma)."] },
+        { "projection", ["Layer 'rnn' uses cell 'Lstmp', which ONNX export does not support: it projects state 'h' through W_hr."] },
+        { "masks", ["Layer 'rnn' uses cell 'ZoneoutLstm', which ONNX export does not support: its equations draw training-time masks (Zoneout)."] },
+        { "custom layer", ["Layer 'scale' (Scale`1)", "supported layers are embedding, recurrent (any generated cell), dense, dropout and last_step"] },
         { "stateful", ["Layer 'rnn1' is Stateful", "zero states"] },
     };
 
@@ -34,13 +36,30 @@ public sealed class OnnxExportErrorTests : IDisposable
         Assert.Equal(["model.onnx"], Directory.GetFiles(_directory).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public void AnUnsupportedOperationOrAMissingDescriptionIsRefusedByName()
+    {
+        var description = new CellDescription(
+            [new(CellOperationKind.Input, [], "x", 0, 0), new(CellOperationKind.Unsupported, [0], "LayerNorm", 0, 0)],
+            [new("h", true, "h' = layernorm(x)", 1)], [1]);
+        static CellInfo Cell(CellDescription? description = null) => new("NormCell", "h' = layernorm(x)", ["h"], 0, [], [], [], 1, 0, 0, 1, 0) { Description = description };
+
+        var unsupported = Assert.Throws<NotSupportedException>(() => CellLowerings.For("rnn", Cell(description)));
+        var undescribed = Assert.Throws<NotSupportedException>(() => CellLowerings.For("rnn", Cell()));
+
+        Assert.Equal("Layer 'rnn' uses cell 'NormCell': the operation 'LayerNorm' in equation 1, `h' = layernorm(x)`, has no ONNX form in RnnGen's exporter. Nothing was written.", unsupported.Message);
+        Assert.Contains("it has no description of its equations", undescribed.Message);
+    }
+
     private static Model<float> Build(string what)
     {
         var builder = Model.Sequential<float>(seed: 1).Input(3);
         return what switch
         {
-            "custom cell" => builder.Recurrent<CarryTrackRnn>(4).Dense(2).Build(),
-            "reset-before GRU" => builder.Recurrent<ResetBeforeGru>(4).Dense(2).Build(),
+            "row reduction" => builder.Lstm(4).Recurrent<ReductionCell>(4).Dense(2).Build(),   // refused after a layer was lowered
+            "scalar parameters" => builder.Recurrent<ScalarCell>(4).Dense(2).Build(),
+            "projection" => builder.Recurrent<Lstmp>(4, new RecurrentOptions { ProjectionSize = 2 }).Dense(2).Build(),
+            "masks" => builder.Recurrent<ZoneoutLstm>(4).Dense(2).Build(),
             "custom layer" => builder.Lstm(4).Add("scale", f => new Scale<float>(f)).Dense(2).Build(),
             "stateful" => builder.Lstm(4).Recurrent<Gru>(4, new RecurrentOptions { Stateful = true }).Build(),
             _ => throw new ArgumentOutOfRangeException(nameof(what), what, null),

@@ -8,7 +8,7 @@ namespace RnnGen.Tests.Onnx;
 public class OnnxExportTests
 {
     private const double Tolerance = 1e-5;
-    private const int Batch = 3, Steps = 6, Features = 3;
+    internal const int Batch = 3, Steps = 6, Features = 3;
     private static readonly int[] Lengths = [6, 4, 1];
 
     public static Model<float> Recurrent(string cell, RecurrentOptions options, int hidden = 5)
@@ -33,14 +33,18 @@ public class OnnxExportTests
     }
 
     /// <summary>Compares ONNX Runtime with RnnGen on values with lengths; returns RnnGen's output.</summary>
-    private static float[] AssertSameOnValues(Model<float> model, OnnxExportOptions? options = null)
+    internal static float[] AssertSameOnValues(Model<float> model, OnnxExportOptions? options = null) => Compare(model, options).Expected;
+
+    /// <summary>RnnGen's output and the largest difference from ONNX Runtime's, asserted within the tolerance.</summary>
+    internal static (float[] Expected, double Difference) Compare(Model<float> model, OnnxExportOptions? options = null)
     {
         var values = Values();
         var lengths = options?.SequenceLengths == false ? null : Lengths;
         var expected = Flatten(model.Predict(Tensor.Create(values, [Batch, Steps, Features]), lengths));
         var actual = Run(OnnxExport.ToBytes(model, options), values, null, [Batch, Steps, Features], lengths);
-        Assert.InRange(MaxDifference(expected, actual), 0, Tolerance);
-        return expected;
+        var difference = MaxDifference(expected, actual);
+        Assert.InRange(difference, 0, Tolerance);
+        return (expected, difference);
     }
 
     [Theory]

@@ -1,0 +1,124 @@
+using RnnGen.Onnx.Graph;
+
+namespace RnnGen.Onnx.Lowering;
+
+/// <summary>
+/// One step of a cell as ONNX nodes, from its <see cref="CellDescription"/>: each operation becomes an elementwise
+/// node or a MatMul in the step's graph (a Loop body), reading the step input, the previous states and the parameters,
+/// which are initializers of the outer graph. Values are [batch, H] (the input [batch, I]); vectors [H] and
+/// constants broadcast.
+/// </summary>
+internal sealed class CellStep
+{
+    /// <summary>Each function of the cell language as ONNX nodes; the same formulas as RnnGen's kernels and PythonCellWriter.</summary>
+    private static readonly Dictionary<string, Func<OnnxGraph, string, string, string>> Functions = new(StringComparer.Ordinal)
+    {
+        ["sigmoid"] = (g, a, n) => g.Node("Sigmoid", [a], n),
+        ["tanh"] = (g, a, n) => g.Node("Tanh", [a], n),
+        ["relu"] = (g, a, n) => g.Node("Relu", [a], n),
+        ["exp"] = (g, a, n) => g.Node("Exp", [a], n),
+        ["log"] = (g, a, n) => g.Node("Log", [a], n),
+        ["sqrt"] = (g, a, n) => g.Node("Sqrt", [a], n),
+        ["abs"] = (g, a, n) => g.Node("Abs", [a], n),
+        ["softplus"] = (g, a, n) => g.Node("Softplus", [a], n),
+        ["softsign"] = (g, a, n) => g.Node("Softsign", [a], n),
+        // Keras 2's hard sigmoid, clamp(0.2 a + 0.5, 0, 1), is ONNX's HardSigmoid with these coefficients.
+        ["hard_sigmoid"] = (g, a, n) => g.Node("HardSigmoid", [a], n, Attributes.Float("alpha", 0.2f), Attributes.Float("beta", 0.5f)),
+        // log σ(a) = −softplus(−a); ONNX has no LogSigmoid.
+        ["log_sigmoid"] = (g, a, n) => g.Node("Neg", [g.Node("Softplus", [g.Node("Neg", [a], n + "_neg")], n + "_softplus")], n),
+    };
+
+    private readonly OnnxGraph _outer, _step;
+    private readonly RecurrentStack _stack;
+    private readonly string _prefix;
+    private readonly Dictionary<string, string> _parameters = new(StringComparer.Ordinal);
+
+    private CellStep(OnnxGraph outer, OnnxGraph step, RecurrentStack stack, string prefix) => (_outer, _step, _stack, _prefix) = (outer, step, stack, prefix);
+
+    /// <exception cref="NotSupportedException">An operation or function has no ONNX form; the message names it and its equation.</exception>
+    public static void Check(string layer, CellInfo cell, CellDescription description)
+    {
+        foreach (var op in description.Operations)
+        {
+            var what = op.Kind switch
+            {
+                CellOperationKind.Unsupported => $"operation '{op.Name}'",
+                CellOperationKind.Function when !Functions.ContainsKey(op.Name) => $"function '{op.Name}'",
+                _ => null,
+            };
+            if (what is not null)
+                throw new NotSupportedException($"Layer '{layer}' uses cell '{cell.Name}': the {what} in equation {op.Line + 1}, " +
+                    $"`{description.Equations[op.Line].Text}`, has no ONNX form in RnnGen's exporter. Nothing was written.");
+        }
+    }
+
+    /// <summary>Writes the step into <paramref name="step"/>; returns the new value of each state, in <see cref="CellInfo.States"/>' order.</summary>
+    /// <param name="outer">The graph that holds the parameters as initializers.</param>
+    /// <param name="step">The Loop body the nodes go into.</param>
+    /// <param name="stack">The recurrent layer, for its weights, hidden size and Bias option.</param>
+    /// <param name="cell">The cell, with a description <see cref="Check"/> accepted.</param>
+    /// <param name="prefix">The weights' name prefix of this stacked layer and direction ("rnn.l0_reverse").</param>
+    /// <param name="input">The step input [batch, I].</param>
+    /// <param name="states">The previous states [batch, H], in <see cref="CellInfo.States"/>' order.</param>
+    public static string[] Write(OnnxGraph outer, OnnxGraph step, RecurrentStack stack, CellInfo cell, string prefix, string input, string[] states)
+    {
+        var writer = new CellStep(outer, step, stack, prefix);
+        var description = cell.Description!;
+        var values = new string[description.Operations.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var op = description.Operations[i];
+            var hint = $"{prefix}_{(op.Line >= 0 && op.Line < description.Equations.Count ? description.Equations[op.Line].Target : "v")}";
+            values[i] = op.Kind switch
+            {
+                CellOperationKind.Input => input,
+                CellOperationKind.State => states[IndexOf(cell.States, op.Name)],
+                _ => writer.Operation(op, [.. op.Operands.Select(o => values[o])], hint),
+            };
+        }
+        return [.. description.StateResults.Select(r => values[r])];
+    }
+
+    private string Operation(CellOperation op, string[] a, string hint) => op.Kind switch
+    {
+        CellOperationKind.Vector => Vector(op.Name),
+        CellOperationKind.Constant => _outer.Floats($"{_prefix}.constant", [(float)op.Value]),
+        CellOperationKind.MatMul => _step.Node("MatMul", [a[0], Matrix(op.Name)], hint),
+        CellOperationKind.Add => _step.Node("Add", a, hint),
+        CellOperationKind.Subtract => _step.Node("Sub", a, hint),
+        CellOperationKind.Multiply => _step.Node("Mul", a, hint),
+        CellOperationKind.Divide => _step.Node("Div", a, hint),
+        CellOperationKind.Negate => _step.Node("Neg", a, hint),
+        CellOperationKind.Max => _step.Node("Max", a, hint),
+        CellOperationKind.Min => _step.Node("Min", a, hint),
+        CellOperationKind.Function => Functions[op.Name](_step, a[0], hint),
+        _ => throw new InvalidOperationException($"Operation {op.Kind} should have been refused by Check."),
+    };
+
+    /// <summary>A vector [H]; a bias of a layer built with Bias = false is zero (and not in the state dict).</summary>
+    private string Vector(string name) => Parameter(name, () =>
+        !_stack.Config.Options.Bias && CellInfo.IsBias(name)
+            ? _outer.Floats($"{_prefix}.{name}", new float[_stack.Config.HiddenSize], _stack.Config.HiddenSize)
+            : _outer.Floats($"{_prefix}.{name}", _stack.Weights[$"{_prefix}.{name}"].Values, _stack.Config.HiddenSize));
+
+    /// <summary>A matrix [H, n] stored as its transpose [n, H], so the step computes value [batch, n] · Wᵀ.</summary>
+    private string Matrix(string name) => Parameter(name, () =>
+    {
+        var shape = _stack.Weights[$"{_prefix}.{name}"].Shape;
+        return _outer.Floats($"{_prefix}.{name}_t", _stack.Weights.Transposed($"{_prefix}.{name}"), shape[1], shape[0]);
+    });
+
+    /// <summary>Each parameter is written once per stacked layer and direction, however often the equations read it.</summary>
+    private string Parameter(string name, Func<string> write)
+    {
+        if (!_parameters.TryGetValue(name, out var value)) _parameters[name] = value = write();
+        return value;
+    }
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+            if (names[i] == name) return i;
+        throw new InvalidOperationException($"The description reads state '{name}', which the cell does not have.");
+    }
+}
