@@ -21,7 +21,7 @@ public class PyTorchModuleTests
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var cell in new[] { "SimpleRnnTanh", "SimpleRnnRelu", "Lstm", "Gru", "ResetBeforeGru", "ThreeStageCell", "PeepholeLstm", "CarryTrackRnn", "FunctionZooCell", "StabilizerCell" })
+        foreach (var cell in new[] { "SimpleRnnTanh", "SimpleRnnRelu", "Lstm", "Gru", "ResetBeforeGru", "IndRnn", "Mgu", "SLstm", "MinGru", "MinLstm", "ThreeStageCell", "PeepholeLstm", "CarryTrackRnn", "FunctionZooCell", "StabilizerCell" })
             foreach (var dtype in new[] { "F32", "F64" })
                 data.Add(cell, dtype);
         return data;
@@ -38,6 +38,11 @@ public class PyTorchModuleTests
             case "Lstm": Check<Lstm>(dtype); break;
             case "Gru": Check<Gru>(dtype); break;
             case "ResetBeforeGru": Check<ResetBeforeGru>(dtype); break;
+            case "IndRnn": Check<IndRnn>(dtype); break;
+            case "Mgu": Check<Mgu>(dtype); break;
+            case "SLstm": Check<SLstm>(dtype); break;
+            case "MinGru": Check<MinGru>(dtype); break;
+            case "MinLstm": Check<MinLstm>(dtype); break;
             case "ThreeStageCell": Check<ThreeStageCell>(dtype); break;
             case "PeepholeLstm": Check<PeepholeLstm>(dtype); break;
             case "CarryTrackRnn": Check<CarryTrackRnn>(dtype); break;
