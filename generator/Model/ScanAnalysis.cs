@@ -59,6 +59,8 @@ namespace RnnGen.Generator.Model
         {
             if (model.Groups.FirstOrDefault(g => g.Kind != OperandKind.Input) is { } product)
                 return new ScanPlan(EquatableArray<int>.Empty, MatrixBlocker(model, product));
+            if (FeatureBlocker(model) is { } feature)
+                return new ScanPlan(EquatableArray<int>.Empty, feature);
             var nodes = model.Nodes;
             var stateOf = new Dictionary<int, int>();
             for (var s = 0; s < model.StateValues.Count; s++) stateOf[model.StateValues[s]] = s;
@@ -75,6 +77,28 @@ namespace RnnGen.Generator.Model
                 if (verdict.Kind == Dependence.Free) freeStates.Add(s);
             }
             return new ScanPlan(scanned.ToEquatableArray(), null);
+        }
+
+        /// <summary>Language features the scan's coefficient passes do not run yet (masks, scalars, row statistics, a
+        /// projected state): such a cell runs step by step, and the note names the feature and the line that uses it.</summary>
+        private static ScanBlocker? FeatureBlocker(CellModel model)
+        {
+            const string NotInScan = "the scan schedule does not run this feature yet";
+            if (model.Masks.Count > 0 || model.Connections.Count > 0)
+                return Feature(model, "a training-time mask", NotInScan, t => t.Contains("dropout") || t.Contains("zoneout") || t.Contains("dropconnect"));
+            if (model.Scalars.Count > 0)
+                return Feature(model, "scalar " + model.Scalars[0], NotInScan, t => System.Text.RegularExpressions.Regex.IsMatch(t, @"\b" + model.Scalars[0] + @"\b") && !t.Contains(":"));
+            if (model.Reductions.Count > 0)
+                return Feature(model, "a row statistic", NotInScan, t => t.Contains("mean(") || t.Contains("variance(") || t.Contains("rms(") || t.Contains("layernorm("));
+            if (model.Projection is { } projection)
+                return Feature(model, projection.Matrix + " (the projected state)", NotInScan, t => t.Contains(projection.Matrix));
+            return null;
+        }
+
+        private static ScanBlocker Feature(CellModel model, string term, string reason, System.Func<string, bool> uses)
+        {
+            var line = Enumerable.Range(0, model.Lines.Count).FirstOrDefault(l => uses(model.Lines[l].Text));
+            return new ScanBlocker(line, term, reason, true);
         }
 
         /// <summary>One state's update, walked with memoised verdicts (intermediates are shared nodes).</summary>

@@ -69,7 +69,7 @@ public sealed partial class CellSequence<TCell, T>
     internal CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps, bool backward, long maxWorkspaceBytes,
         IReadOnlyDictionary<string, double>? rates = null, bool sequential = false)
     {
-        _useScan = Scans(_cell) && !sequential;
+        _useScan = _cell.Schedule.IsScan && !sequential;
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Cell != _cell)
             throw new ArgumentException($"The parameters belong to cell {parameters.Cell.Name}, not {_cell.Name}.", nameof(parameters));
@@ -133,13 +133,6 @@ public sealed partial class CellSequence<TCell, T>
     internal static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps, bool backward, int projectionSize = 0) =>
         Workspace.Saturating(() => new Sizes(TCell.Info, inputSize, hidden, maxBatch, maxSteps, backward, projectionSize).Bytes);
 
-    /// <summary>Whether the scan schedule runs the cell: the generator found it affine in its states, and it has neither
-    /// random masks, a projected state, scalars nor a second stage, which the scan's coefficient passes do not apply
-    /// (those run step by step).</summary>
-    private static bool Scans(CellInfo cell) =>
-        cell.Schedule.IsScan && cell.StageCount == 1 && cell.Masks.Count == 0 && cell.Connections.Count == 0
-        && cell.Projection is null && cell.Scalars.Count == 0;
-
     /// <summary>Element counts of the workspace buffers: one formula for the allocation and for <see cref="WorkspaceBytes(int, int, int, int, int)"/>.
     /// Checked arithmetic: sizes whose products overflow throw OverflowException.</summary>
     private readonly struct Sizes
@@ -157,7 +150,7 @@ public sealed partial class CellSequence<TCell, T>
                 (Zh, Zs, Norms, Lengths) = (cell.RecurrentWidth * block, cell.StageWidth * block, maxSteps, maxBatch);
                 Masks = cell.Masks.Count * (backward ? rows * hidden : block);
                 Projected = (maxSteps + 1L) * maxBatch * projectionSize;
-                Scan = Scans(cell) ? ScanSchedule<TCell, T>.Elements(cell, hidden, maxBatch, maxSteps) : 0;
+                Scan = cell.Schedule.IsScan ? ScanSchedule<TCell, T>.Elements(cell, hidden, maxBatch, maxSteps) : 0;
                 if (!backward) return;
                 (Dzx, Dzh, Dzs, DInputs) = (Zx, rows * cell.RecurrentWidth * hidden, rows * cell.StageWidth * hidden, Inputs);
                 (DStates, DOperands, Carry) = (s * block, o * block, cell.CarryWidth * block);
