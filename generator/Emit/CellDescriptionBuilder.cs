@@ -107,7 +107,8 @@ namespace RnnGen.Generator.Emit
                 case NodeKind.Function: return Add("Function", line, node.Function, 0, Operand(node.Left));
                 default:
                     var operands = new[] { node.Left, node.Right }.Where(c => c >= 0 && _ofNode.ContainsKey(c)).Select(Operand).ToArray();
-                    return Add("Unsupported", line, node.Kind.ToString(), 0, operands);
+                    // A statistic is named by its function (variance), as the equation writes it.
+                    return Add("Unsupported", line, node.Kind == NodeKind.Statistic ? node.Function : node.Kind.ToString(), 0, operands);
             }
         }
 

@@ -14,7 +14,7 @@ public sealed class OnnxExportErrorTests : IDisposable
 
     public static TheoryData<string, string[]> Refused => new()
     {
-        { "row reduction", ["Layer 'rnn1' uses cell 'ReductionCell': the operation 'Statistic' in equation 2, `v  = variance(a, U_2 h)`, has no ONNX form"] },
+        { "row reduction", ["Layer 'rnn1' uses cell 'ReductionCell': the operation 'variance' in equation 2, `v  = variance(a, U_2 h)`, has no ONNX form"] },
         { "scalar parameters", ["Layer 'rnn' uses cell 'ScalarCell', which ONNX export does not support: it has scalar parameters (alpha, beta, gamma)."] },
         { "projection", ["Layer 'rnn' uses cell 'Lstmp', which ONNX export does not support: it projects state 'h' through W_hr."] },
         { "masks", ["Layer 'rnn' uses cell 'ZoneoutLstm', which ONNX export does not support: its equations draw training-time masks (Zoneout)."] },
