@@ -22,11 +22,14 @@ internal static class DeclaredInitializers
                 case InitializerKind.Ones: values.Fill(T.One); break;
                 case InitializerKind.Constant: values.Fill(T.CreateTruncating(declared.Value)); break;
                 case InitializerKind.Glorot:
-                    CellParameters<T>.FillUniform(values, random, Math.Sqrt(6.0 / (tensor.Shape[0] + tensor.Shape[1])));
+                    CellParameters<T>.FillUniform(values, random, GlorotBound(tensor.Shape[0], tensor.Shape[1]));
                     break;
                 case InitializerKind.Orthogonal: Orthonormal.Fill(values, tensor.Shape[0], tensor.Shape[1], random); break;
                 default: CellParameters<T>.FillUniform(values, random, bound); break;
             }
         }
     }
+
+    /// <summary>Glorot/Xavier uniform's bound √(6 / (rows + columns)); Training's initializers scale it by a gain.</summary>
+    public static double GlorotBound(int rows, int columns) => Math.Sqrt(6.0 / (rows + columns));
 }

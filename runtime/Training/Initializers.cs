@@ -55,7 +55,7 @@ public static class Initializers
         ForEach(layer, p => GlorotUniform(p, random, gain));
 
     /// <summary>The bound a of <see cref="GlorotUniform{T}(Parameter{T}, Random, double)"/>.</summary>
-    public static double GlorotBound(int rows, int columns, double gain = 1) => gain * Math.Sqrt(6.0 / (rows + columns));
+    public static double GlorotBound(int rows, int columns, double gain = 1) => gain * DeclaredInitializers.GlorotBound(rows, columns);
 
     /// <summary>
     /// PyTorch orthogonal_: the Q of a Householder QR of a Gaussian matrix (the transposed one when rows &lt; columns),

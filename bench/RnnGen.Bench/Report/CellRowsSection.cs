@@ -28,7 +28,7 @@ internal static class CellRowsSection
             var lstm = size.FirstOrDefault(m => m["Cell"] == "Lstm")?.MedianMs;
             foreach (var m in size)
                 md.AppendLine($"| {Shape.Parse(size.Key).Tuple.Trim('(', ')')} | {m["Cell"]} | {m.MedianMs.ToString("0.00", Inv)} | " +
-                    $"{(lstm is double l ? (m.MedianMs / l).ToString("0.00", Inv) : "–")} |");
+                    $"{ReportWriter.Format(m.MedianMs / lstm, "0.00")} |");
         }
         md.AppendLine();
     }

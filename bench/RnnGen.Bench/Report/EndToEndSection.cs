@@ -44,13 +44,11 @@ internal static class EndToEndSection
             var ours = group.FirstOrDefault(m => m["Impl"] == "Ours")?.MedianMs;
             var torch = group.FirstOrDefault(m => m["Impl"] == "Torch")?.MedianMs;
             var steps = Shape.Parse(group.Key.Size).Steps;
-            md.AppendLine($"| {group.Key.Cell} | {Shape.Parse(group.Key.Size).Tuple.Trim('(', ')')} | {Text(ours, "0.000")} | {Text(torch, "0.000")} | " +
-                $"{Text(torch / ours, "0.00")} | {Text(ours * 1000 / steps, "0.0")} |");
+            md.AppendLine($"| {group.Key.Cell} | {Shape.Parse(group.Key.Size).Tuple.Trim('(', ')')} | {ReportWriter.Format(ours, "0.000")} | {ReportWriter.Format(torch, "0.000")} | " +
+                $"{ReportWriter.Format(torch / ours, "0.00")} | {ReportWriter.Format(ours * 1000 / steps, "0.0")} |");
         }
         md.AppendLine();
     }
 
     private static double? Median(List<Measurement> rows, string impl) => rows.FirstOrDefault(m => m["Impl"] == impl)?.MedianNs;
-
-    private static string Text(double? value, string format) => value is double v ? v.ToString(format, Inv) : "–";
 }

@@ -304,7 +304,7 @@ public static class ReportWriter
     private static string ModeLabel(string mode) => mode == "Train" ? "train" : "infer";
     private static string ImplLabel(string impl) => impl switch { "Ours" => "**RnnGen**", "Naive" => "naive C#", "Torch" => "TorchSharp", _ => impl };
     private static string Tuple(string size) => Shape.Parse(size).Tuple.Trim('(', ')');
-    private static string Format(double? v, string format) => v is double d && !double.IsNaN(d) ? d.ToString(format, Inv) : "–";
+    internal static string Format(double? v, string format) => v is double d && !double.IsNaN(d) ? d.ToString(format, Inv) : "–";
 
     private static string Ms(double? ms) => ms switch
     {

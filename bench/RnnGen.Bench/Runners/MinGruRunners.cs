@@ -61,7 +61,7 @@ public sealed class OursMinGruRunner : IRunner
 /// h = exp(a* + logcumsumexp(log values − a*)) with a* = cumsum(log coefficients). (g keeps h̃ positive, so the numbers
 /// differ from RnnGen's non-log MinGru; the work is the same kind and size.)
 /// </summary>
-public sealed class TorchMinGruRunner : IRunner
+public sealed class TorchMinGruRunner : TorchTimedRunner
 {
     private readonly Shape _shape;
     private readonly nn.Module<Tensor, Tensor> _z, _h;
@@ -79,7 +79,7 @@ public sealed class TorchMinGruRunner : IRunner
 
     private static Tensor LogG(Tensor x) => where(x.ge(0), (nn.functional.relu(x) + 0.5).log(), -nn.functional.softplus(-x));
 
-    private Tensor Forward()
+    protected override Tensor Forward()
     {
         var k = _z.call(_input);
         var tildeH = _h.call(_input);
@@ -91,22 +91,7 @@ public sealed class TorchMinGruRunner : IRunner
         return logH.exp()[.., 1..];
     }
 
-    public void Inference()
-    {
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        Forward();
-    }
-
-    public void Train()
-    {
-        using var scope = NewDisposeScope();
-        Forward().sum().backward();
-    }
-
-    public Snapshot CheckedTrain() => throw new NotSupportedException("The minGRU rows are timed only.");
-
-    public void Dispose()
+    public override void Dispose()
     {
         _input.Dispose();
         _h0.Dispose();

@@ -8,7 +8,7 @@ namespace RnnGen.Bench.Runners;
 /// it: W x for all steps and its layer norm over 4H at once, then a step loop of U h, layer norm, gates and
 /// layer norm of c. The same weights as ours (TorchWeights, gains ones, biases PyTorch's b_ih + b_hh).
 /// </summary>
-public sealed class TorchLayerNormLstmRunner : IRunner
+public sealed class TorchLayerNormLstmRunner : TorchTimedRunner
 {
     private readonly Shape _shape;
     private readonly Tensor _w, _u, _b, _gx, _gh, _gammaC, _betaC, _input;
@@ -30,7 +30,7 @@ public sealed class TorchLayerNormLstmRunner : IRunner
         _input = tensor(TorchWeights.Input01(shape), [shape.Batch, shape.Steps, shape.Input]).requires_grad_(true);
     }
 
-    private Tensor Forward()
+    protected override Tensor Forward()
     {
         long g = 4 * _shape.Hidden;
         var nx = nn.functional.layer_norm(_input.matmul(_w.t()), [g], eps: 1e-5) * _gx;
@@ -49,23 +49,7 @@ public sealed class TorchLayerNormLstmRunner : IRunner
         return stack(outputs, 1);
     }
 
-    public void Inference()
-    {
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        Forward();
-    }
-
-    public void Train()
-    {
-        using var scope = NewDisposeScope();
-        Forward().sum().backward();
-    }
-
-    /// <summary>Not cross-checked: the LSTM rows are; this cell's numbers are checked against PyTorch in the tests.</summary>
-    public Snapshot CheckedTrain() => throw new NotSupportedException("The layer-norm LSTM composition is timed only.");
-
-    public void Dispose()
+    public override void Dispose()
     {
         foreach (var t in new[] { _w, _u, _b, _gx, _gh, _gammaC, _betaC, _input }) t.Dispose();
     }
