@@ -38,10 +38,11 @@ internal static unsafe class GemmThreads
 
     /// <summary>Runs run(context, 0) on the calling thread and run(context, i) for i in 1..count−1 on workers; the
     /// context (the caller's, pinned or on its stack) must outlive the call. Returns false (and runs nothing) if the pool
-    /// is busy with another caller.</summary>
+    /// is busy with another caller, or the caller is itself one of its jobs (a direction of a bidirectional layer).</summary>
     public static bool TryRun(delegate*<void*, int, void> run, void* context, int count)
     {
-        if (!s_lock.TryEnter())
+        // The lock is re-entrant: a job on the calling thread must not post to workers that are busy with its siblings.
+        if (s_lock.IsHeldByCurrentThread || !s_lock.TryEnter())
             return false;
         try
         {

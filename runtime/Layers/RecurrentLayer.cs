@@ -15,7 +15,7 @@ namespace RnnGen;
 /// <remarks>Thread safety: not thread-safe — one call at a time, and <see cref="Output"/> belongs to the last call
 /// (a second thread inside Forward/Backward throws). To serve one trained layer from many threads, give each thread its
 /// own <see cref="CreateInferenceSession"/>: sessions share the weights (read-only) and own their buffers.</remarks>
-public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IStochasticLayer
+public sealed partial class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IStochasticLayer
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -26,7 +26,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
     // The workspace: sized for (MaxBatch, MaxSteps) and replaced, once, by Reserve when a call needs more.
     private CellSequence<TCell, T>[] _sequences = [];
     private T[][] _outputs = [], _dOutputs = [], _dropped = [], _masks = [];
-    private T[] _merged = [], _finalStates = [], _carried = [], _dFinal = [], _stateIn = [], _stateOut = [], _reversed = [], _dReversed = [], _dInput = [];
+    private T[] _merged = [], _finalStates = [], _carried = [], _dFinal = [], _stateIn = [], _stateOut = [], _reversed = [], _dReversed = [], _dInput = [], _dReverseInput = [];
     private int[] _lengths = [];
     private readonly int _stateCount, _directions, _width;   // _width: output features per direction, P for a projected output state, else H
     private readonly int[] _stateWidths;                      // per state: P for the projected one, else H
@@ -127,6 +127,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
         carried.CopyTo(_carried, 0);
         (_stateIn, _stateOut) = (Workspace.Allocate<T>(size.StateBlock), Workspace.Allocate<T>(size.StateBlock));
         (_reversed, _dReversed) = (Workspace.Allocate<T>(size.Reversed), Workspace.Allocate<T>(size.DReversed));
+        _dReverseInput = Workspace.Allocate<T>(size.DReverseInput);
         _dInput = [];   // sized by the first Backward that asks for it (protocol calls only)
         _lengths = new int[maxBatch];
         (MaxBatch, MaxSteps) = (maxBatch, maxSteps);
@@ -147,7 +148,8 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
     /// with input I for layer 0 and D·H above), and its own buffers — with R = maxBatch·maxSteps, B = maxBatch, L layers,
     /// D directions, S states: sizeof(T)·[2·L·R·D·H (outputs and their gradients) + 2·(L − 1)·R·D·H with dropout
     /// + R·H merged (ReturnSequences with a merge other than Concat; B·OutputSize without ReturnSequences)
-    /// + 3·S·L·D·B·H (final, carried, d(final) states) + 2·S·B·H + 2·R·I with GoBackwards] + 4·B.
+    /// + 3·S·L·D·B·H (final, carried, d(final) states) + 2·D·S·B·H + 2·R·I with GoBackwards
+    /// + R·max(I, 2·H) when bidirectional (the reverse direction's input gradient)] + 4·B.
     /// An inference session (<paramref name="inferenceSession"/>) shares the parameters and has no gradient buffers.
     /// Returns long.MaxValue when the sizes overflow. docs/memory.md has the formulas with examples.
     /// </summary>
@@ -161,7 +163,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
     /// <summary>Element counts of the layer's own buffers (checked), for the allocation and for <see cref="WorkspaceBytes"/>.</summary>
     private readonly struct Sizes
     {
-        public readonly long Output, DOutput, Dropout, Merged, States, DStates, StateBlock, Reversed, DReversed, Lengths, SlotBytes;
+        public readonly long Output, DOutput, Dropout, Merged, States, DStates, StateBlock, Reversed, DReversed, DReverseInput, Lengths, SlotBytes;
         private readonly int _layers;
 
         public Sizes(int inputSize, int hidden, int maxBatch, int maxSteps, RecurrentOptions options, bool session)
@@ -178,10 +180,12 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
                 (Output, DOutput) = (rows * concat, session ? 0 : rows * concat);
                 Dropout = options.Dropout > 0 ? rows * concat : 0;
                 Merged = options.ReturnSequences ? (options.Merge == BidirectionalMerge.Concat ? 0 : rows * output) : maxBatch * outputSize;
-                (States, StateBlock) = (s * slots * maxBatch, s * maxBatch);
+                (States, StateBlock) = (s * slots * maxBatch, directions * s * maxBatch);
                 DStates = session ? 0 : States;
                 Reversed = options.GoBackwards ? rows * inputSize : 0;
                 (DReversed, Lengths) = (session ? 0 : Reversed, maxBatch);
+                // The reverse direction's input gradient while the forward direction writes its own (DirectionThreads).
+                DReverseInput = session || directions == 1 ? 0 : rows * Math.Max(inputSize, concat);
                 for (var k = 0; k < slots; k++)
                 {
                     var width = k < directions ? inputSize : (int)concat;
@@ -192,7 +196,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
         }
 
         public long Bytes => checked(SlotBytes + Workspace.Bytes<T>(_layers * (Output + DOutput) + 2 * (_layers - 1) * Dropout + Merged
-            + 2 * States + DStates + 2 * StateBlock + Reversed + DReversed) + Lengths * sizeof(int));
+            + 2 * States + DStates + 2 * StateBlock + Reversed + DReversed + DReverseInput) + Lengths * sizeof(int));
     }
 
     /// <summary>
@@ -331,16 +335,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
             var inputShape = layer == 0 ? shape : UserShape(batch, steps, _directions * _width);
             ReadOnlySpan<T> layerInput = layer == 0 ? source : _outputs[layer - 1].AsSpan(0, (int)inputShape.RequiredLength);
             if (layer > 0 && training && Options.Dropout > 0) layerInput = Drop(layer, layerInput);
-            for (var direction = 0; direction < _directions; direction++)
-            {
-                var k = layer * _directions + direction;
-                var stateIn = initial.IsEmpty ? default : GatherStates(initial, k, _stateIn);
-                var stateOut = _stateOut.AsSpan(0, batch * _stateWidths.Sum());
-                _sequences[k].Forward(layerInput, inputShape, stateIn, _outputs[layer], OutputShape(direction), stateOut,
-                    _hasLengths ? _lengths.AsSpan(0, batch) : default, reverse: direction == 1,
-                    training ? new MaskDraw(Options.Seed, Draws, k) : null);
-                ScatterStates(stateOut, k, _finalStates);
-            }
+            ForwardDirections(layer, layerInput, inputShape, initial);
         }
         Merge();
         if (Options.Stateful)
@@ -393,14 +388,7 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
             var inputShape = layer == 0 ? UserShape(batch, steps, InputSize) : UserShape(batch, steps, concat);
             Span<T> dLayerInput = layer > 0 ? _dOutputs[layer - 1].AsSpan(0, batch * steps * concat)
                 : Options.GoBackwards ? (dInput.IsEmpty ? default : _dReversed.AsSpan(0, dInput.Length)) : dInput;
-            for (var direction = 0; direction < _directions; direction++)
-            {
-                var k = layer * _directions + direction;
-                var dStateIn = dInitialStates.IsEmpty ? default : _stateIn.AsSpan(0, batch * _stateWidths.Sum());
-                _sequences[k].Backward(_dOutputs[layer], GatherStates(dFinal, k, _stateOut), _gradients[k], dLayerInput, dStateIn,
-                    accumulateInput: direction == 1, retainGraph);
-                if (!dInitialStates.IsEmpty) ScatterStates(dStateIn, k, dInitialStates);
-            }
+            BackwardDirections(layer, dLayerInput, dInitialStates, retainGraph);
             if (layer > 0 && _training && Options.Dropout > 0)
                 TensorPrimitives.Multiply(dLayerInput, _masks[layer].AsSpan(0, dLayerInput.Length), dLayerInput);
         }
@@ -508,9 +496,8 @@ public sealed class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLayer<T>, IS
         new(_batch, _steps, _width, !Options.BatchFirst, _directions * _width, direction * _width);
 
     /// <summary>[states, L·D, batch, width] → the [states, batch, width] blocks of one layer and direction.</summary>
-    private Span<T> GatherStates(ReadOnlySpan<T> all, int k, T[] buffer)
+    private Span<T> GatherStates(ReadOnlySpan<T> all, int k, Span<T> result)
     {
-        var result = buffer.AsSpan(0, _batch * _stateWidths.Sum());
         for (int s = 0, at = 0; s < _stateCount; s++)
         {
             var block = _batch * _stateWidths[s];

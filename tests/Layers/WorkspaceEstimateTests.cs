@@ -24,6 +24,20 @@ public class WorkspaceEstimateTests
         Report(name, estimate, actual);
     }
 
+    /// <summary>docs/memory.md's worked example, so the page cannot drift from the code.</summary>
+    [Fact]
+    public void TheDocumentedExampleIsWhatTheFormulaGives()
+    {
+        var options = new RecurrentOptions { NumLayers = 2, Bidirectional = true };
+        Assert.Equal(65_526_592, RecurrentLayer<RnnGen.Lstm, float>.WorkspaceBytes(8, 32, 64, 100, options));
+        Assert.Equal(43_273_024, RecurrentLayer<RnnGen.Lstm, float>.WorkspaceBytes(8, 32, 64, 100, options, inferenceSession: true));
+        Assert.Equal(12_763_792, CellSequence<RnnGen.Lstm, float>.WorkspaceBytes(8, 32, 64, 100));
+        var page = File.ReadAllText(Path.Combine(RnnGen.Tests.Support.RepositoryFiles.Folder("docs"), "memory.md"));
+        Assert.Contains("65,526,592 bytes", page);
+        Assert.Contains("43,273,024 bytes", page);
+        Assert.Contains("12,763,792 bytes", page);
+    }
+
     [Fact]
     public void CellSequenceDenseAndEmbeddingEstimatesMatchTheAllocation()
     {
