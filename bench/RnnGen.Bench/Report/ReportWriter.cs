@@ -104,6 +104,7 @@ public static class ReportWriter
         WriteThreads(md, threads, Time);
         WriteScan(md, scan);
         EndToEndSection.Write(md, all);
+        BidirectionalSection.Write(md, all);
         CellRowsSection.Write(md, all);
         WriteNotes(md, info, all);
         AppendHandMeasured(md, markdownPath);
