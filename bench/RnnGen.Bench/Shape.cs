@@ -70,5 +70,5 @@ public static class Grid
     public static IEnumerable<string> LayerNorm => Quick ? ["8x64x64x100"] : ["32x256x256x50"];
 
     /// <summary>Size of the two-thread comparison.</summary>
-    public static IEnumerable<string> Threads => Quick ? ["8x64x64x100"] : ["64x512x512x50"];
+    public static IEnumerable<string> Threads => Quick ? ["8x64x64x100"] : ["32x256x256x50", "64x512x512x50"];
 }
