@@ -31,6 +31,10 @@ public class WorkspaceEstimateTests
         var sequence = Measure(() => CellSequence<RnnGen.ResetBeforeGru, float>.WorkspaceBytes(10, 40, 24, 35),
             () => new CellSequence<RnnGen.ResetBeforeGru, float>(parameters, 24, 35));
         Report("cell sequence", sequence.Estimate, sequence.Actual);
+        var recorded = new CellSequence<RnnGen.ResetBeforeGru, float>(parameters, 24, 35);
+        var session = Measure(() => CellSequence<RnnGen.ResetBeforeGru, float>.WorkspaceBytes(10, 40, 24, 35, backward: false),
+            () => recorded.CreateInferenceSession());
+        Report("cell sequence session", session.Estimate, session.Actual);
         var dense = Measure(() => Dense<float>.WorkspaceBytes(64, 100, 2000, Activation.Tanh), () => new Dense<float>(64, 100, 2000, Activation.Tanh));
         Report("dense", dense.Estimate, dense.Actual);
         var embedding = Measure(() => Embedding<double>.WorkspaceBytes(500, 32, 2000), () => new Embedding<double>(500, 32, 2000));
