@@ -13,7 +13,8 @@ namespace RnnGen;
 /// after the first call Forward and Backward allocate nothing.
 /// </summary>
 /// <remarks>Thread safety: not thread-safe (a second thread inside Forward/Backward throws); for many threads, give each
-/// its own CellSequence over the same <see cref="CellParameters{T}"/> — they only read the weights.</remarks>
+/// its own CellSequence over the same <see cref="CellParameters{T}"/> — they only read the weights — or, to serve a trained cell,
+/// its own <see cref="CreateInferenceSession"/>.</remarks>
 public sealed partial class CellSequence<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
