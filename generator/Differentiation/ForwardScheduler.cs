@@ -58,7 +58,7 @@ namespace RnnGen.Generator.Differentiation
             var stores = new List<Statement>();
             foreach (var node in stageNodes.Where(n => !n.IsLeaf || n.Kind != NodeKind.Constant))
             {
-                if (plan.TryTapeSlot(node.Id, out var slot) && keptTape?.Contains(slot) != false) stores.Add(new Store(KernelBuffer.Tape, slot, reader.Read(node.Id), false));
+                if (plan.TryTapeSlot(node.Id, out var slot) && (keptTape is null || keptTape.Contains(slot))) stores.Add(new Store(KernelBuffer.Tape, slot, reader.Read(node.Id), false));
                 foreach (var state in plan.StatesOf(node.Id)) stores.Add(new Store(KernelBuffer.Next, state, reader.Read(node.Id), false));
                 if (plan.TryOperand(node.Id, out var operand)) stores.Add(new Store(KernelBuffer.Operand, operand, reader.Read(node.Id), false));
             }
