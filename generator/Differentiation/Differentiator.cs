@@ -18,12 +18,14 @@ namespace RnnGen.Generator.Differentiation
             // Each pass visits only its own stage's nodes, so many stages cost no more than one.
             var stages = model.Nodes.ToLookup(n => n.Stage);
             var forward = Enumerable.Range(0, model.StageCount).Select(s => ForwardScheduler.Schedule(model, plan, s, stages[s])).ToList();
+            var handedOn = ForwardScheduler.HandedOn(forward);
+            var inference = Enumerable.Range(0, model.StageCount).Select(s => ForwardScheduler.ScheduleInference(model, plan, s, stages[s], handedOn)).ToList();
             var written = new HashSet<(KernelBuffer, int)>();
             var backward = new List<KernelPass>();
             for (var stage = model.StageCount - 1; stage >= 0; stage--)
                 backward.Add(Backward(model, plan, stage, stages[stage].Where(n => !n.IsLeaf).ToList(), written));
             var ops = model.Nodes.Count(n => !n.IsLeaf);
-            return new KernelPlan(forward, backward, plan.TapeWidth, plan.CarryWidth, ops, plan.TapeNames) { RowScalars = plan.RowScalars };
+            return new KernelPlan(forward, inference, backward, plan.TapeWidth, plan.CarryWidth, ops, plan.TapeNames) { RowScalars = plan.RowScalars };
         }
 
         private static KernelPass Backward(CellModel model, ValuePlan plan, int stage, List<CellNode> operations, HashSet<(KernelBuffer, int)> written)

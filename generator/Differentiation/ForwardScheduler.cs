@@ -7,11 +7,25 @@ namespace RnnGen.Generator.Differentiation
     /// <summary>
     /// Lays out the forward pass of each stage: the equations in order, each named value a local,
     /// single-use unnamed subexpressions inlined, then the stores (new states, stage operands, tape).
+    /// The inference pass of a stage is the same without the tape stores only backward reads.
     /// </summary>
     internal static class ForwardScheduler
     {
         /// <param name="stageNodes">The nodes of this stage, in order.</param>
-        public static KernelPass Schedule(CellModel model, ValuePlan plan, int stage, IEnumerable<CellNode> stageNodes)
+        public static KernelPass Schedule(CellModel model, ValuePlan plan, int stage, IEnumerable<CellNode> stageNodes) =>
+            Schedule(model, plan, stage, stageNodes, keptTape: null);
+
+        /// <summary>The pass for a step that records nothing for backward: of the tape it stores only the slots a later
+        /// stage loads (<paramref name="handedOn"/>), which the runtime keeps for one step.</summary>
+        public static KernelPass ScheduleInference(CellModel model, ValuePlan plan, int stage, IEnumerable<CellNode> stageNodes, ISet<int> handedOn) =>
+            Schedule(model, plan, stage, stageNodes, handedOn);
+
+        /// <summary>The tape slots the forward passes load: values one stage hands to a later one.</summary>
+        public static ISet<int> HandedOn(IEnumerable<KernelPass> forward) => new HashSet<int>(forward
+            .SelectMany(p => p.Statements).SelectMany(IrLoads.Of).Where(l => l.Buffer == KernelBuffer.Tape).Select(l => l.Slot));
+
+        /// <param name="keptTape">The tape slots to store; null for all (a step recorded for backward).</param>
+        private static KernelPass Schedule(CellModel model, ValuePlan plan, int stage, IEnumerable<CellNode> stageNodes, ISet<int>? keptTape)
         {
             var reader = new ValueReader(model, plan, backward: false);
             var body = new List<Statement>();
@@ -44,7 +58,7 @@ namespace RnnGen.Generator.Differentiation
             var stores = new List<Statement>();
             foreach (var node in stageNodes.Where(n => !n.IsLeaf || n.Kind != NodeKind.Constant))
             {
-                if (plan.TryTapeSlot(node.Id, out var slot)) stores.Add(new Store(KernelBuffer.Tape, slot, reader.Read(node.Id), false));
+                if (plan.TryTapeSlot(node.Id, out var slot) && (keptTape is null || keptTape.Contains(slot))) stores.Add(new Store(KernelBuffer.Tape, slot, reader.Read(node.Id), false));
                 foreach (var state in plan.StatesOf(node.Id)) stores.Add(new Store(KernelBuffer.Next, state, reader.Read(node.Id), false));
                 if (plan.TryOperand(node.Id, out var operand)) stores.Add(new Store(KernelBuffer.Operand, operand, reader.Read(node.Id), false));
             }
@@ -59,7 +73,9 @@ namespace RnnGen.Generator.Differentiation
             statements.AddRange(body);
             if (stores.Count > 0)
             {
-                statements.Add(new Remark("new states, stage operands and values saved for backward"));
+                statements.Add(new Remark(keptTape is null
+                    ? "new states, stage operands and values saved for backward"
+                    : "new states, stage operands and values a later stage reads"));
                 statements.AddRange(stores);
             }
             return new KernelPass(stage, statements);

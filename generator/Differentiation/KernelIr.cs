@@ -29,9 +29,11 @@ namespace RnnGen.Generator.Differentiation
     /// <summary>The statements of one pass (one stage, forward or backward) over one element.</summary>
     internal sealed record KernelPass(int Stage, IReadOnlyList<Statement> Statements);
 
-    /// <summary>Everything the emitter needs besides the model: the passes and the sizes of the per-step buffers.</summary>
+    /// <summary>Everything the emitter needs besides the model: the passes and the sizes of the per-step buffers.
+    /// Inference holds the forward passes of a step recorded for nothing: no tape stores but the values a later stage reads.</summary>
     internal sealed record KernelPlan(
         IReadOnlyList<KernelPass> Forward,
+        IReadOnlyList<KernelPass> Inference,
         IReadOnlyList<KernelPass> Backward,
         int TapeWidth,
         int CarryWidth,
@@ -50,6 +52,30 @@ namespace RnnGen.Generator.Differentiation
             for (var i = 1; i < terms.Count; i++)
                 sum = terms[i] is IrNegate negate ? new IrBinary('-', sum, negate.Operand) : new IrBinary('+', sum, terms[i]);
             return sum;
+        }
+    }
+
+    internal static class IrLoads
+    {
+        /// <summary>Every load in a statement, the stored-to buffer not included; a loop, as sums of adjoints are long.</summary>
+        public static IEnumerable<IrLoad> Of(Statement statement)
+        {
+            var pending = new Stack<Ir>();
+            switch (statement)
+            {
+                case Let let: pending.Push(let.Value); break;
+                case Store store: pending.Push(store.Value); break;
+            }
+            while (pending.Count > 0)
+            {
+                switch (pending.Pop())
+                {
+                    case IrLoad load: yield return load; break;
+                    case IrNegate negate: pending.Push(negate.Operand); break;
+                    case IrBinary binary: pending.Push(binary.Right); pending.Push(binary.Left); break;
+                    case IrCall call: foreach (var argument in call.Arguments) pending.Push(argument); break;
+                }
+            }
         }
     }
 }

@@ -33,9 +33,14 @@ namespace RnnGen.Generator.Emit
             w.Line($"partial {model.TypeKeyword} {model.TypeName} : global::RnnGen.IRecurrentCell");
             w.Open();
             EmitInfo(w, model, plan);
-            EmitDispatch(w, "Forward", "CellForwardStep", plan.Forward.Count);
-            EmitDispatch(w, "Backward", "CellBackwardStep", plan.Backward.Count);
+            EmitDispatch(w, "Forward", "CellForwardStep", plan.Forward.Count,
+                "Runs one forward stage over the batch; stages go in order 0, 1, …, with the runtime's GEMMs between them.");
+            EmitDispatch(w, "Infer", "CellForwardStep", plan.Inference.Count,
+                "Runs one forward stage of a step nothing back-propagates through (inference): Forward's values, with no tape stores but the values a later stage reads.");
+            EmitDispatch(w, "Backward", "CellBackwardStep", plan.Backward.Count,
+                "Runs one backward stage over the batch; stages go from the last stage down to 0, with the runtime's GEMMs between them.");
             foreach (var pass in plan.Forward) EmitPass(w, model, "Forward", "CellForwardStep", pass, plan);
+            foreach (var pass in plan.Inference) EmitPass(w, model, "Infer", "CellForwardStep", pass, plan);
             foreach (var pass in plan.Backward) EmitPass(w, model, "Backward", "CellBackwardStep", pass, plan);
             w.Close();
 
@@ -97,15 +102,15 @@ namespace RnnGen.Generator.Emit
             w.Line($"Schedule = new global::RnnGen.CellSchedule(global::RnnGen.ScheduleKind.{kind}, new bool[] {{ {scanned} }}, {Literal(ScanAnalysis.Explain(model, plan))}),");
         }
 
-        private static void EmitDispatch(CodeWriter w, string direction, string stepType, int stages)
+        private static void EmitDispatch(CodeWriter w, string direction, string stepType, int stages, string summary)
         {
-            var order = direction == "Forward" ? "in order 0, 1, …" : "from the last stage down to 0";
-            w.Line($"/// <summary>Runs one {direction.ToLowerInvariant()} stage over the batch; stages go {order}, with the runtime's GEMMs between them.</summary>");
+            w.Line($"/// <summary>{summary}</summary>");
             // Called by the runtime's time loop, not by users: keep it out of IntelliSense.
             w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
             w.Line($"public static void {direction}<T>(int stage, in global::RnnGen.{stepType}<T> s) {Constraint}");
             w.Open();
-            w.Line("s.Validate(Info);");
+            // An inference step's tape holds one step of the values stages hand on (none in a one-stage cell).
+            w.Line(direction == "Infer" ? "s.Validate(Info, inference: true);" : "s.Validate(Info);");
             w.Line("switch (stage)");
             w.Open();
             for (var stage = 0; stage < stages; stage++)
@@ -231,7 +236,7 @@ namespace RnnGen.Generator.Emit
 
         private static IEnumerable<KernelBuffer> Buffers(Statement statement)
         {
-            var loads = RowStatistics.Loads(statement).Select(l => l.Buffer);
+            var loads = IrLoads.Of(statement).Select(l => l.Buffer);
             return statement is Store store ? loads.Prepend(store.Buffer) : loads;
         }
     }

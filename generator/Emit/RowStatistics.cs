@@ -15,7 +15,7 @@ namespace RnnGen.Generator.Emit
     {
         /// <summary>The row slots a pass reads, in order.</summary>
         public static List<int> Used(KernelPass pass) =>
-            pass.Statements.SelectMany(Loads).Where(l => l.Buffer == KernelBuffer.Row).Select(l => l.Slot).Distinct().OrderBy(k => k).ToList();
+            pass.Statements.SelectMany(IrLoads.Of).Where(l => l.Buffer == KernelBuffer.Row).Select(l => l.Slot).Distinct().OrderBy(k => k).ToList();
 
         /// <summary>Declares rowStats before the batch loop.</summary>
         public static void Declare(CodeWriter w, KernelPlan plan, List<int> slots)
@@ -55,26 +55,5 @@ namespace RnnGen.Generator.Emit
 
         private static string Describe(RowScalar scalar) =>
             scalar.Kind == "adjoint" ? $"d(statistic {scalar.Reduction}) summed / N" : $"{scalar.Kind} {scalar.Reduction}";
-
-        /// <summary>Every load in a statement, the stored-to buffer not included; a loop, as sums of adjoints are long.</summary>
-        public static IEnumerable<IrLoad> Loads(Statement statement)
-        {
-            var pending = new Stack<Ir>();
-            switch (statement)
-            {
-                case Let let: pending.Push(let.Value); break;
-                case Store store: pending.Push(store.Value); break;
-            }
-            while (pending.Count > 0)
-            {
-                switch (pending.Pop())
-                {
-                    case IrLoad load: yield return load; break;
-                    case IrNegate negate: pending.Push(negate.Operand); break;
-                    case IrBinary binary: pending.Push(binary.Right); pending.Push(binary.Left); break;
-                    case IrCall call: foreach (var argument in call.Arguments) pending.Push(argument); break;
-                }
-            }
-        }
     }
 }

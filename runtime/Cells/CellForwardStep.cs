@@ -36,7 +36,8 @@ public readonly ref struct CellForwardStep<T>(
     public readonly Span<T> Operands = operands;
     /// <summary>Elements from one operand to the next in <see cref="Operands"/>.</summary>
     public readonly int OperandStride = operandStride;
-    /// <summary>[Batch, TapeWidth blocks]: values the backward pass reads.</summary>
+    /// <summary>[Batch, TapeWidth blocks]: values the backward pass reads. For Infer, only the values a later stage reads
+    /// are stored: empty for a one-stage cell.</summary>
     public readonly Span<T> Tape = tape;
     /// <summary>This step's random masks: mask m at <c>m·MaskStride</c>, each [Batch, H].</summary>
     public readonly ReadOnlySpan<T> Masks = masks;
@@ -48,7 +49,10 @@ public readonly ref struct CellForwardStep<T>(
     public readonly ReadOnlySpan<T> Scalars = scalars;
 
     /// <summary>Checks every buffer once per call so the kernels can index without bounds checks.</summary>
-    public void Validate(CellInfo info)
+    /// <param name="info">The cell the kernel belongs to.</param>
+    /// <param name="inference">For Infer: a one-stage cell stores nothing on the tape, so the tape may be empty.</param>
+    /// <exception cref="ArgumentException">A size or stride is out of range for <paramref name="info"/>, or a buffer is shorter than the step needs.</exception>
+    public void Validate(CellInfo info, bool inference = false)
     {
         StepCheck.Sizes(info, Batch, Hidden, StateStride, OperandStride);
         var rows = (long)Batch * Hidden;
@@ -59,7 +63,7 @@ public readonly ref struct CellForwardStep<T>(
         StepCheck.Strided(Prev.Length, info.States.Count, StateStride, rows, nameof(Prev));
         StepCheck.Strided(Next.Length, info.States.Count, StateStride, rows, nameof(Next));
         StepCheck.Strided(Operands.Length, info.OperandStages.Count, OperandStride, rows, nameof(Operands));
-        StepCheck.Length(Tape.Length, rows * info.TapeWidth, nameof(Tape));
+        if (!inference || info.StageCount > 1) StepCheck.Length(Tape.Length, rows * info.TapeWidth, nameof(Tape));
         StepCheck.Length(Masks.Length, rows * info.Masks.Count, nameof(Masks));
         StepCheck.Length(Scalars.Length, info.Scalars.Count, nameof(Scalars));
     }

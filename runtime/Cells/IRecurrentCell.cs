@@ -15,6 +15,10 @@ public interface IRecurrentCell
     /// <summary>One forward stage over a batch for one step.</summary>
     static abstract void Forward<T>(int stage, in CellForwardStep<T> step) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>One forward stage of a step nothing back-propagates through (inference): the values of <see cref="Forward{T}"/>
+    /// without the tape stores only backward reads; the tape holds one step of what a later stage reads (empty for one stage).</summary>
+    static abstract void Infer<T>(int stage, in CellForwardStep<T> step) where T : unmanaged, IFloatingPointIeee754<T>;
+
     /// <summary>One backward stage over a batch for one step (stages run last to first).</summary>
     static abstract void Backward<T>(int stage, in CellBackwardStep<T> step) where T : unmanaged, IFloatingPointIeee754<T>;
 }

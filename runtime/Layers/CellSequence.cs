@@ -13,7 +13,8 @@ namespace RnnGen;
 /// after the first call Forward and Backward allocate nothing.
 /// </summary>
 /// <remarks>Thread safety: not thread-safe (a second thread inside Forward/Backward throws); for many threads, give each
-/// its own CellSequence over the same <see cref="CellParameters{T}"/> — they only read the weights.</remarks>
+/// its own CellSequence over the same <see cref="CellParameters{T}"/> — they only read the weights — or, to serve a trained cell,
+/// its own <see cref="CreateInferenceSession"/>.</remarks>
 public sealed partial class CellSequence<TCell, T>
     where TCell : IRecurrentCell
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -24,7 +25,9 @@ public sealed partial class CellSequence<TCell, T>
     private readonly int _hidden, _inputSize, _stateCount, _operandCount, _statesLength;
     private readonly int _zxWidth, _zhWidth, _zsWidth;
     // Forward: time-major input, input products of every step, every state of every step ([S][T+1][B][H]),
-    // stage operands ([O][T][B][H]), the tape of every step, and per-step Zh/Zs.
+    // stage operands ([O][T][B][H]), the tape of every step ([T][B][W·H]), and per-step Zh/Zs.
+    // A forward-only sequence runs the inference passes: one step of operands ([O][B][H]) and of tape, and that only for
+    // a multi-stage cell, whose stages hand values on through it ([B][W·H]; a scan cell keeps every step's for its schedule).
     // The workspace, sized for (MaxBatch, MaxSteps); Reserve replaces it once when a call needs more.
     private T[] _inputs = [], _zx = [], _states = [], _operands = [], _tape = [], _zh = [], _zs = [];
     // Backward (empty in a forward-only sequence): d(products) of every step (for the weight GEMMs), per-step state/operand adjoints.
@@ -40,6 +43,7 @@ public sealed partial class CellSequence<TCell, T>
     private ScanSchedule<TCell, T>? _scan;
     private readonly bool _useScan;
     private readonly bool _backward;
+    private readonly IReadOnlyDictionary<string, double>? _namedRates;   // as given, for an inference session
     private readonly long _maxWorkspaceBytes;
     // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate].
     private readonly PackedMatrix<T>[][] _packs;
@@ -76,7 +80,7 @@ public sealed partial class CellSequence<TCell, T>
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
         _parameters = parameters;
-        (_backward, _maxWorkspaceBytes) = (backward, maxWorkspaceBytes);
+        (_backward, _maxWorkspaceBytes, _namedRates) = (backward, maxWorkspaceBytes, rates);
         _gate = new BackwardGate(forwardOnly: !backward);
         _hidden = parameters.Hidden;
         _inputSize = parameters.InputSize;
@@ -129,7 +133,9 @@ public sealed partial class CellSequence<TCell, T>
         WorkspaceBytes(inputSize, hidden, maxBatch, maxSteps, backward: true, projectionSize);
 
     /// <summary>As the public overload; a forward-only sequence has no backward buffers (Y, Z, 3S, O, C and the second
-    /// R·I and R·X·H terms drop out) and one block of masks (B·M·H instead of R·M·H).</summary>
+    /// R·I and R·X·H terms drop out), one block of masks and of stage operands (B·M·H and B·O·H instead of R·M·H and R·O·H),
+    /// and one step of tape for a multi-stage cell, none for a one-stage cell (B·W·H or 0 instead of R·W·H; a scan cell
+    /// keeps R·W·H).</summary>
     internal static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps, bool backward, int projectionSize = 0) =>
         Workspace.Saturating(() => new Sizes(TCell.Info, inputSize, hidden, maxBatch, maxSteps, backward, projectionSize).Bytes);
 
@@ -145,8 +151,10 @@ public sealed partial class CellSequence<TCell, T>
             checked
             {
                 long rows = (long)maxBatch * maxSteps, block = (long)maxBatch * hidden, s = cell.States.Count, o = cell.OperandStages.Count;
-                (Inputs, Zx, Tape) = (rows * inputSize, rows * cell.InputWidth * hidden, rows * cell.TapeWidth * hidden);
-                (States, Operands) = (s * (maxSteps + 1) * block, o * rows * hidden);
+                (Inputs, Zx) = (rows * inputSize, rows * cell.InputWidth * hidden);
+                // Forward-only: one step of operands; of the tape, one step of what the stages hand on (the scan keeps all).
+                Tape = backward || cell.Schedule.IsScan ? rows * cell.TapeWidth * hidden : cell.StageCount > 1 ? cell.TapeWidth * block : 0;
+                (States, Operands) = (s * (maxSteps + 1) * block, o * (backward ? rows * hidden : block));
                 (Zh, Zs, Norms, Lengths) = (cell.RecurrentWidth * block, cell.StageWidth * block, maxSteps, maxBatch);
                 Masks = cell.Masks.Count * (backward ? rows * hidden : block);
                 Projected = (maxSteps + 1L) * maxBatch * projectionSize;
@@ -173,6 +181,17 @@ public sealed partial class CellSequence<TCell, T>
     public CellInfo Cell => _cell;
     /// <summary>The parameters the forward and backward passes read.</summary>
     public CellParameters<T> Parameters => _parameters;
+
+    /// <summary>Whether this is a forward-only sequence made by <see cref="CreateInferenceSession"/>.</summary>
+    public bool IsInferenceSession => !_backward;
+
+    /// <summary>
+    /// A forward-only sequence over the same parameters (read, not copied) and rates, with its own smaller workspace
+    /// sized for this one's <see cref="MaxBatch"/> and <see cref="MaxSteps"/>: it runs the cell's inference passes, which
+    /// save nothing for backward, and its masks are their expectations. Backward throws. One per serving thread.
+    /// </summary>
+    public CellSequence<TCell, T> CreateInferenceSession() =>
+        new(_parameters, MaxBatch, MaxSteps, backward: false, _maxWorkspaceBytes, _namedRates, sequential: _cell.Schedule.IsScan && !_useScan);
 
     /// <summary>
     /// ‖∂L/∂h_t‖₂ over the batch for every processing step t of the last Backward (h = the output state): how much
@@ -255,7 +274,9 @@ public sealed partial class CellSequence<TCell, T>
     /// <summary>One step: recurrent products, the fused passes with same-step products between, and the ended sequences held.</summary>
     private void ForwardStep(int t, int batch, int steps)
     {
-        int h = _hidden, stateBlock = batch * h, stateStride = (steps + 1) * stateBlock, operandStride = batch * steps * h;
+        int h = _hidden, stateBlock = batch * h, stateStride = (steps + 1) * stateBlock;
+        // A forward-only sequence keeps one step of operands and tape (Sizes).
+        var (operandAt, operandStride) = _backward ? (t * stateBlock, batch * steps * h) : (0, stateBlock);
         // 2. Recurrent products of the previous states (added straight into Zx where the cell allows), then the
         //    fused passes, with the products of same-step operands in between.
         var zx = _zx.AsSpan(t * batch * _zxWidth, batch * _zxWidth);
@@ -279,13 +300,14 @@ public sealed partial class CellSequence<TCell, T>
                 var group = _cell.Groups[g];
                 if (group.Kind == OperandKind.Stage && group.Stage == stage)
                     Product(_packs[g][1], batch, group.Matrices.Length * h, h,
-                        _operands.AsSpan(group.Operand * operandStride + t * stateBlock, stateBlock), true,
+                        _operands.AsSpan(group.Operand * operandStride + operandAt, stateBlock), true,
                         _parameters.Groups[g], _zs.AsSpan(group.Offset * h), _zsWidth, false);
             }
-            TCell.Forward(stage, new CellForwardStep<T>(batch, h, zx, _zh, _zs, _parameters.Vectors,
+            var step = new CellForwardStep<T>(batch, h, zx, _zh, _zs, _parameters.Vectors,
                 _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
-                From(_operands, t * stateBlock), operandStride,
-                _tape.AsSpan(t * batch * _cell.TapeWidth * h, batch * _cell.TapeWidth * h), Masks(t), _parameters.Scalars));
+                From(_operands, operandAt), operandStride, StepTape(t, batch), Masks(t), _parameters.Scalars);
+            if (_backward) TCell.Forward(stage, step);
+            else TCell.Infer(stage, step); // nothing will read this step back: no tape stores
         }
         // 3. Sequences that have ended keep their state.
         if (_ragged)
@@ -297,6 +319,15 @@ public sealed partial class CellSequence<TCell, T>
                         _states.AsSpan(at, h).CopyTo(_states.AsSpan(at + stateBlock, h));
                     }
         if (_projectedState >= 0) Project(t, batch, stateStride);
+    }
+
+    /// <summary>The tape of processing step t, [B][W·H]: its own block when recording for backward; else the one block a
+    /// multi-stage cell's stages hand values on through, and nothing for a one-stage cell.</summary>
+    private Span<T> StepTape(int t, int batch)
+    {
+        var block = batch * _cell.TapeWidth * _hidden;
+        if (_backward) return _tape.AsSpan(t * block, block);
+        return _tape.AsSpan(0, _cell.StageCount > 1 ? block : 0);
     }
 
     /// <summary>Copies each position's output state (zero past a sequence's end) and the final states to the caller.</summary>

@@ -6,7 +6,7 @@ public sealed class OursRunner<TCell> : IRunner where TCell : IRecurrentCell
     private readonly CellKind _kind;
     private readonly Shape _shape;
     private readonly CellParameters<float> _parameters, _gradients;
-    private readonly CellSequence<TCell, float> _sequence;
+    private readonly CellSequence<TCell, float> _sequence, _inference;
     private readonly float[] _input, _output, _dOutput, _dInput;
 
     /// <param name="kind">The PyTorch cell whose weights to load (the peephole LSTM takes the LSTM's plus its peepholes).</param>
@@ -20,6 +20,7 @@ public sealed class OursRunner<TCell> : IRunner where TCell : IRecurrentCell
         new TorchWeights(kind, shape.Input, shape.Hidden).CopyTo(_parameters);
         _gradients = new CellParameters<float>(TCell.Info, shape.Input, shape.Hidden);
         _sequence = new CellSequence<TCell, float>(_parameters, shape.Batch, shape.Steps);
+        _inference = _sequence.CreateInferenceSession(); // PyTorch's inference row runs under no_grad: nothing saved for backward
         _input = TorchWeights.Input01(shape);
         _output = new float[shape.Batch * shape.Steps * shape.Hidden];
         _dOutput = new float[_output.Length];
@@ -28,7 +29,7 @@ public sealed class OursRunner<TCell> : IRunner where TCell : IRecurrentCell
     }
 
     public void Inference() =>
-        _sequence.Forward(_input, _shape.Batch, _shape.Steps, initialStates: default, _output, finalStates: default);
+        _inference.Forward(_input, _shape.Batch, _shape.Steps, initialStates: default, _output, finalStates: default);
 
     public void Train()
     {
