@@ -44,6 +44,10 @@ public sealed partial class Model<T> where T : unmanaged, IFloatingPointIeee754<
     private readonly Parameter<T>[] _parameters;
     private T[] _values = [], _dOutput = [];
     private int[] _tokens = [], _lengths = [];
+    // Predict and Evaluate record nothing for backward: they run a forward-only session of this model (made on first use,
+    // sharing its weights), whose generated Infer passes keep no tape. A session is its own predictor.
+    private Model<T>? _predictor;
+    private bool _isSession;
 
     /// <exception cref="ArgumentException">No layers, a repeated or empty name, a token layer after the first, or a layer
     /// that reads a different number of features than the one before writes.</exception>
@@ -134,7 +138,9 @@ public sealed partial class Model<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     /// <summary>Runs the model on [batch, steps, InputSize] values and returns an owned tensor [batch, steps, OutputSize]
-    /// (or [batch, OutputSize] for a many-to-one model).</summary>
+    /// (or [batch, OutputSize] for a many-to-one model). Runs a forward-only session of this model that shares its weights
+    /// and keeps nothing for backward (a Stateful model's carried states there are the session's), so the last Forward's
+    /// Backward is unaffected.</summary>
     /// <exception cref="ArgumentException">The input is not [batch, steps, InputSize] (the message names both shapes) or the model reads tokens.</exception>
     public Tensor<T> Predict(ReadOnlyTensorSpan<T> input, ReadOnlySpan<int> lengths = default)
     {
@@ -145,7 +151,7 @@ public sealed partial class Model<T> where T : unmanaged, IFloatingPointIeee754<
         if (_values.Length < input.FlattenedLength) _values = new T[input.FlattenedLength];
         input.FlattenTo(_values);
         var values = _values.AsMemory(0, (int)input.FlattenedLength);
-        return Forward(new SequenceBatch<T>(values, batch, steps, InputSize, CopyLengths(lengths))).ToTensor();
+        return Predictor.Forward(new SequenceBatch<T>(values, batch, steps, InputSize, CopyLengths(lengths))).ToTensor();
     }
 
     /// <summary>Runs a model whose first layer reads token ids on a [batch, steps] tensor of ids.</summary>
@@ -156,10 +162,11 @@ public sealed partial class Model<T> where T : unmanaged, IFloatingPointIeee754<
         if (_tokens.Length < tokens.FlattenedLength) _tokens = new int[tokens.FlattenedLength];
         tokens.FlattenTo(_tokens);
         var ids = _tokens.AsMemory(0, (int)tokens.FlattenedLength);
-        return Forward(SequenceBatch<T>.FromTokens(ids, batch, steps, CopyLengths(lengths))).ToTensor();
+        return Predictor.Forward(SequenceBatch<T>.FromTokens(ids, batch, steps, CopyLengths(lengths))).ToTensor();
     }
 
-    /// <summary>The loss and metrics over a whole dataset, in its current order, without training.</summary>
+    /// <summary>The loss and metrics over a whole dataset, in its current order, without training (through the same
+    /// forward-only session as Predict).</summary>
     public Metrics Evaluate(IDataset<T> data, ILoss<T> loss, int batchSize = 32)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -169,14 +176,16 @@ public sealed partial class Model<T> where T : unmanaged, IFloatingPointIeee754<
         for (var start = 0; start < data.Count; start += batchSize)
         {
             var batch = data.GetBatch(start, Math.Min(batchSize, data.Count - start));
-            loss.Measure(Forward(batch.Inputs), batch.Targets, ref totals);
+            loss.Measure(Predictor.Forward(batch.Inputs), batch.Targets, ref totals);
         }
         return totals.ToMetrics();
     }
 
     /// <summary>A forward-only copy for one thread: each layer's inference session (shared weights, own buffers).</summary>
     public Model<T> CreateInferenceSession() =>
-        new(_layers.Select(l => new NamedLayer<T>(l.Name, l.Layer.CreateInferenceSession())).ToArray());
+        new(_layers.Select(l => new NamedLayer<T>(l.Name, l.Layer.CreateInferenceSession())).ToArray()) { _isSession = true };
+
+    private Model<T> Predictor => _isSession ? this : _predictor ??= CreateInferenceSession();
 
     private static (int Batch, int Steps) Shape(ReadOnlySpan<nint> lengths, int rank, string argument)
     {
