@@ -100,7 +100,7 @@ public static class PyTorchModuleWriter
 
     private static void WriteLayout(StringBuilder python, IReadOnlyList<PythonLayer> layers)
     {
-        python.Append("# Built-in cells' PyTorch tensors, each made of blocks of H rows: the parameters they hold (None: zeros).\n");
+        python.Append("# Built-in cells' PyTorch tensors, each made of equal blocks of rows: the parameters they hold (None: zeros).\n");
         python.Append("CHECKPOINT_LAYOUT = {\n");
         foreach (var (tensor, blocks) in layers.SelectMany(l => l.Layout))
             python.Append($"    {PythonNames.Quote(tensor)}: [{string.Join(", ", blocks.Select(b => b is null ? "None" : PythonNames.Quote(b)))}],\n");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace RnnGen.Interop;
@@ -24,8 +25,6 @@ internal sealed class PythonCellWriter
     {
         var description = cell.Description
             ?? throw new NotSupportedException($"Cell {cell.Name} has no description of its equations (its CellInfo was not made by the RnnGen generator); it cannot be exported.");
-        if (cell.Projection is { } projection)
-            throw new NotSupportedException($"Cell {cell.Name} projects state '{cell.States[projection.State]}' through {projection.Matrix} (Projection = \"{cell.States[projection.State]}\"), which the PyTorch export does not write yet; PyTorchStateDict moves Lstmp's weights to nn.LSTM(proj_size=…).");
         new PythonCellWriter(cell, description).Write(python);
     }
 
@@ -37,19 +36,30 @@ internal sealed class PythonCellWriter
         foreach (var equation in _description.Equations) python.Append($"        {equation.Text}\n");
         python.Append("    \"\"\"\n\n");
         python.Append($"    states = ({string.Concat(_cell.States.Select(s => PythonNames.Quote(s) + ", "))})\n");
-        python.Append($"    output_state = {_cell.OutputState}\n\n");
+        python.Append($"    output_state = {_cell.OutputState}\n");
+        python.Append($"    projected_state = {(_cell.Projection is { } p ? p.State.ToString(CultureInfo.InvariantCulture) : "None")}\n\n");
         Constructor(python);
         python.Append(body).Append("\n\n");
     }
 
+    /// <summary>Parameters under the cell's names in RnnGen's shapes: matrices [H, operand size] (a projected state's
+    /// operand is P), vectors [H], scalars [1], the projection [P, H]; <c>rates</c> are the layer's named mask rates.</summary>
     private void Constructor(StringBuilder python)
     {
-        python.Append("    def __init__(self, input_size, hidden_size, bias=True):\n");
+        python.Append("    def __init__(self, input_size, hidden_size, bias=True, proj_size=0, rates=None):\n");
         python.Append("        super().__init__()\n");
-        python.Append("        self.input_size, self.hidden_size = input_size, hidden_size\n");
-        Register(python, _cell.Groups.Where(g => g.Kind == OperandKind.Input).SelectMany(g => g.Matrices), "hidden_size, input_size");
-        Register(python, _cell.Groups.Where(g => g.Kind != OperandKind.Input).SelectMany(g => g.Matrices), "hidden_size, hidden_size");
+        python.Append("        self.input_size, self.hidden_size, self.rates = input_size, hidden_size, dict(rates or {})\n");
+        python.Append("        self.state_sizes = tuple(proj_size if k == self.projected_state else hidden_size for k in range(len(self.states)))\n");
+        foreach (var group in _cell.Groups)
+            Register(python, group.Matrices, "hidden_size, " + group.Kind switch
+            {
+                OperandKind.Input => "input_size",
+                OperandKind.State => $"self.state_sizes[{group.Operand}]",
+                _ => "hidden_size",
+            });
         Register(python, _cell.Vectors.Where(v => !CellInfo.IsBias(v)), "hidden_size");
+        Register(python, _cell.Scalars, "1");
+        if (_cell.Projection is { } projection) Register(python, [projection.Matrix], "proj_size, hidden_size");
         var biases = _cell.Vectors.Where(CellInfo.IsBias).ToList();
         if (biases.Count > 0)
         {
@@ -92,7 +102,9 @@ internal sealed class PythonCellWriter
             body.Append($"        {name} = {Render(equation.Result)}\n");
             _named.TryAdd(equation.Result, (name, _equation));
         }
-        var results = _description.StateResults.Select(r => _named[r].Name).ToList();
+        // A projected state's result is the operand v of its projection: the state is W_hr v, at size P.
+        var results = _description.StateResults.Select((r, k) => k == _cell.Projection?.State
+            ? $"F.linear({_named[r].Name}, {PythonNames.Member(_cell.Projection.Matrix)})" : _named[r].Name).ToList();
         body.Append($"        return ({string.Join(", ", results)}{(results.Count == 1 ? "," : "")})\n");
         return body.ToString();
     }
@@ -122,7 +134,9 @@ internal sealed class PythonCellWriter
         return op.Kind switch
         {
             CellOperationKind.Input => "x",
-            CellOperationKind.Vector => PythonNames.Member(op.Name),
+            CellOperationKind.Vector or CellOperationKind.Scalar => PythonNames.Member(op.Name),
+            CellOperationKind.Statistic => $"_{op.Name}({string.Join(", ", op.Operands.Select(Render))})",
+            CellOperationKind.Mask => Expectation(_cell.Masks[(int)op.Value]),
             CellOperationKind.Constant => PythonNames.Number(op.Value),
             CellOperationKind.MatMul => $"F.linear({Render(op.Operands[0])}, {PythonNames.Member(op.Name)})",
             CellOperationKind.Add => $"{Operand(0)} + {Operand(1, right: true)}",
@@ -136,6 +150,14 @@ internal sealed class PythonCellWriter
             _ => throw Unsupported(op, $"operation '{op.Name}'"),
         };
     }
+
+    /// <summary>A mask at its expectation, as RnnGen's inference: dropout 1, zoneout its rate (a named rate is the layer's).</summary>
+    private static string Expectation(MaskInfo mask) => mask switch
+    {
+        { Kind: not MaskKind.Zoneout } => "1.0",
+        { RateName.Length: > 0 } => $"self.rates.get({PythonNames.Quote(mask.RateName)}, 0.0)",
+        _ => PythonNames.Number(mask.Rate),
+    };
 
     private string Function(CellOperation op) => op.Name switch
     {
