@@ -49,6 +49,11 @@ internal sealed class PythonCellWriter
         python.Append("    def __init__(self, input_size, hidden_size, bias=True, proj_size=0, rates=None):\n");
         python.Append("        super().__init__()\n");
         python.Append("        self.input_size, self.hidden_size, self.rates = input_size, hidden_size, dict(rates or {})\n");
+        if (_cell.Projection is { } projected)
+        {
+            python.Append("        if proj_size <= 0:\n");
+            python.Append($"            raise ValueError(\"{_cell.Name} projects state '{_cell.States[projected.State]}': give its size proj_size > 0 (RnnGen's ProjectionSize)\")\n");
+        }
         python.Append("        self.state_sizes = tuple(proj_size if k == self.projected_state else hidden_size for k in range(len(self.states)))\n");
         foreach (var group in _cell.Groups)
             Register(python, group.Matrices, "hidden_size, " + group.Kind switch
@@ -60,16 +65,23 @@ internal sealed class PythonCellWriter
         Register(python, _cell.Vectors.Where(v => !CellInfo.IsBias(v)), "hidden_size");
         Register(python, _cell.Scalars, "1");
         if (_cell.Projection is { } projection) Register(python, [projection.Matrix], "proj_size, hidden_size");
-        var biases = _cell.Vectors.Where(CellInfo.IsBias).ToList();
-        if (biases.Count > 0)
-        {
-            python.Append($"        for name in ({string.Concat(biases.Select(b => PythonNames.Quote(b) + ", "))}):  # held at zero with bias=False\n");
-            python.Append("            if bias:\n");
-            python.Append("                self.register_parameter(name, nn.Parameter(torch.empty(hidden_size)))\n");
-            python.Append("            else:\n");
-            python.Append("                self.register_buffer(name, torch.zeros(hidden_size), persistent=False)\n");
-        }
+        RegisterBiases(python, _cell.Vectors.Where(CellInfo.IsBias).ToList());
         python.Append("        self.reset_parameters()\n\n");
+        ResetParameters(python);
+    }
+
+    private static void RegisterBiases(StringBuilder python, List<string> biases)
+    {
+        if (biases.Count == 0) return;
+        python.Append($"        for name in ({string.Concat(biases.Select(b => PythonNames.Quote(b) + ", "))}):  # held at zero with bias=False\n");
+        python.Append("            if bias:\n");
+        python.Append("                self.register_parameter(name, nn.Parameter(torch.empty(hidden_size)))\n");
+        python.Append("            else:\n");
+        python.Append("                self.register_buffer(name, torch.zeros(hidden_size), persistent=False)\n");
+    }
+
+    private static void ResetParameters(StringBuilder python)
+    {
         python.Append("    def reset_parameters(self):\n");
         python.Append("        \"\"\"U(-1/√H, 1/√H) for every parameter, as RnnGen and PyTorch's recurrent layers.\"\"\"\n");
         python.Append("        bound = 1 / math.sqrt(self.hidden_size)\n");
