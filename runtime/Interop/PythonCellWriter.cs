@@ -13,9 +13,11 @@ internal sealed class PythonCellWriter
     private readonly CellInfo _cell;
     private readonly CellDescription _description;
     private readonly Dictionary<int, (string Name, int Equation)> _named = [];
+    private readonly Dictionary<int, int> _uses;   // per operation: how many operations read it
     private int _equation;
 
-    private PythonCellWriter(CellInfo cell, CellDescription description) => (_cell, _description) = (cell, description);
+    private PythonCellWriter(CellInfo cell, CellDescription description) =>
+        (_cell, _description, _uses) = (cell, description, description.Operations.SelectMany(op => op.Operands).CountBy(o => o).ToDictionary());
 
     /// <summary>The Python class name of the cell's step module.</summary>
     public static string ClassName(CellInfo cell) => cell.Name + "Cell";
@@ -110,6 +112,7 @@ internal sealed class PythonCellWriter
         for (_equation = 0; _equation < _description.Equations.Count; _equation++)
         {
             var equation = _description.Equations[_equation];
+            NameSharedProducts(body, equation.Result, used);
             var name = PythonNames.Local(equation.IsState ? equation.Target + "_new" : equation.Target, used);
             body.Append($"        {name} = {Render(equation.Result)}\n");
             _named.TryAdd(equation.Result, (name, _equation));
@@ -119,6 +122,36 @@ internal sealed class PythonCellWriter
             ? $"F.linear({_named[r].Name}, {PythonNames.Member(_cell.Projection.Matrix)})" : _named[r].Name).ToList();
         body.Append($"        return ({string.Join(", ", results)}{(results.Count == 1 ? "," : "")})\n");
         return body.ToString();
+    }
+
+    /// <summary>Names each product the equation reads that other operations read too (W_i x in a row statistic and in
+    /// a gate), on a line before it, so PyTorch multiplies once.</summary>
+    private void NameSharedProducts(StringBuilder body, int result, HashSet<string> used)
+    {
+        foreach (var index in Unnamed(result).Order())
+        {
+            var op = _description.Operations[index];
+            if (op.Kind != CellOperationKind.MatMul || _uses.GetValueOrDefault(index) < 2) continue;
+            var operand = _description.Operations[op.Operands[0]].Kind == CellOperationKind.Input ? "x"
+                : _named.TryGetValue(op.Operands[0], out var named) ? named.Name : "v";
+            var name = PythonNames.Local($"{op.Name}_{operand}", used);
+            body.Append($"        {name} = {Render(index)}\n");
+            _named[index] = (name, -1);
+        }
+    }
+
+    /// <summary>The operations an expression renders inline: those below <paramref name="index"/> not yet named.</summary>
+    private HashSet<int> Unnamed(int index)
+    {
+        var found = new HashSet<int>();
+        var pending = new Stack<int>([index]);
+        while (pending.Count > 0)
+        {
+            var next = pending.Pop();
+            if ((_named.TryGetValue(next, out var named) && named.Equation < _equation) || !found.Add(next)) continue;
+            foreach (var operand in _description.Operations[next].Operands) pending.Push(operand);
+        }
+        return found;
     }
 
     // Precedence as Python parses it: + - (1), * / (2), unary - (3), atoms (4).
