@@ -30,12 +30,12 @@ internal sealed class CellStep
 
     private readonly OnnxGraph _outer, _step;
     private readonly RecurrentStack _stack;
-    private readonly CellInfo _cell;
+    private readonly CellMasks _masks;   // the rates of the layer's masks, for their expectations
     private readonly string _prefix;
     private readonly Dictionary<string, string> _parameters = new(StringComparer.Ordinal);
 
-    private CellStep(OnnxGraph outer, OnnxGraph step, RecurrentStack stack, CellInfo cell, string prefix) =>
-        (_outer, _step, _stack, _cell, _prefix) = (outer, step, stack, cell, prefix);
+    private CellStep(OnnxGraph outer, OnnxGraph step, RecurrentStack stack, string prefix) =>
+        (_outer, _step, _stack, _masks, _prefix) = (outer, step, stack, new CellMasks(stack.Cell, stack.Config.Options.Rates), prefix);
 
     /// <exception cref="NotSupportedException">An operation or function has no ONNX form; the message names it and its equation.</exception>
     public static void Check(string layer, CellInfo cell, CellDescription description)
@@ -65,7 +65,7 @@ internal sealed class CellStep
     /// <param name="states">The previous states [batch, H] ([batch, P] when projected), in <see cref="CellInfo.States"/>' order.</param>
     public static string[] Write(OnnxGraph outer, OnnxGraph step, RecurrentStack stack, CellInfo cell, string prefix, string input, string[] states)
     {
-        var writer = new CellStep(outer, step, stack, cell, prefix);
+        var writer = new CellStep(outer, step, stack, prefix);
         var description = cell.Description!;
         var values = new string[description.Operations.Count];
         for (var i = 0; i < values.Length; i++)
@@ -99,7 +99,8 @@ internal sealed class CellStep
         CellOperationKind.Function => Functions[op.Name](_step, a[0], hint),
         CellOperationKind.Scalar => Parameter(op.Name, () => _outer.Floats($"{_prefix}.{op.Name}", _stack.Weights[$"{_prefix}.{op.Name}"].Values, 1)),
         CellOperationKind.Statistic => Statistic(op.Name, a, hint),
-        CellOperationKind.Mask => _outer.Floats($"{_prefix}.{op.Name}", [Expectation(_cell.Masks[(int)op.Value])]),
+        // At inference, as RnnGen's Predict: dropout 1, zoneout its rate.
+        CellOperationKind.Mask => _outer.Floats($"{_prefix}.{op.Name}", [(float)_masks.Expectation((int)op.Value)]),
         _ => throw new InvalidOperationException($"Operation {op.Kind} should have been refused by Check."),
     };
 
@@ -118,10 +119,6 @@ internal sealed class CellStep
         };
         string Square(string value) => _step.Node("Mul", [value, value], $"{hint}_square");
     }
-
-    /// <summary>A mask at its expectation, as RnnGen's inference: dropout 1, zoneout its rate (a named rate is the layer's).</summary>
-    private float Expectation(MaskInfo mask) => mask.Kind != MaskKind.Zoneout ? 1f
-        : (float)(mask.RateName.Length == 0 ? mask.Rate : _stack.Config.Options.Rates?.GetValueOrDefault(mask.RateName) ?? 0);
 
     /// <summary>A vector [H]; a bias of a layer built with Bias = false is zero (and not in the state dict).</summary>
     private string Vector(string name) => Parameter(name, () =>
