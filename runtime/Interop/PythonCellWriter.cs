@@ -33,7 +33,7 @@ internal sealed class PythonCellWriter
     private void Write(StringBuilder python)
     {
         var body = Forward();   // first, so an unsupported operation throws before anything is written
-        python.Append($"class {ClassName(_cell)}(nn.Module):\n");
+        python.Append($"class {ClassName(_cell)}(CellModule):\n");
         python.Append($"    \"\"\"One step of {_cell.Name}, as declared:\n\n");
         foreach (var equation in _description.Equations) python.Append($"        {equation.Text}\n");
         python.Append("    \"\"\"\n\n");
@@ -181,9 +181,9 @@ internal sealed class PythonCellWriter
             CellOperationKind.Input => "x",
             CellOperationKind.Vector or CellOperationKind.Scalar => PythonNames.Member(op.Name),
             CellOperationKind.Statistic => $"_{op.Name}({string.Join(", ", op.Operands.Select(Render))})",
-            CellOperationKind.Mask => Expectation(_cell.Masks[(int)op.Value]),
+            CellOperationKind.Mask => Mask((int)op.Value),
             CellOperationKind.Constant => PythonNames.Number(op.Value),
-            CellOperationKind.MatMul => $"F.linear({Render(op.Operands[0])}, {PythonNames.Member(op.Name)})",
+            CellOperationKind.MatMul => $"F.linear({Render(op.Operands[0])}, {Matrix(op.Name)})",
             CellOperationKind.Add => $"{Operand(0)} + {Operand(1, right: true)}",
             CellOperationKind.Subtract => $"{Operand(0)} - {Operand(1, right: true)}",
             CellOperationKind.Multiply => $"{Operand(0)} * {Operand(1, right: true)}",
@@ -196,13 +196,22 @@ internal sealed class PythonCellWriter
         };
     }
 
-    /// <summary>A mask at its expectation, as RnnGen's inference: dropout 1, zoneout its rate (a named rate is the layer's).</summary>
-    private static string Expectation(MaskInfo mask) => mask switch
+    /// <summary>Step mask <paramref name="index"/> of <see cref="CellInfo.Masks"/>: drawn in train(), its expectation in eval() (CellModule._mask).</summary>
+    private string Mask(int index)
     {
-        { Kind: not MaskKind.Zoneout } => "1.0",
-        { RateName.Length: > 0 } => $"self.rates.get({PythonNames.Quote(mask.RateName)}, 0.0)",
-        _ => PythonNames.Number(mask.Rate),
-    };
+        var mask = _cell.Masks[index];
+        var kind = mask.Kind switch { MaskKind.Dropout => "dropout", MaskKind.Sequence => "dropout_seq", _ => "zoneout" };
+        return $"self._mask({index}, \"{kind}\", {Rate(mask)}, x)";
+    }
+
+    /// <summary>A matrix, or in train() its connections dropped when the equations say dropconnect (CellModule._connect).</summary>
+    private string Matrix(string name) => _cell.Connections.FirstOrDefault(c => c.Matrix == name) is { } connection
+        ? $"self._connect({PythonNames.Quote(name)}, {Rate(connection)})"
+        : PythonNames.Member(name);
+
+    /// <summary>A mask's rate: its number, or the layer's value of its name (0 when the layer gives none, as in RnnGen).</summary>
+    private static string Rate(MaskInfo mask) =>
+        mask.RateName.Length > 0 ? $"self.rates.get({PythonNames.Quote(mask.RateName)}, 0.0)" : PythonNames.Number(mask.Rate);
 
     private string Function(CellOperation op) => op.Name switch
     {

@@ -78,6 +78,42 @@ internal static class PythonSupport
             return torch.cat(rows, -1).square().mean(-1, keepdim=True).sqrt()
 
 
+        class CellModule(nn.Module):
+            """What every exported cell shares: its random masks. In eval() (or at rate 0) a mask is its expectation, as in
+            RnnGen's inference: dropout and dropconnect 1, zoneout its rate p. In train() it is drawn from PyTorch's generator
+            as RnnGen draws its own: dropout 0 or 1/(1 − p) per unit and step, dropout_seq the same held for every step of
+            the sequences, zoneout 1 (keep the previous value) with probability p, dropconnect 0 or 1/(1 − p) per weight held
+            for every step. reset_masks() (the layer calls it before each run over time) draws held masks anew."""
+
+            def __init__(self):
+                super().__init__()
+                self._held = {}
+
+            def reset_masks(self):
+                self._held = {}
+
+            def _mask(self, index, kind, rate, x):
+                if not self.training or rate == 0:
+                    return rate if kind == "zoneout" else 1.0
+                if index in self._held:
+                    return self._held[index]
+                like = x.new_empty(x.shape[0], self.hidden_size)
+                if kind == "zoneout":
+                    return torch.bernoulli(like.fill_(rate))
+                mask = torch.bernoulli(like.fill_(1 - rate)) / (1 - rate)
+                if kind == "dropout_seq":
+                    self._held[index] = mask
+                return mask
+
+            def _connect(self, name, rate):
+                weight = getattr(self, name)
+                if not self.training or rate == 0:
+                    return weight
+                if name not in self._held:
+                    self._held[name] = torch.bernoulli(torch.full_like(weight, 1 - rate)) / (1 - rate)
+                return weight * self._held[name]
+
+
         def _reverse(x, lengths):
             """Each sequence of x [batch, steps, features] reversed within its own length; padding stays in place."""
             steps = torch.arange(x.shape[1], device=x.device).unsqueeze(0)
@@ -89,6 +125,7 @@ internal static class PythonSupport
         def _run(cell, x, lengths, initial):
             """One cell over x [batch, steps, input]: past a sequence's length its states stay and its output is 0."""
             batch, steps = x.shape[0], x.shape[1]
+            cell.reset_masks()
             states = initial or tuple(x.new_zeros(batch, size) for size in cell.state_sizes)
             outputs = []
             for t in range(steps):
@@ -114,8 +151,8 @@ internal static class PythonSupport
             layer k − 1), bidirectional (the reverse direction reads each sequence from its own last step), variable lengths
             (PyTorch's packed semantics: padding gives 0 outputs and leaves the states alone). Parameters are l{k}[_reverse].{name},
             RnnGen's names. proj_size: the size P of a projected state (RnnGen's ProjectionSize); rates: the cell's named mask
-            rates (RnnGen's Rates). Masks are their expectations in train() and eval() alike (dropout 1, zoneout p), as RnnGen's
-            inference. forward(x, lengths, initial_states) → (output, final states: one [layers·directions, batch, size]
+            rates (RnnGen's Rates); the cell's masks are drawn in train() and are their expectations in eval() (CellModule).
+            forward(x, lengths, initial_states) → (output, final states: one [layers·directions, batch, size]
             tensor per state)."""
 
             cell = None
