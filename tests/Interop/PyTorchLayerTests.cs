@@ -21,18 +21,7 @@ public sealed class PyTorchLayerTests : IDisposable
     public void ATimeMajorStackedBidirectionalLayerGivesRnnGensOutputsAndFinalStates()
     {
         var layer = new RecurrentLayer<PeepholeLstm, double>(InputSize, Hidden, new RecurrentOptions { NumLayers = 2, Bidirectional = true, Seed = 3 });
-        var random = new Random(2);
-        var x = Enumerable.Range(0, Steps * Batch * InputSize).Select(_ => random.NextDouble() * 2 - 1).ToArray();
-        layer.Forward(x, Batch, Steps, Lengths);
-
-        File.WriteAllText(Path.Combine(_folder, "cell.py"), PyTorchModuleWriter.Write(PeepholeLstm.Info));
-        Checkpoint.Save(layer.Parameters(), Path.Combine(_folder, "layer.safetensors"));
-        var inputs = new SafeTensorsWriter();
-        inputs.Add<double>("x", x, Steps, Batch, InputSize);
-        inputs.Add<double>("lengths", Lengths.Select(l => (double)l).ToArray(), Batch);
-        inputs.Save(Path.Combine(_folder, "inputs.safetensors"));
-        File.WriteAllText(Path.Combine(_folder, "run.py"), Script);
-        DebianPython.Run(_folder, "run.py");
+        RunBoth(layer, Script);
 
         using var torch = SafeTensorsReader.Open(Path.Combine(_folder, "output.safetensors"));
         PyTorchModuleTests.AssertClose("output", layer.Output.ToArray(), torch.Read<double>("output", out var shape), 1e-12);
@@ -45,24 +34,30 @@ public sealed class PyTorchLayerTests : IDisposable
     {
         const int projection = 2;
         var layer = new RecurrentLayer<Lstmp, double>(InputSize, Hidden, new RecurrentOptions { NumLayers = 2, Bidirectional = true, ProjectionSize = projection, Seed = 5 });
-        var random = new Random(4);
-        var x = Enumerable.Range(0, Steps * Batch * InputSize).Select(_ => random.NextDouble() * 2 - 1).ToArray();
-        layer.Forward(x, Batch, Steps, Lengths);
-
-        File.WriteAllText(Path.Combine(_folder, "cell.py"), PyTorchModuleWriter.Write(Lstmp.Info));
-        Checkpoint.Save(layer.Parameters(), Path.Combine(_folder, "layer.safetensors"));
-        var inputs = new SafeTensorsWriter();
-        inputs.Add<double>("x", x, Steps, Batch, InputSize);
-        inputs.Add<double>("lengths", Lengths.Select(l => (double)l).ToArray(), Batch);
-        inputs.Save(Path.Combine(_folder, "inputs.safetensors"));
-        File.WriteAllText(Path.Combine(_folder, "run.py"), ProjectedScript);
-        var printed = DebianPython.Run(_folder, "run.py");
+        var printed = RunBoth(layer, ProjectedScript);
 
         Assert.Contains("Lstmp projects state 'h': give its size proj_size > 0 (RnnGen's ProjectionSize)", printed);
         Assert.Contains("h [4, 3, 2], c [4, 3, 4]", printed);
         using var torch = SafeTensorsReader.Open(Path.Combine(_folder, "output.safetensors"));
         PyTorchModuleTests.AssertClose("output", layer.Output.ToArray(), torch.Read<double>("output", out var shape), 1e-12);
         Assert.Equal([Steps, Batch, 2 * projection], shape);
+    }
+
+    /// <summary>Runs the layer on random inputs with lengths, then <paramref name="script"/> beside cell.py (the cell
+    /// exported alone), layer.safetensors (its parameters) and inputs.safetensors; returns what the script printed.</summary>
+    private string RunBoth<TCell>(RecurrentLayer<TCell, double> layer, string script) where TCell : IRecurrentCell
+    {
+        var random = new Random(2);
+        var x = Enumerable.Range(0, Steps * Batch * InputSize).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+        layer.Forward(x, Batch, Steps, Lengths);
+        File.WriteAllText(Path.Combine(_folder, "cell.py"), PyTorchModuleWriter.Write(TCell.Info));
+        Checkpoint.Save(layer.Parameters(), Path.Combine(_folder, "layer.safetensors"));
+        var inputs = new SafeTensorsWriter();
+        inputs.Add<double>("x", x, Steps, Batch, InputSize);
+        inputs.Add<double>("lengths", Lengths.Select(l => (double)l).ToArray(), Batch);
+        inputs.Save(Path.Combine(_folder, "inputs.safetensors"));
+        File.WriteAllText(Path.Combine(_folder, "run.py"), script);
+        return DebianPython.Run(_folder, "run.py");
     }
 
     private const string ProjectedScript = """
