@@ -39,8 +39,8 @@ public enum CellOperationKind
     /// per batch row, broadcast to every unit. Variance is the population variance Σ(v − mean)²/N and rms √(Σv²/N), over
     /// the N = operands·H values.</summary>
     Statistic,
-    /// <summary>The random mask <see cref="CellInfo.Masks"/>[(int)<see cref="CellOperation.Value"/>] ([H], drawn each step
-    /// in training); <see cref="CellOperation.Name"/> names it. At inference it is its expectation: 1 for dropout, the
+    /// <summary>The random mask <see cref="CellInfo.Masks"/>[(int)<see cref="CellOperation.Value"/>] ([H] per batch row,
+    /// drawn in training as its <see cref="MaskKind"/> says); <see cref="CellOperation.Name"/> names it. At inference it is its expectation: 1 for dropout, the
     /// rate p for zoneout.</summary>
     Mask,
 }
