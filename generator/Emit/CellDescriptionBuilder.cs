@@ -16,8 +16,8 @@ namespace RnnGen.Generator.Emit
     /// <summary>
     /// Lowers the equation graph to a list of operations in SSA form for exporters. Only nodes the states depend on are
     /// listed, in node order (children before parents); the products <see cref="ProductFusion"/> folded into Zx are
-    /// split back into W x + U h, and a node kind this lowering does not know becomes an Unsupported operation
-    /// naming it, so an exporter can refuse the cell instead of writing something wrong.
+    /// split back into W x + U h, a statistic's operands are the rows it reduces, and a node kind this lowering does not
+    /// know becomes an Unsupported operation naming it, so an exporter can refuse the cell instead of writing something wrong.
     /// </summary>
     internal sealed class CellDescriptionBuilder
     {
@@ -55,11 +55,15 @@ namespace RnnGen.Generator.Emit
                 var id = pending.Pop();
                 if (!reachable.Add(id)) continue;
                 var node = _model.Nodes[id];
-                if (node.Left >= 0) pending.Push(node.Left);
-                if (node.Right >= 0) pending.Push(node.Right);
+                foreach (var child in Children(node)) pending.Push(child);
             }
             return reachable;
         }
+
+        /// <summary>The nodes a node reads: a statistic reads the rows of its reduction, which are stage operands.</summary>
+        private IEnumerable<int> Children(CellNode node) => node.Kind == NodeKind.Statistic
+            ? _model.Reductions[node.Index].Operands.Select(operand => _model.Operands[operand].Node)
+            : new[] { node.Left, node.Right }.Where(child => child >= 0);
 
         /// <summary>The equation that created a node: nodes are numbered in the order the lines were read.</summary>
         private int LineOf(int node)
@@ -105,10 +109,12 @@ namespace RnnGen.Generator.Emit
                 case NodeKind.Min: return Add("Min", line, "", 0, Operand(node.Left), Operand(node.Right));
                 case NodeKind.Negate: return Add("Negate", line, "", 0, Operand(node.Left));
                 case NodeKind.Function: return Add("Function", line, node.Function, 0, Operand(node.Left));
-                default:
-                    var operands = new[] { node.Left, node.Right }.Where(c => c >= 0 && _ofNode.ContainsKey(c)).Select(Operand).ToArray();
-                    // A statistic is named by its function (variance), as the equation writes it.
-                    return Add("Unsupported", line, node.Kind == NodeKind.Statistic ? node.Function : node.Kind.ToString(), 0, operands);
+                case NodeKind.Scalar: return Leaf("Scalar", _model.Scalars[node.Index], line);
+                // Named by its function (variance), as the equation writes it; its operands are the rows reduced together.
+                case NodeKind.Statistic: return Add("Statistic", line, node.Function, 0, Children(node).Select(Operand).ToArray());
+                // The mask's index in CellInfo.Masks, so an exporter can write its expectation (its rate may be a layer's).
+                case NodeKind.Mask: return Add("Mask", line, node.Name, node.Index);
+                default: return Add("Unsupported", line, node.Kind.ToString());   // a node kind added to the model but not here
             }
         }
 

@@ -55,7 +55,7 @@ namespace RnnGen.Generator.Emit
             var value = op.Kind switch
             {
                 "Input" => "x",
-                "State" or "Vector" => op.Name,
+                "State" or "Vector" or "Scalar" => op.Name,
                 "Constant" => op.Value.ToString("R", CultureInfo.InvariantCulture),
                 "MatMul" => op.Name + " " + operands[0],
                 "Add" => operands[0] + " + " + operands[1],
@@ -63,7 +63,8 @@ namespace RnnGen.Generator.Emit
                 "Multiply" => operands[0] + " * " + operands[1],
                 "Divide" => operands[0] + " / " + operands[1],
                 "Negate" => "-" + operands[0],
-                "Function" => op.Name + "(" + operands[0] + ")",
+                "Function" or "Statistic" => op.Name + "(" + string.Join(", ", operands) + ")",
+                "Mask" => op.Name + " (mask " + op.Value.ToString(CultureInfo.InvariantCulture) + ")",
                 _ => op.Kind.ToLowerInvariant() + " " + op.Name + "(" + string.Join(", ", operands) + ")",
             };
             return "%" + index + " = " + value;

@@ -5,8 +5,8 @@ namespace RnnGen.Onnx.Lowering;
 /// <summary>
 /// One step of a cell as ONNX nodes, from its <see cref="CellDescription"/>: each operation becomes an elementwise
 /// node or a MatMul in the step's graph (a Loop body), reading the step input, the previous states and the parameters,
-/// which are initializers of the outer graph. Values are [batch, H] (the input [batch, I]); vectors [H] and
-/// constants broadcast.
+/// which are initializers of the outer graph. Values are [batch, H] (the input [batch, I], a projected state [batch, P]);
+/// vectors [H], scalars [1], constants, masks (at their expectation) and row statistics [batch, 1] broadcast.
 /// </summary>
 internal sealed class CellStep
 {
@@ -30,10 +30,12 @@ internal sealed class CellStep
 
     private readonly OnnxGraph _outer, _step;
     private readonly RecurrentStack _stack;
+    private readonly CellMasks _masks;   // the rates of the layer's masks, for their expectations
     private readonly string _prefix;
     private readonly Dictionary<string, string> _parameters = new(StringComparer.Ordinal);
 
-    private CellStep(OnnxGraph outer, OnnxGraph step, RecurrentStack stack, string prefix) => (_outer, _step, _stack, _prefix) = (outer, step, stack, prefix);
+    private CellStep(OnnxGraph outer, OnnxGraph step, RecurrentStack stack, string prefix) =>
+        (_outer, _step, _stack, _masks, _prefix) = (outer, step, stack, new CellMasks(stack.Cell, stack.Config.Options.Rates), prefix);
 
     /// <exception cref="NotSupportedException">An operation or function has no ONNX form; the message names it and its equation.</exception>
     public static void Check(string layer, CellInfo cell, CellDescription description)
@@ -44,6 +46,7 @@ internal sealed class CellStep
             {
                 CellOperationKind.Unsupported => $"operation '{op.Name}'",
                 CellOperationKind.Function when !Functions.ContainsKey(op.Name) => $"function '{op.Name}'",
+                CellOperationKind.Statistic when op.Name is not ("mean" or "variance" or "rms") => $"statistic '{op.Name}'",
                 _ => null,
             };
             if (what is not null)
@@ -59,7 +62,7 @@ internal sealed class CellStep
     /// <param name="cell">The cell, with a description <see cref="Check"/> accepted.</param>
     /// <param name="prefix">The weights' name prefix of this stacked layer and direction ("rnn.l0_reverse").</param>
     /// <param name="input">The step input [batch, I].</param>
-    /// <param name="states">The previous states [batch, H], in <see cref="CellInfo.States"/>' order.</param>
+    /// <param name="states">The previous states [batch, H] ([batch, P] when projected), in <see cref="CellInfo.States"/>' order.</param>
     public static string[] Write(OnnxGraph outer, OnnxGraph step, RecurrentStack stack, CellInfo cell, string prefix, string input, string[] states)
     {
         var writer = new CellStep(outer, step, stack, prefix);
@@ -76,7 +79,9 @@ internal sealed class CellStep
                 _ => writer.Operation(op, [.. op.Operands.Select(o => values[o])], hint),
             };
         }
-        return [.. description.StateResults.Select(r => values[r])];
+        // A projected state's result is the operand v of its projection: the state is W_hr v, [batch, P].
+        return [.. description.StateResults.Select((r, k) => k == cell.Projection?.State
+            ? step.Node("MatMul", [values[r], writer.Matrix(cell.Projection.Matrix)], $"{prefix}_{cell.States[k]}_projected") : values[r])];
     }
 
     private string Operation(CellOperation op, string[] a, string hint) => op.Kind switch
@@ -92,8 +97,28 @@ internal sealed class CellStep
         CellOperationKind.Max => _step.Node("Max", a, hint),
         CellOperationKind.Min => _step.Node("Min", a, hint),
         CellOperationKind.Function => Functions[op.Name](_step, a[0], hint),
+        CellOperationKind.Scalar => Parameter(op.Name, () => _outer.Floats($"{_prefix}.{op.Name}", _stack.Weights[$"{_prefix}.{op.Name}"].Values, 1)),
+        CellOperationKind.Statistic => Statistic(op.Name, a, hint),
+        // At inference, as RnnGen's Predict: dropout 1, zoneout its rate.
+        CellOperationKind.Mask => _outer.Floats($"{_prefix}.{op.Name}", [(float)_masks.Expectation((int)op.Value)]),
         _ => throw new InvalidOperationException($"Operation {op.Kind} should have been refused by Check."),
     };
+
+    /// <summary>mean, variance or rms of the rows <paramref name="rows"/> concatenated, [batch, 1], as RnnGen's RowMoments:
+    /// the population variance, and rms √(Σv²/N).</summary>
+    private string Statistic(string function, string[] rows, string hint)
+    {
+        var row = rows.Length == 1 ? rows[0] : _step.Node("Concat", rows, $"{hint}_rows", Attributes.Int("axis", -1));
+        string Mean(string value, string name) => _step.Node("ReduceMean", [value], name, Attributes.Ints("axes", -1), Attributes.Int("keepdims", 1));
+        return function switch
+        {
+            "mean" => Mean(row, hint),
+            "variance" => Mean(Square(_step.Node("Sub", [row, Mean(row, $"{hint}_mean")], $"{hint}_deviation")), hint),
+            "rms" => _step.Node("Sqrt", [Mean(Square(row), $"{hint}_square_mean")], hint),
+            _ => throw new InvalidOperationException($"Statistic '{function}' should have been refused by Check."),
+        };
+        string Square(string value) => _step.Node("Mul", [value, value], $"{hint}_square");
+    }
 
     /// <summary>A vector [H]; a bias of a layer built with Bias = false is zero (and not in the state dict).</summary>
     private string Vector(string name) => Parameter(name, () =>

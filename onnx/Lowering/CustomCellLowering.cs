@@ -16,20 +16,14 @@ internal sealed class CustomCellLowering : ICellLowering
     private CustomCellLowering(CellInfo cell) => _cell = cell;
 
     /// <summary>The cell's lowering, once every part of it is known to have an ONNX form.</summary>
-    /// <exception cref="NotSupportedException">The cell has no description, projects a state, has scalar parameters or
-    /// masks, or uses an operation ONNX export cannot express; the message names the layer, the cell and what.</exception>
+    /// <exception cref="NotSupportedException">The cell has no description, or uses an operation ONNX export cannot
+    /// express; the message names the layer, the cell and what.</exception>
     public static CustomCellLowering Create(string layer, CellInfo cell)
     {
-        string Refuse(string what) => $"Layer '{layer}' uses cell '{cell.Name}', which ONNX export does not support: {what}. Nothing was written.";
-        var refusal =
-            cell.Description is null ? Refuse("it has no description of its equations (its CellInfo was not made by the RnnGen generator)")
-            : cell.Projection is { } p ? Refuse($"it projects state '{cell.States[p.State]}' through {p.Matrix}")
-            : cell.Scalars.Count > 0 ? Refuse($"it has scalar parameters ({string.Join(", ", cell.Scalars)})")
-            : cell.Masks.Count + cell.Connections.Count > 0
-                ? Refuse($"its equations draw training-time masks ({string.Join(", ", cell.Masks.Concat(cell.Connections).Select(m => m.Kind).Distinct())})")
-            : null;
-        if (refusal is not null) throw new NotSupportedException(refusal);
-        CellStep.Check(layer, cell, cell.Description!);
+        if (cell.Description is null)
+            throw new NotSupportedException($"Layer '{layer}' uses cell '{cell.Name}', which ONNX export does not support: it has no description " +
+                "of its equations (its CellInfo was not made by the RnnGen generator). Nothing was written.");
+        CellStep.Check(layer, cell, cell.Description);
         return new(cell);
     }
 
@@ -38,7 +32,9 @@ internal sealed class CustomCellLowering : ICellLowering
         var name = $"{stack.Layer}.l{index}";
         var shape = graph.Node("Shape", [input], $"{name}_shape");
         var steps = graph.Node("Gather", [shape, graph.Int64s($"{name}.time_axis", [0])], $"{name}_steps");   // a scalar: Loop's trip count
-        var zeros = Zeros(graph, name, shape, stack.Config.HiddenSize);
+        var sizes = _cell.States.Select((_, k) => stack.StateSize(k)).ToArray();
+        var zerosOfSize = sizes.Distinct().ToDictionary(size => size, size => Zeros(graph, name, shape, size));
+        var zeros = sizes.Select(size => zerosOfSize[size]).ToArray();
         var mask = lengths is null ? null : Mask(graph, name, steps, lengths);
         var (sequences, finals) = (new List<string>(), new List<string>());
         for (var d = 0; d < stack.Directions; d++)
@@ -55,24 +51,23 @@ internal sealed class CustomCellLowering : ICellLowering
     }
 
     /// <summary>One direction over time-major <paramref name="x"/>: the outputs Y [steps, batch, H] and the output state's final value [batch, H].</summary>
-    private (string Sequence, string Final) Loop(OnnxGraph graph, RecurrentStack stack, string prefix, string x, string steps, string zeros, string? mask)
+    private (string Sequence, string Final) Loop(OnnxGraph graph, RecurrentStack stack, string prefix, string x, string steps, string[] zeros, string? mask)
     {
-        var h = stack.Config.HiddenSize;
         var body = graph.Subgraph($"{prefix}_step");
         var step = body.UniqueInput($"{prefix}_t", DataType.Int64);
         var condition = body.UniqueInput($"{prefix}_cond", DataType.Bool);
-        var states = _cell.States.Select(s => body.UniqueInput($"{prefix}_{s}", DataType.Float, "batch", h)).ToArray();
+        var states = _cell.States.Select((s, k) => body.UniqueInput($"{prefix}_{s}", DataType.Float, "batch", stack.StateSize(k))).ToArray();
         var xt = body.Node("Gather", [x, step], $"{prefix}_x_t", Attributes.Int("axis", 0));
         var results = CellStep.Write(graph, body, stack, _cell, prefix, xt, states);
         var live = mask is null ? null : body.Node("Gather", [mask, step], $"{prefix}_live", Attributes.Int("axis", 0));   // [batch, 1]
 
         body.Output(body.Node("Identity", [condition], $"{prefix}_cond_out"), DataType.Bool);
         for (var s = 0; s < states.Length; s++)
-            body.Output(Select(body, live, results[s], states[s], $"{prefix}_{_cell.States[s]}_new"), DataType.Float, "batch", h);
+            body.Output(Select(body, live, results[s], states[s], $"{prefix}_{_cell.States[s]}_new"), DataType.Float, "batch", stack.StateSize(s));
         var zero = live is null ? "" : graph.Floats($"{prefix}.zero", [0f]);   // a padded step's output
-        body.Output(Select(body, live, results[_cell.OutputState], zero, $"{prefix}_y_t"), DataType.Float, "batch", h);
+        body.Output(Select(body, live, results[_cell.OutputState], zero, $"{prefix}_y_t"), DataType.Float, "batch", stack.OutputSize);
 
-        string[] initial = [steps, "", .. Enumerable.Repeat(zeros, states.Length)];
+        string[] initial = [steps, "", .. zeros];
         string[] outputs = [.. _cell.States.Select(s => $"{prefix}_{s}_final"), $"{prefix}_y"];
         var loop = graph.Node("Loop", initial, outputs, Attributes.Graph("body", body.Proto));
         return (loop[^1], loop[_cell.OutputState]);
@@ -82,11 +77,11 @@ internal sealed class CustomCellLowering : ICellLowering
     private static string Select(OnnxGraph body, string? live, string value, string past, string output) =>
         live is null ? body.Node("Identity", [value], output) : body.Node("Where", [live, value, past], output);
 
-    /// <summary>Zero states [batch, H], the batch read from the input's shape.</summary>
-    private static string Zeros(OnnxGraph graph, string name, string shape, int hidden)
+    /// <summary>A zero state [batch, size], the batch read from the input's shape.</summary>
+    private static string Zeros(OnnxGraph graph, string name, string shape, int size)
     {
         var batch = graph.Node("Gather", [shape, graph.Int64s($"{name}.batch_axis", [1], 1)], $"{name}_batch");
-        var dims = graph.Node("Concat", [batch, graph.Int64s($"{name}.hidden", [hidden], 1)], $"{name}_state_shape", Attributes.Int("axis", 0));
+        var dims = graph.Node("Concat", [batch, graph.Int64s($"{name}.size", [size], 1)], $"{name}_state_shape", Attributes.Int("axis", 0));
         return graph.Node("Expand", [graph.Floats($"{name}.zero", [0f]), dims], $"{name}_zeros");
     }
 

@@ -15,11 +15,17 @@ internal interface ICellLowering
     (string Sequence, string Final) Write(OnnxGraph graph, RecurrentStack stack, int index, string input, string? lengths);
 }
 
-/// <summary>A recurrent layer being lowered: its model name, config and the model's weights.</summary>
-internal sealed record RecurrentStack(string Layer, RecurrentConfig Config, ModelWeights Weights)
+/// <summary>A recurrent layer being lowered: its model name, config, cell and the model's weights.</summary>
+internal sealed record RecurrentStack(string Layer, RecurrentConfig Config, CellInfo Cell, ModelWeights Weights)
 {
     public int Directions => Config.Options.Bidirectional ? 2 : 1;
 
+    /// <summary>The width of state <paramref name="state"/>: P for a projected state, else H.</summary>
+    public int StateSize(int state) => ProjectionSizes.Width(Cell, state, Config.HiddenSize, Config.Options.ProjectionSize);
+
+    /// <summary>Features per step and direction of the output: the output state's width.</summary>
+    public int OutputSize => StateSize(Cell.OutputState);
+
     /// <summary>Features per step read by stacked layer <paramref name="index"/>.</summary>
-    public int InputSize(int index) => index == 0 ? Config.InputSize : Directions * Config.HiddenSize;
+    public int InputSize(int index) => index == 0 ? Config.InputSize : Directions * OutputSize;
 }

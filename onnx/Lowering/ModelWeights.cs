@@ -11,9 +11,15 @@ internal sealed class ModelWeights
 
     private ModelWeights(Dictionary<string, (float[] Values, int[] Shape)> tensors) => _tensors = tensors;
 
-    /// <summary>The model's tensors; a float64 model's are rounded to float32 (ONNX Runtime's recurrent operators are float32).</summary>
-    public static ModelWeights Of<T>(Model<T> model) where T : unmanaged, IFloatingPointIeee754<T> =>
-        new(PyTorchStateDict.Tensors(model).ToDictionary(t => t.Name, t => (Array.ConvertAll(t.Values, float.CreateSaturating), t.Shape), StringComparer.Ordinal));
+    /// <summary>The model's tensors; a float64 model's are rounded to float32 (ONNX Runtime's recurrent operators are float32).
+    /// Every parameter is also there by its own name ("rnn.l0.W_hr"), for a cell with PyTorch names that runs as a Loop (Lstmp).</summary>
+    public static ModelWeights Of<T>(Model<T> model) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var tensors = PyTorchStateDict.Tensors(model).ToDictionary(t => t.Name, t => (Array.ConvertAll(t.Values, float.CreateSaturating), t.Shape), StringComparer.Ordinal);
+        foreach (var parameter in model.Parameters())
+            tensors.TryAdd(parameter.Name, (Array.ConvertAll(parameter.Values.ToArray(), float.CreateSaturating), parameter.Shape.ToArray()));
+        return new(tensors);
+    }
 
     public (float[] Values, int[] Shape) this[string name] =>
         _tensors.TryGetValue(name, out var tensor) ? tensor : throw new InvalidOperationException($"The model has no tensor '{name}'.");

@@ -13,7 +13,7 @@ internal static class RecurrentLowering
     {
         CheckOptions(layer, config.Options);
         var cell = CellLowerings.For(layer, cellInfo);
-        var stack = new RecurrentStack(layer, config, weights);
+        var stack = new RecurrentStack(layer, config, cellInfo, weights);
         var x = graph.Node("Transpose", [input.Name], $"{layer}_time_major", Attributes.Ints("perm", 1, 0, 2));
         if (config.Options.GoBackwards) x = Reverse(graph, layer, x, lengths);
         var outputs = cell.Write(graph, stack, 0, x, lengths);
@@ -23,7 +23,7 @@ internal static class RecurrentLowering
             var below = graph.Node("Transpose", [outputs.Sequence], $"{layer}_l{k - 1}_t", Attributes.Ints("perm", 0, 2, 1, 3));
             outputs = cell.Write(graph, stack, k, Merge(graph, $"{layer}.l{k - 1}", below, BidirectionalMerge.Concat, axis: 2), lengths);
         }
-        var features = config.Options.Merge == BidirectionalMerge.Concat ? stack.Directions * config.HiddenSize : config.HiddenSize;
+        var features = config.Options.Merge == BidirectionalMerge.Concat ? stack.Directions * stack.OutputSize : stack.OutputSize;
         if (!config.Options.ReturnSequences)
         {
             var finals = graph.Node("Transpose", [outputs.Final], $"{layer}_final", Attributes.Ints("perm", 1, 0, 2));   // [B, D, H]

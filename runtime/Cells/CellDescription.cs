@@ -33,6 +33,16 @@ public enum CellOperationKind
     /// <summary>An operation this description does not express (<see cref="CellOperation.Name"/> says which): exporters
     /// must refuse the cell, naming it and its equation.</summary>
     Unsupported,
+    /// <summary>A scalar parameter (declared <c>name : scalar</c>), one number [1] for every unit; <see cref="CellOperation.Name"/> is its name.</summary>
+    Scalar,
+    /// <summary>The <see cref="CellOperation.Name"/> (mean, variance or rms) of the operands' rows concatenated: one number
+    /// per batch row, broadcast to every unit. Variance is the population variance Σ(v − mean)²/N and rms √(Σv²/N), over
+    /// the N = operands·H values.</summary>
+    Statistic,
+    /// <summary>The random mask <see cref="CellInfo.Masks"/>[(int)<see cref="CellOperation.Value"/>] ([H] per batch row,
+    /// drawn in training as its <see cref="MaskKind"/> says); <see cref="CellOperation.Name"/> names it. At inference it is its expectation: 1 for dropout, the
+    /// rate p for zoneout.</summary>
+    Mask,
 }
 
 /// <summary>One operation in static single assignment form: its result is referred to by its index in
@@ -40,7 +50,7 @@ public enum CellOperationKind
 /// <param name="Kind">What it computes.</param>
 /// <param name="Operands">Indices of its operands in <see cref="CellDescription.Operations"/> (none for leaves).</param>
 /// <param name="Name">The state, parameter, matrix or function name; empty otherwise.</param>
-/// <param name="Value">The number of a <see cref="CellOperationKind.Constant"/>; 0 otherwise.</param>
+/// <param name="Value">The number of a <see cref="CellOperationKind.Constant"/>, the mask index of a <see cref="CellOperationKind.Mask"/>; 0 otherwise.</param>
 /// <param name="Line">The index in <see cref="CellDescription.Equations"/> of the equation that wrote it.</param>
 /// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
 public sealed record CellOperation(CellOperationKind Kind, int[] Operands, string Name, double Value, int Line);
@@ -56,9 +66,11 @@ public sealed record CellEquation(string Target, bool IsState, string Text, int 
 /// <summary>
 /// A cell's equations as a language-neutral list of operations, made by the generator from the same model it emits
 /// kernels from, for exporters that rebuild the step elsewhere (a PyTorch module, an ONNX graph). The step reads
-/// x [I], the previous states [H] and the parameters (<see cref="CellInfo.Vectors"/> [H], the matrices of
-/// <see cref="CellInfo.Groups"/> [H, operand size]) and produces the new states, <see cref="StateResults"/>, in the
-/// order of <see cref="CellInfo.States"/>. Products that the kernels fuse (W x + U h) appear here unfused.
+/// x [I], the previous states [H] and the parameters (<see cref="CellInfo.Vectors"/> [H], <see cref="CellInfo.Scalars"/> [1],
+/// the matrices of <see cref="CellInfo.Groups"/> [H, operand size]) and produces the new states, <see cref="StateResults"/>,
+/// in the order of <see cref="CellInfo.States"/>. Products that the kernels fuse (W x + U h) appear here unfused. A
+/// projected state (<see cref="CellInfo.Projection"/>) is read at size P and its result is the operand v [H] of its
+/// projection: the new state is <see cref="StateProjection.Matrix"/> v.
 /// </summary>
 /// <remarks>Thread safety: immutable; safe to share between threads.</remarks>
 public sealed class CellDescription(CellOperation[] operations, CellEquation[] equations, int[] stateResults)

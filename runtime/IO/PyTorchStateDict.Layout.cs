@@ -6,7 +6,7 @@ public static partial class PyTorchStateDict
 {
     /// <summary>
     /// How a built-in cell's grouped PyTorch tensors are made of the layer's own parameters: for each tensor, its blocks
-    /// of H rows in order, each the model-level name of a parameter ("rnn.l0.W_i") or null for a block that is zero. A
+    /// of rows in order (H rows each; Lstmp's weight_hr is its projection matrix whole), each the model-level name of a parameter ("rnn.l0.W_i") or null for a block that is zero. A
     /// gate bias that PyTorch splits in two is listed in both bias_ih and bias_hh (load sums them; save writes it to the
     /// first and zeros to the second, as <see cref="Tensors{TCell, T}(RecurrentLayer{TCell, T}, string)"/> does).
     /// Empty for custom cells, whose tensors are their parameters.
@@ -27,6 +27,7 @@ public static partial class PyTorchStateDict
                 string Own(string name) => $"{prefix}{suffix}.{name}";
                 result.Add(($"{prefix}weight_ih_{suffix}", input.Matrices.Select(Own).ToArray()));
                 result.Add(($"{prefix}weight_hh_{suffix}", recurrent.Matrices.Select(Own).ToArray()));
+                if (cell.Projection is { } projection) result.Add(($"{prefix}weight_hr_{suffix}", [Own(projection.Matrix)]));
                 if (!layer.Options.Bias) continue;
                 var ih = new string?[input.Matrices.Length];
                 var hh = new string?[input.Matrices.Length];

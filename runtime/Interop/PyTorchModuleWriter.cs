@@ -66,7 +66,8 @@ public static class PyTorchModuleWriter
             output = model(x, lengths)                     # x: [batch, steps] token ids or [batch, steps, features]
             save_rnngen(model, "trained.safetensors")     # back into RnnGen: PyTorchStateDict.Load(model, path)
 
-        Parameter names are RnnGen's (rnn.l0.W_i, fc.weight). Dropout draws its own masks (RnnGen's are counter-based).
+        Parameter names are RnnGen's (rnn.l0.W_i, fc.weight). In train(), dropout and the cells' masks are drawn from
+        PyTorch's generator (RnnGen's draws are counter-based); in eval() a cell's mask is its expectation, as RnnGen's Predict.
         """
 
         """" + Imports;
@@ -100,7 +101,7 @@ public static class PyTorchModuleWriter
 
     private static void WriteLayout(StringBuilder python, IReadOnlyList<PythonLayer> layers)
     {
-        python.Append("# Built-in cells' PyTorch tensors, each made of blocks of H rows: the parameters they hold (None: zeros).\n");
+        python.Append("# Built-in cells' PyTorch tensors, each made of equal blocks of rows: the parameters they hold (None: zeros).\n");
         python.Append("CHECKPOINT_LAYOUT = {\n");
         foreach (var (tensor, blocks) in layers.SelectMany(l => l.Layout))
             python.Append($"    {PythonNames.Quote(tensor)}: [{string.Join(", ", blocks.Select(b => b is null ? "None" : PythonNames.Quote(b)))}],\n");

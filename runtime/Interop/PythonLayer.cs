@@ -28,6 +28,10 @@ internal sealed record PythonLayer(string Name, string Construct, string Call, C
 
     private static string Bool(bool value) => value ? "True" : "False";
 
+    /// <summary>The named mask rates as a Python dict argument, or nothing when there are none.</summary>
+    private static string Rates(IReadOnlyDictionary<string, double>? rates) => rates is not { Count: > 0 } ? ""
+        : $", rates={{{string.Join(", ", rates.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{PythonNames.Quote(r.Key)}: {PythonNames.Number(r.Value)}"))}}}";
+
     private static string Activation(Activation activation, string value) => activation switch
     {
         RnnGen.Activation.None => value,
@@ -45,7 +49,8 @@ internal sealed record PythonLayer(string Name, string Construct, string Call, C
             if (o.Stateful) throw new NotSupportedException($"Layer '{name}' is Stateful: carrying states between calls has no PyTorch form in RnnGen's exporter.");
             var construct = $"{TCell.Info.Name}Layer({layer.InputSize}, {layer.HiddenSize}, num_layers={o.NumLayers}, bidirectional={Bool(o.Bidirectional)}, " +
                 $"batch_first={Bool(o.BatchFirst)}, bias={Bool(o.Bias)}, merge=\"{o.Merge.ToString().ToLowerInvariant()}\", " +
-                $"return_sequences={Bool(o.ReturnSequences)}, go_backwards={Bool(o.GoBackwards)}, dropout={PythonNames.Number(o.Dropout)})";
+                $"return_sequences={Bool(o.ReturnSequences)}, go_backwards={Bool(o.GoBackwards)}, dropout={PythonNames.Number(o.Dropout)}" +
+                (o.ProjectionSize > 0 ? $", proj_size={o.ProjectionSize}" : "") + Rates(o.Rates) + ")";
             return new PythonLayer(name, construct, $"self.{name}(x, lengths)[0]", TCell.Info, PyTorchStateDict.GroupedLayout(layer, name + "."));
         }
     }

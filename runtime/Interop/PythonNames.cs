@@ -11,7 +11,7 @@ internal static class PythonNames
         "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
         "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
         "pass", "raise", "return", "try", "while", "with", "yield", "torch", "nn", "F", "math", "self", "state", "x",
-        "_max", "_min", "_hard_sigmoid",
+        "_max", "_min", "_hard_sigmoid", "_mean", "_variance", "_rms",
     ];
 
     /// <summary>A local name for <paramref name="name"/> that is not reserved and not yet in <paramref name="used"/>.</summary>

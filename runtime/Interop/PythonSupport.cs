@@ -63,6 +63,57 @@ internal static class PythonSupport
             return torch.clamp(0.2 * a + 0.5, 0.0, 1.0)
 
 
+        def _mean(*rows):
+            """The mean of the rows concatenated, one number per batch row [batch, 1], as RnnGen's mean(a, b, …)."""
+            return torch.cat(rows, -1).mean(-1, keepdim=True)
+
+
+        def _variance(*rows):
+            """The population variance Σ(v − mean)²/N of the rows concatenated, [batch, 1], as RnnGen's variance(a, b, …)."""
+            return torch.cat(rows, -1).var(-1, unbiased=False, keepdim=True)
+
+
+        def _rms(*rows):
+            """√(Σv²/N) of the rows concatenated, [batch, 1], as RnnGen's rms(a, b, …)."""
+            return torch.cat(rows, -1).square().mean(-1, keepdim=True).sqrt()
+
+
+        class CellModule(nn.Module):
+            """What every exported cell shares: its random masks. In eval() (or at rate 0) a mask is its expectation, as in
+            RnnGen's inference: dropout and dropconnect 1, zoneout its rate p. In train() it is drawn from PyTorch's generator
+            as RnnGen draws its own: dropout 0 or 1/(1 − p) per unit and step, dropout_seq the same held for every step of
+            the sequences, zoneout 1 (keep the previous value) with probability p, dropconnect 0 or 1/(1 − p) per weight held
+            for every step. reset_masks() (the layer calls it before each run over time) draws held masks anew."""
+
+            def __init__(self):
+                super().__init__()
+                self._held = {}
+
+            def reset_masks(self):
+                self._held = {}
+
+            def _mask(self, index, kind, rate, x):
+                if not self.training or rate == 0:
+                    return rate if kind == "zoneout" else 1.0
+                if index in self._held:
+                    return self._held[index]
+                like = x.new_empty(x.shape[0], self.hidden_size)
+                if kind == "zoneout":
+                    return torch.bernoulli(like.fill_(rate))
+                mask = torch.bernoulli(like.fill_(1 - rate)) / (1 - rate)
+                if kind == "dropout_seq":
+                    self._held[index] = mask
+                return mask
+
+            def _connect(self, name, rate):
+                weight = getattr(self, name)
+                if not self.training or rate == 0:
+                    return weight
+                if name not in self._held:
+                    self._held[name] = torch.bernoulli(torch.full_like(weight, 1 - rate)) / (1 - rate)
+                return weight * self._held[name]
+
+
         def _reverse(x, lengths):
             """Each sequence of x [batch, steps, features] reversed within its own length; padding stays in place."""
             steps = torch.arange(x.shape[1], device=x.device).unsqueeze(0)
@@ -74,7 +125,8 @@ internal static class PythonSupport
         def _run(cell, x, lengths, initial):
             """One cell over x [batch, steps, input]: past a sequence's length its states stay and its output is 0."""
             batch, steps = x.shape[0], x.shape[1]
-            states = initial or tuple(x.new_zeros(batch, cell.hidden_size) for _ in cell.states)
+            cell.reset_masks()
+            states = initial or tuple(x.new_zeros(batch, size) for size in cell.state_sizes)
             outputs = []
             for t in range(steps):
                 new = cell(x[:, t], states)
@@ -98,21 +150,24 @@ internal static class PythonSupport
             """A cell run over time as RnnGen's RecurrentLayer: stacked (layer k > 0 reads the concatenated directions of
             layer k − 1), bidirectional (the reverse direction reads each sequence from its own last step), variable lengths
             (PyTorch's packed semantics: padding gives 0 outputs and leaves the states alone). Parameters are l{k}[_reverse].{name},
-            RnnGen's names. forward(x, lengths, initial_states) → (output, final states: one [layers·directions, batch, hidden]
+            RnnGen's names. proj_size: the size P of a projected state (RnnGen's ProjectionSize); rates: the cell's named mask
+            rates (RnnGen's Rates); the cell's masks are drawn in train() and are their expectations in eval() (CellModule).
+            forward(x, lengths, initial_states) → (output, final states: one [layers·directions, batch, size]
             tensor per state)."""
 
             cell = None
 
             def __init__(self, input_size, hidden_size, num_layers=1, bidirectional=False, batch_first=False, bias=True,
-                         merge="concat", return_sequences=True, go_backwards=False, dropout=0.0):
+                         merge="concat", return_sequences=True, go_backwards=False, dropout=0.0, proj_size=0, rates=None):
                 super().__init__()
                 self.hidden_size, self.num_layers, self.directions = hidden_size, num_layers, 2 if bidirectional else 1
+                self.output_size = proj_size if self.cell.projected_state == self.cell.output_state else hidden_size
                 self.batch_first, self.merge, self.return_sequences = batch_first, merge, return_sequences
                 self.go_backwards, self.dropout = go_backwards, dropout
                 for k in range(num_layers):
                     for d in range(self.directions):
-                        size = input_size if k == 0 else self.directions * hidden_size
-                        self.add_module(f"l{k}_reverse" if d else f"l{k}", self.cell(size, hidden_size, bias))
+                        size = input_size if k == 0 else self.directions * self.output_size
+                        self.add_module(f"l{k}_reverse" if d else f"l{k}", self.cell(size, hidden_size, bias, proj_size, rates))
 
             def forward(self, x, lengths=None, initial_states=None):
                 if not self.batch_first:
@@ -137,7 +192,7 @@ internal static class PythonSupport
                     x = torch.cat(outputs, 2)
                 finals = tuple(torch.stack(states) for states in finals)
                 if self.return_sequences:
-                    h = self.hidden_size
+                    h = self.output_size
                     output = x if self.directions == 1 else _merge(x[..., :h], x[..., h:], self.merge)
                     return (output if self.batch_first else output.transpose(0, 1)), finals
                 last = finals[self.cell.output_state][-self.directions:]

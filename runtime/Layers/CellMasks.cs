@@ -44,11 +44,14 @@ internal sealed class CellMasks
     /// <summary>The rate of each mask: <see cref="CellInfo.Masks"/>, then <see cref="CellInfo.Connections"/>.</summary>
     public IReadOnlyList<double> Rates => _rates;
 
+    /// <summary>The expectation of step mask <paramref name="mask"/> (of <see cref="CellInfo.Masks"/>): its rate for zoneout, else 1.</summary>
+    public double Expectation(int mask) => _cell.Masks[mask].Kind == MaskKind.Zoneout ? _rates[mask] : 1;
+
     /// <summary>Fills one block [masks, batch·H] with every step mask's expectation.</summary>
     public void Expect<T>(Span<T> block, int rows) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (var m = 0; m < _cell.Masks.Count; m++)
-            block.Slice(m * rows, rows).Fill(_cell.Masks[m].Kind == MaskKind.Zoneout ? T.CreateTruncating(_rates[m]) : T.One);
+            block.Slice(m * rows, rows).Fill(T.CreateTruncating(Expectation(m)));
     }
 
     /// <summary>Draws the masks of processing step <paramref name="step"/> into its block [masks, batch·H]; a

@@ -25,6 +25,8 @@ public static class RecurrentCells
         Register<Lstmp>();
         Register<MinGru>();
         Register<MinLstm>();
+        Register<LayerNormLstm>();
+        Register<LayerNormGru>();
     }
 
     /// <summary>Makes <typeparamref name="TCell"/> buildable by its name (<c>TCell.Info.Name</c>).</summary>

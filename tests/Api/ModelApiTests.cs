@@ -197,6 +197,14 @@ public class ModelApiTests
         Assert.Contains("RecurrentCells.Register", Assert.Throws<KeyNotFoundException>(() =>
             new RecurrentConfig("NoSuchCell", 1, 1, new RecurrentOptions()).Create<float>()).Message);
     }
+
+    [Fact]
+    public void EveryBuiltInCellIsKnownByNameSoItsCheckpointsLoad()
+    {
+        var builtIn = typeof(Lstm).Assembly.GetExportedTypes().Where(t => t.IsValueType && typeof(IRecurrentCell).IsAssignableFrom(t)).Select(t => t.Name).ToList();
+        Assert.Contains("LayerNormGru", builtIn);
+        Assert.All(builtIn, name => Assert.Contains(name, RecurrentCells.Names));
+    }
 }
 
 public class BinaryMetricsTests

@@ -44,16 +44,38 @@ public sealed class ExportOnnxCommandTests : IDisposable
     }
 
     [Fact]
-    public void AnUnsupportedCellOrNoFormatIsOneLineAndWritesNothing()
+    public void ExportsTheLayerNormAndProjectedBuiltInsToBothFormats()
     {
-        var projected = Model.Sequential<float>().Input(2).Recurrent<Lstmp>(3, new RecurrentOptions { ProjectionSize = 2 }).Build();
-        ModelCheckpoint.Save(Path.Combine(_directory, "lstmp.safetensors"), projected);
+        var model = Model.Sequential<float>(seed: 4).Input(2).Recurrent<Lstmp>(5, new RecurrentOptions { ProjectionSize = 2, Bidirectional = true })
+            .Recurrent<LayerNormLstm>(4).Recurrent<LayerNormGru>(3).Dense(2).Build();
+        ModelCheckpoint.Save(Path.Combine(_directory, "norm.safetensors"), model);
+
+        var onnx = CliProcess.Run(_directory, "export", "norm.safetensors", "--onnx", "norm.onnx");
+        var pytorch = CliProcess.Run(_directory, "export", "norm.safetensors", "--pytorch", "norm.py");
+
+        Assert.Equal((0, 0), (onnx.ExitCode, pytorch.ExitCode));
+        float[] values = [0.5f, -1, 2, 0.25f, -0.75f, 1.5f, 1, -2, 0.1f, 0.2f, -0.3f, 0.4f];
+        int[] lengths = [3, 1];
+        var expected = OnnxRuntimeRunner.Flatten(model.Predict(Tensor.Create(values, [2, 3, 2]), lengths));
+        var actual = OnnxRuntimeRunner.Run(File.ReadAllBytes(Path.Combine(_directory, "norm.onnx")), values, null, [2, 3, 2], lengths);
+        Assert.InRange(OnnxRuntimeRunner.MaxDifference(expected, actual), 0, 1e-5);
+        var python = File.ReadAllText(Path.Combine(_directory, "norm.py"));
+        Assert.Contains("LstmpLayer(2, 5, num_layers=1, bidirectional=True", python);
+        Assert.Contains("proj_size=2)", python);
+        Assert.Contains("class LayerNormGruCell(CellModule):", python);
+    }
+
+    [Fact]
+    public void AnUnsupportedLayerOrNoFormatIsOneLineAndWritesNothing()
+    {
+        var stateful = Model.Sequential<float>().Input(2).Recurrent<Lstmp>(3, new RecurrentOptions { ProjectionSize = 2, Stateful = true }).Build();
+        ModelCheckpoint.Save(Path.Combine(_directory, "lstmp.safetensors"), stateful);
 
         var unsupported = CliProcess.Run(_directory, "export", "lstmp.safetensors", "--onnx", "lstmp.onnx");
         var noFormat = CliProcess.Run(_directory, "export", "lstmp.safetensors");
 
         Assert.Equal(1, unsupported.ExitCode);
-        Assert.Equal("rnngen: Layer 'rnn' uses cell 'Lstmp', which ONNX export does not support: it projects state 'h' through W_hr. Nothing was written.", unsupported.Error.Trim());
+        Assert.StartsWith("rnngen: Layer 'rnn' is Stateful: an ONNX graph starts every call from zero states", unsupported.Error.Trim());
         Assert.False(File.Exists(Path.Combine(_directory, "lstmp.onnx")));
         Assert.Equal(1, noFormat.ExitCode);
         Assert.Equal("rnngen: give exactly one format to export to: --onnx FILE, --pytorch FILE.", noFormat.Error.Trim());

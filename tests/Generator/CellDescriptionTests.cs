@@ -46,7 +46,8 @@ public class CellDescriptionTests
     [Fact]
     public void EveryOperandComesBeforeItsUserAndEveryStateHasAResult()
     {
-        foreach (var cell in new[] { Lstm.Info, Gru.Info, ThreeStageCell.Info, PeepholeLstm.Info, CarryTrackRnn.Info, FunctionZooCell.Info, StabilizerCell.Info })
+        foreach (var cell in new[] { Lstm.Info, Gru.Info, ThreeStageCell.Info, PeepholeLstm.Info, CarryTrackRnn.Info, FunctionZooCell.Info, StabilizerCell.Info,
+                     LayerNormLstm.Info, LayerNormGru.Info, Lstmp.Info, ScalarCell.Info, RandomZooCell.Info, ReductionCell.Info, StagedReductionCell.Info })
         {
             var description = cell.Description!;
             for (var i = 0; i < description.Operations.Count; i++)
@@ -55,5 +56,27 @@ public class CellDescriptionTests
             Assert.Equal(cell.States.Order(), description.Equations.Where(e => e.IsState).Select(e => e.Target).Order());
             Assert.DoesNotContain(description.Operations, op => op.Kind == CellOperationKind.Unsupported);
         }
+    }
+
+    [Fact]
+    public void AStatisticReducesItsRowsTogetherAndNamesItsEquation()
+    {
+        var description = LayerNormLstm.Info.Description!;
+        var variance = description.Operations.First(op => op is { Kind: CellOperationKind.Statistic, Name: "variance" });
+        Assert.Equal(["W_i", "W_f", "W_g", "W_o"], variance.Operands.Select(o => description.Operations[o]).Select(op => (op.Kind, op.Name)).Select(p => p.Kind == CellOperationKind.MatMul ? p.Name : "?"));
+        Assert.Equal("rx", description.Equations[variance.Line].Target);
+        // layernorm(c') is the mean and variance of c' (its result), with the gains it adds as vectors.
+        var statistics = description.Operations.Where(op => op.Kind == CellOperationKind.Statistic && op.Line == 9).ToList();
+        Assert.Equal(["mean", "variance"], statistics.Select(op => op.Name));
+        Assert.All(statistics, op => Assert.Equal([description.Equations[8].Result], op.Operands));
+    }
+
+    [Fact]
+    public void AScalarIsOneLeafAndAMaskNamesItsIndex()
+    {
+        var scalars = ScalarCell.Info.Description!.Operations.Where(op => op.Kind == CellOperationKind.Scalar).Select(op => op.Name);
+        Assert.Equal(["alpha", "beta", "gamma"], scalars);
+        var masks = RandomZooCell.Info.Description!.Operations.Where(op => op.Kind == CellOperationKind.Mask).ToList();
+        Assert.Equal([MaskKind.Sequence, MaskKind.Dropout, MaskKind.Zoneout], masks.Select(op => RandomZooCell.Info.Masks[(int)op.Value].Kind));
     }
 }

@@ -8,7 +8,9 @@ namespace RnnGen.Tests.Interop;
 
 /// <summary>
 /// The Python module PyTorchModuleWriter writes, run by real PyTorch (Debian's python3-torch 1.13): for every built-in
-/// cell and five custom ones (three stages, peephole, two states, every function, the piecewise functions), a model of
+/// cell (row statistics in LayerNormLstm and LayerNormGru, a projected state in Lstmp) and custom ones (three stages,
+/// peephole, two states, every function, the piecewise functions, masks at their expectation with a named rate,
+/// dropconnect, scalar parameters, statistics of several rows), a model of
 /// two stacked bidirectional layers and a tanh Dense head, loaded from RnnGen's checkpoint, on sequences of different
 /// lengths. PyTorch's outputs and autograd's gradients of L = Σ output ⊙ w (every parameter and the input) match
 /// RnnGen's forward pass and BPTT: |a − b| ≤ tolerance · max(1, max |b|) with 1e-5 in float32 and 1e-12 in float64.
@@ -21,7 +23,8 @@ public class PyTorchModuleTests
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var cell in new[] { "SimpleRnnTanh", "SimpleRnnRelu", "Lstm", "Gru", "ResetBeforeGru", "IndRnn", "Mgu", "SLstm", "MinGru", "MinLstm", "ThreeStageCell", "PeepholeLstm", "CarryTrackRnn", "FunctionZooCell", "StabilizerCell" })
+        foreach (var cell in new[] { "SimpleRnnTanh", "SimpleRnnRelu", "Lstm", "Gru", "ResetBeforeGru", "IndRnn", "Mgu", "SLstm", "MinGru", "MinLstm", "LayerNormLstm", "LayerNormGru", "Lstmp",
+                     "ThreeStageCell", "PeepholeLstm", "CarryTrackRnn", "FunctionZooCell", "StabilizerCell", "RandomZooCell", "WeightDropLstm", "ScalarCell", "StagedReductionCell" })
             foreach (var dtype in new[] { "F32", "F64" })
                 data.Add(cell, dtype);
         return data;
@@ -43,18 +46,26 @@ public class PyTorchModuleTests
             case "SLstm": Check<SLstm>(dtype); break;
             case "MinGru": Check<MinGru>(dtype); break;
             case "MinLstm": Check<MinLstm>(dtype); break;
+            case "LayerNormLstm": Check<LayerNormLstm>(dtype); break;
+            case "LayerNormGru": Check<LayerNormGru>(dtype); break;
+            case "Lstmp": Check<Lstmp>(dtype, new() { ProjectionSize = 3 }); break;
             case "ThreeStageCell": Check<ThreeStageCell>(dtype); break;
             case "PeepholeLstm": Check<PeepholeLstm>(dtype); break;
             case "CarryTrackRnn": Check<CarryTrackRnn>(dtype); break;
             case "FunctionZooCell": Check<FunctionZooCell>(dtype); break;
             case "StabilizerCell": Check<StabilizerCell>(dtype); break;
+            // Inference masks: zoneout 0.2 is its expectation, p_h (dropout_seq) and dropout the identity.
+            case "RandomZooCell": Check<RandomZooCell>(dtype, new() { Rates = new Dictionary<string, double> { ["p_h"] = 0.4 } }); break;
+            case "WeightDropLstm": Check<WeightDropLstm>(dtype, new() { Rates = new Dictionary<string, double> { ["weight_drop"] = 0.5 } }); break;
+            case "ScalarCell": Check<ScalarCell>(dtype); break;
+            case "StagedReductionCell": Check<StagedReductionCell>(dtype); break;
             default: Assert.Fail("unknown cell " + cell); break;
         }
     }
 
-    private static void Check<TCell>(string dtype) where TCell : IRecurrentCell
+    private static void Check<TCell>(string dtype, RecurrentOptions? cellOptions = null) where TCell : IRecurrentCell
     {
-        var options = new RecurrentOptions { NumLayers = 2, Bidirectional = true, Seed = 7 };
+        var options = (cellOptions ?? new RecurrentOptions()) with { NumLayers = 2, Bidirectional = true, Seed = 7 };
         if (dtype == "F32")
             Parity(Model.Sequential<float>(seed: 3).Input(InputSize).Recurrent<TCell>(Hidden, options).Dense(Outputs, Activation.Tanh).Build(), 1e-5);
         else
@@ -117,7 +128,7 @@ public class PyTorchModuleTests
         from model import RnnGenModel, load_rnngen, read_safetensors, write_safetensors
 
         dtype = torch.float64 if sys.argv[1] == "F64" else torch.float32
-        model = RnnGenModel().to(dtype)
+        model = RnnGenModel().to(dtype).eval()   # masks at their expectation, as RnnGen's Forward outside training
         load_rnngen(model, "model.safetensors")
         inputs, _ = read_safetensors("inputs.safetensors")
         x = inputs["x"].clone().requires_grad_()

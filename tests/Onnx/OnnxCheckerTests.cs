@@ -35,6 +35,10 @@ public sealed class OnnxCheckerTests : IDisposable
             // Custom cells: a Loop whose body reads the outer graph's weights, input and mask.
             ("peephole-loop-bidirectional", Model.Sequential<float>(seed: 1).Input(3).Recurrent<PeepholeLstm>(5, new RecurrentOptions { Bidirectional = true }).Dense(2).Build(), new()),
             ("function-zoo-loop-fixed-length", Model.Sequential<float>(seed: 1).Input(3).Recurrent<FunctionZooCell>(5).LastStep().Dense(2).Build(), new() { SequenceLengths = false }),
+            // Row statistics (Concat, ReduceMean), a projected state of size P, masks and scalars as initializers.
+            ("layer-norm-lstm-loop", Model.Sequential<float>(seed: 1).Input(3).Recurrent<LayerNormLstm>(5).Dense(2).Build(), new()),
+            ("lstmp-loop-stacked-bidirectional", Model.Sequential<float>(seed: 1).Input(3).Recurrent<Lstmp>(5, new RecurrentOptions { ProjectionSize = 2, NumLayers = 2, Bidirectional = true }).Dense(2).Build(), new()),
+            ("masks-and-scalars-loop", Model.Sequential<float>(seed: 1).Input(3).Recurrent<RandomZooCell>(5).Recurrent<ScalarCell>(4).Dense(2).Build(), new()),
         };
         foreach (var (name, model, options) in models) OnnxExport.Save(model, Path.Combine(_directory, name + ".onnx"), options);
 

@@ -10,7 +10,9 @@ namespace RnnGen.Tests.Onnx;
 
 /// <summary>Cells other than the four ONNX operators, exported as a Loop over their described equations, run in ONNX
 /// Runtime and give RnnGen's outputs to 1e-5 (float32): peephole, multi-stage, two-state, every function, the built-in
-/// cells without an ONNX operator (SLstm: four states), and the LSTM's own equations declared as a custom cell.</summary>
+/// cells without an ONNX operator (SLstm: four states; LayerNormLstm and LayerNormGru: row statistics; Lstmp: a state of
+/// size P), masks at their expectation (zoneout with a number, dropout_seq with a named rate, dropconnect), scalar
+/// parameters, statistics of several rows, and the LSTM's own equations declared as a custom cell.</summary>
 public class OnnxCustomCellTests(ITestOutputHelper output)
 {
     private static Model<float> Build(string cell, RecurrentOptions options, int hidden = 5)
@@ -31,6 +33,13 @@ public class OnnxCustomCellTests(ITestOutputHelper output)
             nameof(MinGru) => builder.Recurrent<MinGru>(hidden, options),
             nameof(MinLstm) => builder.Recurrent<MinLstm>(hidden, options),
             nameof(FixedSizeLstm) => builder.Recurrent<FixedSizeLstm>(20, options),
+            nameof(LayerNormLstm) => builder.Recurrent<LayerNormLstm>(hidden, options),
+            nameof(LayerNormGru) => builder.Recurrent<LayerNormGru>(hidden, options),
+            nameof(Lstmp) => builder.Recurrent<Lstmp>(hidden, options with { ProjectionSize = 3 }),
+            nameof(RandomZooCell) => builder.Recurrent<RandomZooCell>(hidden, options with { Rates = new Dictionary<string, double> { ["p_h"] = 0.4 } }),
+            nameof(WeightDropLstm) => builder.Recurrent<WeightDropLstm>(hidden, options with { Rates = new Dictionary<string, double> { ["weight_drop"] = 0.5 } }),
+            nameof(ScalarCell) => builder.Recurrent<ScalarCell>(hidden, options),
+            nameof(StagedReductionCell) => builder.Recurrent<StagedReductionCell>(hidden, options),
             _ => throw new ArgumentOutOfRangeException(nameof(cell), cell, null),
         };
         return builder.Dense(4).Build();
@@ -40,7 +49,8 @@ public class OnnxCustomCellTests(ITestOutputHelper output)
     {
         var data = new TheoryData<string, int, bool>();
         foreach (var cell in new[] { nameof(PeepholeLstm), nameof(ThreeStageCell), nameof(CarryTrackRnn), nameof(FunctionZooCell), nameof(StabilizerCell), nameof(ResetBeforeGru), nameof(Mgu),
-                     nameof(IndRnn), nameof(SLstm), nameof(MinGru), nameof(MinLstm), nameof(FixedSizeLstm) })
+                     nameof(IndRnn), nameof(SLstm), nameof(MinGru), nameof(MinLstm), nameof(FixedSizeLstm), nameof(LayerNormLstm), nameof(LayerNormGru), nameof(Lstmp),
+                     nameof(RandomZooCell), nameof(WeightDropLstm), nameof(ScalarCell), nameof(StagedReductionCell) })
         {
             data.Add(cell, 1, false);
             data.Add(cell, 2, true);

@@ -14,10 +14,6 @@ public sealed class OnnxExportErrorTests : IDisposable
 
     public static TheoryData<string, string[]> Refused => new()
     {
-        { "row reduction", ["Layer 'rnn1' uses cell 'ReductionCell': the operation 'variance' in equation 2, `v  = variance(a, U_2 h)`, has no ONNX form"] },
-        { "scalar parameters", ["Layer 'rnn' uses cell 'ScalarCell', which ONNX export does not support: it has scalar parameters (alpha, beta, gamma)."] },
-        { "projection", ["Layer 'rnn' uses cell 'Lstmp', which ONNX export does not support: it projects state 'h' through W_hr."] },
-        { "masks", ["Layer 'rnn' uses cell 'ZoneoutLstm', which ONNX export does not support: its equations draw training-time masks (Zoneout)."] },
         { "custom layer", ["Layer 'scale' (Scale`1)", "supported layers are embedding, recurrent (any generated cell), dense, dropout and last_step"] },
         { "stateful", ["Layer 'rnn1' is Stateful", "zero states"] },
     };
@@ -56,10 +52,6 @@ public sealed class OnnxExportErrorTests : IDisposable
         var builder = Model.Sequential<float>(seed: 1).Input(3);
         return what switch
         {
-            "row reduction" => builder.Lstm(4).Recurrent<ReductionCell>(4).Dense(2).Build(),   // refused after a layer was lowered
-            "scalar parameters" => builder.Recurrent<ScalarCell>(4).Dense(2).Build(),
-            "projection" => builder.Recurrent<Lstmp>(4, new RecurrentOptions { ProjectionSize = 2 }).Dense(2).Build(),
-            "masks" => builder.Recurrent<ZoneoutLstm>(4).Dense(2).Build(),
             "custom layer" => builder.Lstm(4).Add("scale", f => new Scale<float>(f)).Dense(2).Build(),
             "stateful" => builder.Lstm(4).Recurrent<Gru>(4, new RecurrentOptions { Stateful = true }).Build(),
             _ => throw new ArgumentOutOfRangeException(nameof(what), what, null),

@@ -10,7 +10,7 @@ internal sealed class ExportOnnxFormat : IExportFormat
     private readonly Option<bool> _softmax = new("--softmax") { Description = "End the graph with a softmax: probabilities instead of logits." };
     private readonly Option<bool> _fixedLength = new("--fixed-length") { Description = "No \"lengths\" input: every sequence runs all its steps." };
 
-    public Option<string?> Target { get; } = new("--onnx") { HelpName = "file", Description = "Write an ONNX file (LSTM/GRU/RNN operators; inputs \"tokens\" or \"input\", and \"lengths\")." };
+    public Option<string?> Target { get; } = new("--onnx") { HelpName = "file", Description = "Write an ONNX file (any cell: ONNX's LSTM/GRU/RNN operators or a Loop; inputs \"tokens\" or \"input\", and \"lengths\")." };
 
     public IEnumerable<Option> Options => [Target, _softmax, _fixedLength];
 
