@@ -5,8 +5,9 @@ namespace RnnGen.Generator.Differentiation
     // A tiny straight-line IR for one element (or one vector of elements) of a kernel pass.
     // The emitter renders it twice: with Vector<T> for the body and with T for the tail.
 
-    /// <summary>Where a value lives. The slot is a column block (Z*, Tape, Carry), a state, an operand or a vector parameter.</summary>
-    internal enum KernelBuffer { Zx, Zh, Zs, Prev, Next, Operand, Tape, Carry, Vector, DNext, DPrev, DZx, DZh, DZs, DOperand, DVector, Mask, Scalar, DScalar, Row }
+    /// <summary>Where a value lives. The slot is a column block (Z*, Tape, Carry), a state, an operand or a vector parameter.
+    /// ScanA and ScanB are the scan schedule's coefficients of s' = a ⊙ s + b, by state.</summary>
+    internal enum KernelBuffer { Zx, Zh, Zs, Prev, Next, Operand, Tape, Carry, Vector, DNext, DPrev, DZx, DZh, DZs, DOperand, DVector, Mask, Scalar, DScalar, Row, ScanA, ScanB }
 
     internal abstract record Ir;
     internal sealed record IrRef(string Name) : Ir;
@@ -44,6 +45,23 @@ namespace RnnGen.Generator.Differentiation
 
     internal static class IrBuilder
     {
+        /// <summary>Every leaf of an expression (references, constants, loads), left to right; a loop, as sums of adjoints are long.</summary>
+        public static IEnumerable<Ir> Leaves(Ir root)
+        {
+            var pending = new Stack<Ir>();
+            pending.Push(root);
+            while (pending.Count > 0)
+            {
+                switch (pending.Pop())
+                {
+                    case IrNegate negate: pending.Push(negate.Operand); break;
+                    case IrBinary binary: pending.Push(binary.Right); pending.Push(binary.Left); break;
+                    case IrCall call: for (var i = call.Arguments.Length - 1; i >= 0; i--) pending.Push(call.Arguments[i]); break;
+                    case var leaf: yield return leaf; break;
+                }
+            }
+        }
+
         public static Ir Sum(IReadOnlyList<Ir> terms)
         {
             var sum = terms[0];

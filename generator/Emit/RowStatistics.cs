@@ -56,25 +56,12 @@ namespace RnnGen.Generator.Emit
         private static string Describe(RowScalar scalar) =>
             scalar.Kind == "adjoint" ? $"d(statistic {scalar.Reduction}) summed / N" : $"{scalar.Kind} {scalar.Reduction}";
 
-        /// <summary>Every load in a statement, the stored-to buffer not included; a loop, as sums of adjoints are long.</summary>
-        public static IEnumerable<IrLoad> Loads(Statement statement)
+        /// <summary>Every load in a statement, the stored-to buffer not included.</summary>
+        public static IEnumerable<IrLoad> Loads(Statement statement) => statement switch
         {
-            var pending = new Stack<Ir>();
-            switch (statement)
-            {
-                case Let let: pending.Push(let.Value); break;
-                case Store store: pending.Push(store.Value); break;
-            }
-            while (pending.Count > 0)
-            {
-                switch (pending.Pop())
-                {
-                    case IrLoad load: yield return load; break;
-                    case IrNegate negate: pending.Push(negate.Operand); break;
-                    case IrBinary binary: pending.Push(binary.Right); pending.Push(binary.Left); break;
-                    case IrCall call: foreach (var argument in call.Arguments) pending.Push(argument); break;
-                }
-            }
-        }
+            Let let => IrBuilder.Leaves(let.Value).OfType<IrLoad>(),
+            Store store => IrBuilder.Leaves(store.Value).OfType<IrLoad>(),
+            _ => Enumerable.Empty<IrLoad>(),
+        };
     }
 }
