@@ -10,13 +10,16 @@ namespace RnnGen;
 /// the input products of all steps in one GEMM, then hands over; here every pass runs over all T·B rows at once, split
 /// into chunks of steps across <see cref="Gemm.MaxThreads"/>:
 /// <list type="number">
-/// <item>coefficients: the generated step kernel at s = 0 gives b, at s = 1 gives a + b (the update is affine in s);</item>
-/// <item>the linear recurrence by <see cref="LinearScan{T}"/> (chunk-local scans, a carry pass, a fix-up);</item>
-/// <item>the generated step kernel once more from the scanned states, for the tape and the output-map states.</item>
+/// <item>coefficients: the generated coefficient pass writes a and b (and the tape entries that read no state);</item>
+/// <item>the linear recurrence by <see cref="LinearScan{T}"/> (split by lanes, or chunk-local scans, a carry pass, a fix-up);</item>
+/// <item>with output-map states or a tape entry that reads a state: the generated step kernel once more from the
+/// scanned states.</item>
 /// </list>
-/// Backward mirrors it: the generated backward kernel fed only each step's own gradients (its outputs, the final states
-/// at each sequence's end) gives w_t = ∂s'/∂s ⊙ e_t; the reverse scan c_{t−1} = a_t ⊙ c_t + w_t gives what every state
-/// receives from later steps; the backward kernel once more, fed e_t + c_t, gives d(products) and the vector gradients.
+/// Backward mirrors it. With every state scanned, ∂s'/∂s = a, so one reverse scan of each step's own gradients (its
+/// outputs, the final states at each sequence's end) gives the full state gradients g_t = e_t + a_{t+1} ⊙ g_{t+1}; else
+/// the generated backward kernel fed e_t gives w_t = ∂s'/∂s ⊙ e_t, the reverse scan c_{t−1} = a_t ⊙ c_t + w_t what every
+/// state receives from later steps, and g_t = e_t + c_t. The backward kernel fed g_t gives d(products) and the vector
+/// gradients.
 /// </summary>
 internal sealed unsafe class ScanSchedule<TCell, T>
     where TCell : IRecurrentCell
@@ -33,7 +36,7 @@ internal sealed unsafe class ScanSchedule<TCell, T>
     // kernel reads and writes states at one stride:
     // _a: the coefficients a_t (blocks 0..T−1), kept for backward.
     // _w: forward, the new states of the last kernel pass; backward, d(previous states), chunk-compact [chunk][S][steps][B][H].
-    // _d: forward, the 0 and 1 states the coefficient passes start from; backward, d(new states), chunk-compact.
+    // _d: backward, d(new states), chunk-compact (unused forward).
     private readonly T[] _a, _w, _d;
     // [MaxChunks][S][B·H] running products of a; [MaxChunks][V·H] vector gradients per chunk; [T·B][C·H] stage carry.
     private readonly T[] _products, _dVectors, _carry;
@@ -78,7 +81,10 @@ internal sealed unsafe class ScanSchedule<TCell, T>
     private static int ChunksFor(int steps) =>
         Math.Max(1, Math.Min(Math.Min(Gemm.MaxThreads, Environment.ProcessorCount), Math.Min(MaxChunks, steps)));
 
-    private enum Phase { Coefficients, Local, FixUp, Outputs, OwnGradients, FutureGradients, Adjoints }
+    /// <summary>With at least this many lanes (B·H) per thread, the scan splits the lanes instead of the steps.</summary>
+    private const int MinLanesPerThread = 64;
+
+    private enum Phase { Coefficients, Lanes, Local, FixUp, Outputs, OwnGradients, FutureGradients, Adjoints }
 
     /// <summary>Everything one phase needs, as pointers, so its chunks can run on the GEMM workers.</summary>
     private struct Context
@@ -202,9 +208,16 @@ internal sealed unsafe class ScanSchedule<TCell, T>
         Products = products, Scanned = context.Scanned, States = context.StateCount, Lanes = context.Batch * context.Hidden, Chunks = context.Chunks,
     };
 
-    /// <summary>The chunked scan: local scans in parallel, the carry pass here, the fix-up in parallel.</summary>
+    /// <summary>The scan: split by lanes when there are enough of them (each thread the whole recurrence of its lanes, one
+    /// pass over the data); else chunked in time: local scans in parallel, the carry pass here, the fix-up in parallel.</summary>
     private static void Scan(ref Context context)
     {
+        if (context.Chunks.Count > 1 && context.Scan.Lanes >= MinLanesPerThread * context.Chunks.Count)
+        {
+            context.Scan.Chunks = new TimeChunks(context.Steps, 1, context.Chunks.Reverse);
+            Run(ref context, Phase.Lanes);
+            return;
+        }
         Run(ref context, Phase.Local);
         LinearScan<T>.Carry(context.Scan);
         Run(ref context, Phase.FixUp);
@@ -228,6 +241,7 @@ internal sealed unsafe class ScanSchedule<TCell, T>
         switch (context.Phase)
         {
             case Phase.Coefficients: Coefficients(context, c); break;
+            case Phase.Lanes: LinearScan<T>.ByLanes(context.Scan, c, context.Chunks.Count); break;
             case Phase.Local: LinearScan<T>.Local(context.Scan, c); break;
             case Phase.FixUp: LinearScan<T>.FixUp(context.Scan, c, context.Chunks.Count); break;
             case Phase.Outputs: Outputs(context, c); break;
