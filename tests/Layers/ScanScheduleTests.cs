@@ -29,6 +29,31 @@ public class ScanScheduleTests
     }
 
     [Fact]
+    public void CoefficientPassGivesAAndBAndTheStateFreeTape()
+    {
+        // MinGru: h' = (1 - z) * h + z * ht, so a = 1 - z, b = z * ht; its tape (z, ht) reads no state.
+        Assert.True(MinGru.Info.Schedule.TapeFromCoefficients);
+        Assert.False(QrnnCell.Info.Schedule.TapeFromCoefficients);   // h' is computed after the scan
+        const int rows = 3, hidden = 5;
+        var random = new Random(5);
+        var zx = Finite.Random(random, rows * 2 * hidden);
+        var vectors = Finite.Random(random, 2 * hidden);
+        var (a, b, tape) = (new double[rows * hidden], new double[rows * hidden], new double[rows * 2 * hidden]);
+        MinGru.Coefficients(new CellScanStep<double>(rows, hidden, zx, vectors, a, b, rows * hidden, tape));
+        for (var r = 0; r < rows; r++)
+            for (var j = 0; j < hidden; j++)
+            {
+                var z = 1 / (1 + Math.Exp(-(zx[r * 2 * hidden + j] + vectors[j])));
+                var ht = zx[r * 2 * hidden + hidden + j] + vectors[hidden + j];
+                Assert.Equal(1 - z, a[r * hidden + j], 1e-14);
+                Assert.Equal(z * ht, b[r * hidden + j], 1e-14);
+            }
+        Assert.Throws<NotSupportedException>(() => CallCoefficients<Lstm>());
+    }
+
+    private static void CallCoefficients<TCell>() where TCell : IRecurrentCell => TCell.Coefficients(new CellScanStep<double>(1, 1, default, default, default, default, 1, default));
+
+    [Fact]
     public void SequentialCellsNameTheTermAndItsLine()
     {
         Assert.Equal("sequential: in line 1 (i  = sigmoid(W_i x + U_i h + b_i)), 'U_i h' blocks the scan: a matrix multiplies the previous state, so each step needs the one before",
