@@ -1,12 +1,14 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace RnnGen.Generator.Differentiation
 {
     // A tiny straight-line IR for one element (or one vector of elements) of a kernel pass.
     // The emitter renders it twice: with Vector<T> for the body and with T for the tail.
 
-    /// <summary>Where a value lives. The slot is a column block (Z*, Tape, Carry), a state, an operand or a vector parameter.</summary>
-    internal enum KernelBuffer { Zx, Zh, Zs, Prev, Next, Operand, Tape, Carry, Vector, DNext, DPrev, DZx, DZh, DZs, DOperand, DVector, Mask, Scalar, DScalar, Row }
+    /// <summary>Where a value lives. The slot is a column block (Z*, Tape, Carry), a state, an operand or a vector parameter.
+    /// ScanA and ScanB are the scan schedule's coefficients of s' = a ⊙ s + b, by state.</summary>
+    internal enum KernelBuffer { Zx, Zh, Zs, Prev, Next, Operand, Tape, Carry, Vector, DNext, DPrev, DZx, DZh, DZs, DOperand, DVector, Mask, Scalar, DScalar, Row, ScanA, ScanB }
 
     internal abstract record Ir;
     internal sealed record IrRef(string Name) : Ir;
@@ -46,6 +48,23 @@ namespace RnnGen.Generator.Differentiation
 
     internal static class IrBuilder
     {
+        /// <summary>Every leaf of an expression (references, constants, loads), left to right; a loop, as sums of adjoints are long.</summary>
+        public static IEnumerable<Ir> Leaves(Ir root)
+        {
+            var pending = new Stack<Ir>();
+            pending.Push(root);
+            while (pending.Count > 0)
+            {
+                switch (pending.Pop())
+                {
+                    case IrNegate negate: pending.Push(negate.Operand); break;
+                    case IrBinary binary: pending.Push(binary.Right); pending.Push(binary.Left); break;
+                    case IrCall call: for (var i = call.Arguments.Length - 1; i >= 0; i--) pending.Push(call.Arguments[i]); break;
+                    case var leaf: yield return leaf; break;
+                }
+            }
+        }
+
         public static Ir Sum(IReadOnlyList<Ir> terms)
         {
             var sum = terms[0];
@@ -57,25 +76,12 @@ namespace RnnGen.Generator.Differentiation
 
     internal static class IrLoads
     {
-        /// <summary>Every load in a statement, the stored-to buffer not included; a loop, as sums of adjoints are long.</summary>
-        public static IEnumerable<IrLoad> Of(Statement statement)
+        /// <summary>Every load in a statement, the stored-to buffer not included.</summary>
+        public static IEnumerable<IrLoad> Of(Statement statement) => statement switch
         {
-            var pending = new Stack<Ir>();
-            switch (statement)
-            {
-                case Let let: pending.Push(let.Value); break;
-                case Store store: pending.Push(store.Value); break;
-            }
-            while (pending.Count > 0)
-            {
-                switch (pending.Pop())
-                {
-                    case IrLoad load: yield return load; break;
-                    case IrNegate negate: pending.Push(negate.Operand); break;
-                    case IrBinary binary: pending.Push(binary.Right); pending.Push(binary.Left); break;
-                    case IrCall call: foreach (var argument in call.Arguments) pending.Push(argument); break;
-                }
-            }
-        }
+            Let let => IrBuilder.Leaves(let.Value).OfType<IrLoad>(),
+            Store store => IrBuilder.Leaves(store.Value).OfType<IrLoad>(),
+            _ => Enumerable.Empty<IrLoad>(),
+        };
     }
 }

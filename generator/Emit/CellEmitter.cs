@@ -11,7 +11,7 @@ namespace RnnGen.Generator.Emit
     /// </summary>
     internal static class CellEmitter
     {
-        private const string Constraint = "where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>";
+        internal const string Constraint = "where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>";
 
         public static string Emit(CellModel model, KernelPlan plan)
         {
@@ -42,6 +42,7 @@ namespace RnnGen.Generator.Emit
             foreach (var pass in plan.Forward) EmitPass(w, model, "Forward", "CellForwardStep", pass, plan);
             foreach (var pass in plan.Inference) EmitPass(w, model, "Infer", "CellForwardStep", pass, plan);
             foreach (var pass in plan.Backward) EmitPass(w, model, "Backward", "CellBackwardStep", pass, plan);
+            ScanCoefficientEmitter.Emit(w, model, plan);
             w.Close();
 
             foreach (var _ in model.Containers) w.Close();
@@ -84,7 +85,7 @@ namespace RnnGen.Generator.Emit
             if (model.Projection is { } projection)
                 w.Line($"Projection = new global::RnnGen.StateProjection({model.States.ToList().IndexOf(projection.State)}, \"{projection.Matrix}\"),");
             CellDescriptionEmitter.Emit(w, model);
-            EmitSchedule(w, model);
+            EmitSchedule(w, model, plan);
             w.Indent--;
             w.Line("};");
             w.Indent--;
@@ -94,12 +95,13 @@ namespace RnnGen.Generator.Emit
         private static string Masks(IEnumerable<MaskSite> masks) => "new global::RnnGen.MaskInfo[] { " + string.Join(", ", masks.Select(m =>
             $"new(global::RnnGen.MaskKind.{m.Kind}, {m.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, \"{m.RateName}\"{(m.Matrix.Length > 0 ? $", \"{m.Matrix}\"" : "")})")) + " }";
 
-        private static void EmitSchedule(CodeWriter w, CellModel model)
+        private static void EmitSchedule(CodeWriter w, CellModel model, KernelPlan kernels)
         {
             var plan = ScanAnalysis.Analyze(model);
             var kind = plan.Scannable ? "Scan" : "Sequential";
             var scanned = string.Join(", ", plan.Scanned.Select(s => s == 1 ? "true" : "false"));
-            w.Line($"Schedule = new global::RnnGen.CellSchedule(global::RnnGen.ScheduleKind.{kind}, new bool[] {{ {scanned} }}, {Literal(ScanAnalysis.Explain(model, plan))}),");
+            var tape = plan.Scannable && ScanCoefficients.Build(kernels.Forward[0], plan.Scanned).WholeTape ? " { TapeFromCoefficients = true }" : "";
+            w.Line($"Schedule = new global::RnnGen.CellSchedule(global::RnnGen.ScheduleKind.{kind}, new bool[] {{ {scanned} }}, {Literal(ScanAnalysis.Explain(model, plan))}){tape},");
         }
 
         private static void EmitDispatch(CodeWriter w, string direction, string stepType, int stages, string summary)
@@ -121,7 +123,7 @@ namespace RnnGen.Generator.Emit
             w.Line();
         }
 
-        private static void EmitPass(CodeWriter w, CellModel model, string direction, string stepType, KernelPass pass, KernelPlan plan)
+        internal static void EmitPass(CodeWriter w, CellModel model, string direction, string stepType, KernelPass pass, KernelPlan plan)
         {
             var method = $"{direction}Stage{pass.Stage}";
             var step = $"in global::RnnGen.{stepType}<T> s";

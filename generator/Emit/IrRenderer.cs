@@ -109,6 +109,8 @@ namespace RnnGen.Generator.Emit
             KernelBuffer.Scalar => "s.Scalars",
             KernelBuffer.DScalar => "s.DScalars",
             KernelBuffer.Row => "rowStats",
+            KernelBuffer.ScanA => "s.A",
+            KernelBuffer.ScanB => "s.B",
             _ => throw new System.InvalidOperationException(buffer.ToString()),
         };
 
@@ -130,7 +132,7 @@ namespace RnnGen.Generator.Emit
             var row = RowOffset(buffer);
             var stride = buffer switch
             {
-                KernelBuffer.Prev or KernelBuffer.Next => "s.StateStride",
+                KernelBuffer.Prev or KernelBuffer.Next or KernelBuffer.ScanA or KernelBuffer.ScanB => "s.StateStride",
                 KernelBuffer.Operand => "s.OperandStride",
                 KernelBuffer.DNext or KernelBuffer.DPrev or KernelBuffer.DOperand => "s.GradientStride",
                 KernelBuffer.Mask => "s.MaskStride",

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace RnnGen;
 
 /// <summary>How a layer runs a cell through time.</summary>
@@ -23,4 +25,9 @@ public sealed record CellSchedule(ScheduleKind Kind, bool[] ScannedStates, strin
 {
     /// <summary>Whether the layers run this cell with the scan schedule.</summary>
     public bool IsScan => Kind == ScheduleKind.Scan;
+
+    /// <summary>True when the coefficient pass writes the whole tape and every state is scanned, so the scan schedule
+    /// needs no pass of the step kernel after the scan.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool TapeFromCoefficients { get; init; }
 }

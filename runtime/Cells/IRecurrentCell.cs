@@ -21,4 +21,10 @@ public interface IRecurrentCell
 
     /// <summary>One backward stage over a batch for one step (stages run last to first).</summary>
     static abstract void Backward<T>(int stage, in CellBackwardStep<T> step) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>The scan schedule's coefficient pass: a and b of every scanned state over many rows at once. The generator
+    /// emits it for cells it marks <see cref="ScheduleKind.Scan"/>; other cells have none.</summary>
+    /// <exception cref="NotSupportedException">The cell runs step by step.</exception>
+    static virtual void Coefficients<T>(in CellScanStep<T> step) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new NotSupportedException("This cell runs step by step (CellInfo.Schedule): it has no scan coefficients.");
 }

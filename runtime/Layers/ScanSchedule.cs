@@ -10,13 +10,16 @@ namespace RnnGen;
 /// the input products of all steps in one GEMM, then hands over; here every pass runs over all T·B rows at once, split
 /// into chunks of steps across <see cref="Gemm.MaxThreads"/>:
 /// <list type="number">
-/// <item>coefficients: the generated step kernel at s = 0 gives b, at s = 1 gives a + b (the update is affine in s);</item>
-/// <item>the linear recurrence by <see cref="LinearScan{T}"/> (chunk-local scans, a carry pass, a fix-up);</item>
-/// <item>the generated step kernel once more from the scanned states, for the tape and the output-map states.</item>
+/// <item>coefficients: the generated coefficient pass writes a and b (and the tape entries that read no state);</item>
+/// <item>the linear recurrence by <see cref="LinearScan{T}"/> (split by lanes, or chunk-local scans, a carry pass, a fix-up);</item>
+/// <item>with output-map states or a tape entry that reads a state: the generated step kernel once more from the
+/// scanned states.</item>
 /// </list>
-/// Backward mirrors it: the generated backward kernel fed only each step's own gradients (its outputs, the final states
-/// at each sequence's end) gives w_t = ∂s'/∂s ⊙ e_t; the reverse scan c_{t−1} = a_t ⊙ c_t + w_t gives what every state
-/// receives from later steps; the backward kernel once more, fed e_t + c_t, gives d(products) and the vector gradients.
+/// Backward mirrors it. With every state scanned, ∂s'/∂s = a, so one reverse scan of each step's own gradients (its
+/// outputs, the final states at each sequence's end) gives the full state gradients g_t = e_t + a_{t+1} ⊙ g_{t+1}; else
+/// the generated backward kernel fed e_t gives w_t = ∂s'/∂s ⊙ e_t, the reverse scan c_{t−1} = a_t ⊙ c_t + w_t what every
+/// state receives from later steps, and g_t = e_t + c_t. The backward kernel fed g_t gives d(products) and the vector
+/// gradients.
 /// </summary>
 internal sealed unsafe class ScanSchedule<TCell, T>
     where TCell : IRecurrentCell
@@ -27,11 +30,13 @@ internal sealed unsafe class ScanSchedule<TCell, T>
 
     private readonly int _hidden, _stateCount, _vectorWidth;
     private readonly bool[] _scanned;
+    private readonly bool _allScanned;             // no output-map states: the backward needs no own-gradient pass
+    private readonly bool _tapeFromCoefficients;   // and the coefficient pass wrote the tape: no step pass after the scan
     // [S][T+1][B][H] (block t of state s at (s·(T+1) + t)·B·H), the states' own layout, because the generated forward
     // kernel reads and writes states at one stride:
     // _a: the coefficients a_t (blocks 0..T−1), kept for backward.
     // _w: forward, the new states of the last kernel pass; backward, d(previous states), chunk-compact [chunk][S][steps][B][H].
-    // _d: forward, the 0 and 1 states the coefficient passes start from; backward, d(new states), chunk-compact.
+    // _d: backward, d(new states), chunk-compact (unused forward).
     private readonly T[] _a, _w, _d;
     // [MaxChunks][S][B·H] running products of a; [MaxChunks][V·H] vector gradients per chunk; [T·B][C·H] stage carry.
     private readonly T[] _products, _dVectors, _carry;
@@ -43,6 +48,8 @@ internal sealed unsafe class ScanSchedule<TCell, T>
         var size = new Sizes(cell, hidden, maxBatch, maxSteps);
         (_hidden, _stateCount, _vectorWidth) = (hidden, cell.States.Count, cell.Vectors.Count * hidden);
         _scanned = [.. cell.Schedule.ScannedStates];
+        _allScanned = Array.TrueForAll(_scanned, s => s);
+        _tapeFromCoefficients = cell.Schedule.TapeFromCoefficients;
         (_a, _w, _d) = (Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.States));
         (_products, _dVectors, _carry) = (Workspace.Allocate<T>(size.Products), Workspace.Allocate<T>(size.DVectors), Workspace.Allocate<T>(size.Carry));
     }
@@ -74,7 +81,10 @@ internal sealed unsafe class ScanSchedule<TCell, T>
     private static int ChunksFor(int steps) =>
         Math.Max(1, Math.Min(Math.Min(Gemm.MaxThreads, Environment.ProcessorCount), Math.Min(MaxChunks, steps)));
 
-    private enum Phase { Coefficients, Local, FixUp, Outputs, OwnGradients, FutureGradients, Adjoints }
+    /// <summary>With at least this many lanes (B·H) per thread, the scan splits the lanes instead of the steps.</summary>
+    private const int MinLanesPerThread = 64;
+
+    private enum Phase { Coefficients, Lanes, Local, FixUp, Outputs, OwnGradients, FutureGradients, Adjoints }
 
     /// <summary>Everything one phase needs, as pointers, so its chunks can run on the GEMM workers.</summary>
     private struct Context
@@ -107,11 +117,11 @@ internal sealed unsafe class ScanSchedule<TCell, T>
             Run(ref context, Phase.Coefficients);
             if (ragged) HoldCoefficients(context, lengths);
             var lanes = batch * _hidden;
-            context.Scan = NewScan(context, new Blocks<T>(pStates + lanes, context.Pitch, lanes, _stateCount, context.Chunks), pProducts);
+            context.Scan = NewScan(context, new Blocks<T>(pStates + lanes, context.Pitch, lanes, _stateCount, context.Chunks), pA, pProducts);
             context.Scan.Boundary = pStates;
             context.Scan.BoundaryPitch = context.Pitch;
             Scan(ref context);
-            Run(ref context, Phase.Outputs);
+            if (!_tapeFromCoefficients) Run(ref context, Phase.Outputs);
             if (ragged) HoldMappedStates(context, lengths);
         }
     }
@@ -135,24 +145,45 @@ internal sealed unsafe class ScanSchedule<TCell, T>
     /// d(initial states) ([S][B·H]) written unless empty.</summary>
     public void Backward(int batch, int steps, T[] states, T[] tape, T[] vectors, T[] dzx, Span<T> dVectors, Span<T> dInitialStates)
     {
-        var lanes = batch * _hidden;
         fixed (T* pStates = states, pTape = tape, pVectors = vectors, pDzx = dzx, pA = _a, pW = _w, pD = _d)
         fixed (T* pProducts = _products, pCarry = _carry, pDVectors = _dVectors)
         fixed (bool* pScanned = _scanned)
         {
             var context = NewContext(batch, steps, _backwardChunks, pScanned, new Buffers(null, pStates, pTape, pCarry, pVectors, pA, pW, pD, pDzx, pDVectors));
-            Run(ref context, Phase.OwnGradients);
-            context.Scan = NewScan(context, new Blocks<T>(pW, 0, lanes, _stateCount, context.Chunks), pProducts);
-            Scan(ref context);
-            if (!dInitialStates.IsEmpty)
-                for (var s = 0; s < _stateCount; s++)
-                    new ReadOnlySpan<T>(context.Scan.X.At(s, 0), lanes).CopyTo(dInitialStates.Slice(s * lanes, lanes));
-            Run(ref context, Phase.FutureGradients);
+            if (_allScanned) ScanFullGradients(ref context, dInitialStates, pProducts);
+            else ScanFutureGradients(ref context, dInitialStates, pProducts);
             _dVectors.AsSpan().Clear();
             Run(ref context, Phase.Adjoints);
         }
         for (var c = 0; c < _backwardChunks.Count; c++)
             TensorPrimitives.Add(dVectors, _dVectors.AsSpan(c * _vectorWidth, _vectorWidth), dVectors);
+    }
+
+    /// <summary>Every state scanned: ∂s_t/∂s_{t−1} is a_t, so the full gradient g_t = e_t + a_{t+1} ⊙ g_{t+1} is one reverse
+    /// scan of d(new states) in place, with each step's coefficient taken from the step after; d(initial) = a_0 ⊙ g_0.</summary>
+    private void ScanFullGradients(ref Context context, Span<T> dInitialStates, T* products)
+    {
+        var lanes = context.Batch * _hidden;
+        context.Scan = NewScan(context, new Blocks<T>(context.D, 0, lanes, _stateCount, context.Chunks), context.A + lanes, products);
+        Scan(ref context);
+        if (dInitialStates.IsEmpty) return;
+        for (var s = 0; s < _stateCount; s++)
+            TensorPrimitives.Multiply(new ReadOnlySpan<T>(context.A + s * context.Pitch, lanes), new ReadOnlySpan<T>(context.Scan.X.At(s, 0), lanes),
+                dInitialStates.Slice(s * lanes, lanes));
+    }
+
+    /// <summary>With output-map states: the backward kernel fed each step's own gradients gives w_t = ∂s'/∂s ⊙ e_t, the
+    /// reverse scan c_{t−1} = a_t ⊙ c_t + w_t what every state receives from later steps, added into d(new states).</summary>
+    private void ScanFutureGradients(ref Context context, Span<T> dInitialStates, T* products)
+    {
+        var lanes = context.Batch * _hidden;
+        Run(ref context, Phase.OwnGradients);
+        context.Scan = NewScan(context, new Blocks<T>(context.W, 0, lanes, _stateCount, context.Chunks), context.A, products);
+        Scan(ref context);
+        if (!dInitialStates.IsEmpty)
+            for (var s = 0; s < _stateCount; s++)
+                new ReadOnlySpan<T>(context.Scan.X.At(s, 0), lanes).CopyTo(dInitialStates.Slice(s * lanes, lanes));
+        Run(ref context, Phase.FutureGradients);
     }
 
     private Context NewContext(int batch, int steps, TimeChunks chunks, bool* scanned, in Buffers buffers) => new()
@@ -169,16 +200,24 @@ internal sealed unsafe class ScanSchedule<TCell, T>
         public readonly T* Zx = zx, States = states, Tape = tape, Carry = carry, Vectors = vectors, A = a, W = w, D = d, DZx = dzx, DVectors = dVectors;
     }
 
-    private static LinearScan<T>.Job NewScan(in Context context, Blocks<T> x, T* products) => new()
+    /// <summary>The scan of x with coefficient a_t read at a (block t of state s at a + s·Pitch + t·B·H).</summary>
+    private static LinearScan<T>.Job NewScan(in Context context, Blocks<T> x, T* a, T* products) => new()
     {
         X = x,
-        A = new Blocks<T>(context.A, context.Pitch, context.Batch * context.Hidden, context.StateCount, context.Chunks),
+        A = new Blocks<T>(a, context.Pitch, context.Batch * context.Hidden, context.StateCount, context.Chunks),
         Products = products, Scanned = context.Scanned, States = context.StateCount, Lanes = context.Batch * context.Hidden, Chunks = context.Chunks,
     };
 
-    /// <summary>The chunked scan: local scans in parallel, the carry pass here, the fix-up in parallel.</summary>
+    /// <summary>The scan: split by lanes when there are enough of them (each thread the whole recurrence of its lanes, one
+    /// pass over the data); else chunked in time: local scans in parallel, the carry pass here, the fix-up in parallel.</summary>
     private static void Scan(ref Context context)
     {
+        if (context.Chunks.Count > 1 && context.Scan.Lanes >= MinLanesPerThread * context.Chunks.Count)
+        {
+            context.Scan.Chunks = new TimeChunks(context.Steps, 1, context.Chunks.Reverse);
+            Run(ref context, Phase.Lanes);
+            return;
+        }
         Run(ref context, Phase.Local);
         LinearScan<T>.Carry(context.Scan);
         Run(ref context, Phase.FixUp);
@@ -202,6 +241,7 @@ internal sealed unsafe class ScanSchedule<TCell, T>
         switch (context.Phase)
         {
             case Phase.Coefficients: Coefficients(context, c); break;
+            case Phase.Lanes: LinearScan<T>.ByLanes(context.Scan, c, context.Chunks.Count); break;
             case Phase.Local: LinearScan<T>.Local(context.Scan, c); break;
             case Phase.FixUp: LinearScan<T>.FixUp(context.Scan, c, context.Chunks.Count); break;
             case Phase.Outputs: Outputs(context, c); break;
@@ -217,28 +257,18 @@ internal sealed unsafe class ScanSchedule<TCell, T>
         return (first, end, first * context.Batch, (end - first) * context.Batch);
     }
 
-    /// <summary>b from the kernel at s = 0 (into the new states), a + b from s = 1 (into A), then a = (a + b) − b.
-    /// States computed after the scan (output maps) get a = 0.</summary>
+    /// <summary>The generated coefficient pass over one chunk's rows: b into the new states, a into A, and the tape
+    /// entries that read no state.</summary>
     private static void Coefficients(in Context context, int c)
     {
         var (_, _, r0, count) = Rows(context, c);
-        long h = context.Hidden, lanes = context.Batch * h, length = count * h;
-        T* zeros = context.D + r0 * h, newStates = context.States + lanes + r0 * h, a = context.A + r0 * h;
-        Fill(context, zeros, length, T.Zero);
-        Forward(context, c, zeros, newStates);
-        Fill(context, zeros, length, T.One);
-        Forward(context, c, zeros, a);
-        for (var s = 0; s < context.StateCount; s++)
-        {
-            var coefficient = new Span<T>(a + s * context.Pitch, (int)length);
-            if (context.Scanned[s]) TensorPrimitives.Subtract(coefficient, new ReadOnlySpan<T>(newStates + s * context.Pitch, (int)length), coefficient);
-            else coefficient.Clear();
-        }
-    }
-
-    private static void Fill(in Context context, T* at, long length, T value)
-    {
-        for (var s = 0; s < context.StateCount; s++) new Span<T>(at + s * context.Pitch, (int)length).Fill(value);
+        var info = TCell.Info;
+        int h = context.Hidden, zxWidth = info.InputWidth * h, tapeWidth = info.TapeWidth * h, states = Strided(context, count);
+        long lanes = (long)context.Batch * h;
+        TCell.Coefficients(new CellScanStep<T>(count, h,
+            new ReadOnlySpan<T>(context.Zx + (long)r0 * zxWidth, count * zxWidth), new ReadOnlySpan<T>(context.Vectors, context.VectorWidth),
+            new Span<T>(context.A + (long)r0 * h, states), new Span<T>(context.States + lanes + (long)r0 * h, states), (int)context.Pitch,
+            new Span<T>(context.Tape + (long)r0 * tapeWidth, count * tapeWidth)));
     }
 
     /// <summary>The generated kernel from the scanned states: the tape, and the states computed from the new ones.</summary>

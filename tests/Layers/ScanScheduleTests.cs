@@ -29,6 +29,31 @@ public class ScanScheduleTests
     }
 
     [Fact]
+    public void CoefficientPassGivesAAndBAndTheStateFreeTape()
+    {
+        // MinGru: h' = (1 - z) * h + z * ht, so a = 1 - z, b = z * ht; its tape (z, ht) reads no state.
+        Assert.True(MinGru.Info.Schedule.TapeFromCoefficients);
+        Assert.False(QrnnCell.Info.Schedule.TapeFromCoefficients);   // h' is computed after the scan
+        const int rows = 3, hidden = 5;
+        var random = new Random(5);
+        var zx = Finite.Random(random, rows * 2 * hidden);
+        var vectors = Finite.Random(random, 2 * hidden);
+        var (a, b, tape) = (new double[rows * hidden], new double[rows * hidden], new double[rows * 2 * hidden]);
+        MinGru.Coefficients(new CellScanStep<double>(rows, hidden, zx, vectors, a, b, rows * hidden, tape));
+        for (var r = 0; r < rows; r++)
+            for (var j = 0; j < hidden; j++)
+            {
+                var z = 1 / (1 + Math.Exp(-(zx[r * 2 * hidden + j] + vectors[j])));
+                var ht = zx[r * 2 * hidden + hidden + j] + vectors[hidden + j];
+                Assert.Equal(1 - z, a[r * hidden + j], 1e-14);
+                Assert.Equal(z * ht, b[r * hidden + j], 1e-14);
+            }
+        Assert.Throws<NotSupportedException>(() => CallCoefficients<Lstm>());
+    }
+
+    private static void CallCoefficients<TCell>() where TCell : IRecurrentCell => TCell.Coefficients(new CellScanStep<double>(1, 1, default, default, default, default, 1, default));
+
+    [Fact]
     public void SequentialCellsNameTheTermAndItsLine()
     {
         Assert.Equal("sequential: in line 1 (i  = sigmoid(W_i x + U_i h + b_i)), 'U_i h' blocks the scan: a matrix multiplies the previous state, so each step needs the one before",
@@ -38,27 +63,31 @@ public class ScanScheduleTests
         Assert.Equal("scan: c' = a ⊙ c + b over all steps at once; then h' from the new states", QrnnCell.Info.Schedule.Explanation);
     }
 
-    public static TheoryData<string, int[]?, bool, int> Cases => new()
+    // Hidden 11: the scan chunked in time with two threads; hidden 64 (192 lanes): split by lanes.
+    public static TheoryData<string, int[]?, bool, int, int> Cases => new()
     {
-        { nameof(MinGru), null, false, 1 },
-        { nameof(MinGru), [7, 3, 1], true, 2 },
-        { nameof(MinLstm), [2, 7, 5], false, 2 },
-        { nameof(MinLstm), null, true, 1 },
-        { nameof(QrnnCell), [7, 3, 1], true, 2 },
-        { nameof(QrnnCell), [4, 7, 6], false, 1 },
-        { nameof(RealLinearRecurrence), null, false, 2 },
+        { nameof(MinGru), null, false, 1, 11 },
+        { nameof(MinGru), [7, 3, 1], true, 2, 11 },
+        { nameof(MinGru), [7, 3, 1], true, 2, 64 },
+        { nameof(MinLstm), [2, 7, 5], false, 2, 11 },
+        { nameof(MinLstm), null, false, 2, 64 },
+        { nameof(MinLstm), null, true, 1, 11 },
+        { nameof(QrnnCell), [7, 3, 1], true, 2, 11 },
+        { nameof(QrnnCell), [4, 7, 6], false, 1, 11 },
+        { nameof(QrnnCell), [4, 7, 6], false, 2, 64 },
+        { nameof(RealLinearRecurrence), null, false, 2, 11 },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void MatchesTheSequentialSchedule(string cell, int[]? lengths, bool reverse, int threads)
+    public void MatchesTheSequentialSchedule(string cell, int[]? lengths, bool reverse, int threads, int hidden)
     {
         switch (cell)
         {
-            case nameof(MinGru): Compare<MinGru>(lengths, reverse, threads); break;
-            case nameof(MinLstm): Compare<MinLstm>(lengths, reverse, threads); break;
-            case nameof(QrnnCell): Compare<QrnnCell>(lengths, reverse, threads); break;
-            default: Compare<RealLinearRecurrence>(lengths, reverse, threads); break;
+            case nameof(MinGru): Compare<MinGru>(lengths, reverse, threads, hidden); break;
+            case nameof(MinLstm): Compare<MinLstm>(lengths, reverse, threads, hidden); break;
+            case nameof(QrnnCell): Compare<QrnnCell>(lengths, reverse, threads, hidden); break;
+            default: Compare<RealLinearRecurrence>(lengths, reverse, threads, hidden); break;
         }
     }
 
@@ -117,11 +146,13 @@ public class ScanScheduleTests
     }
 
     [Theory]
-    [InlineData(false, 1)]
-    [InlineData(false, 3)]
-    [InlineData(true, 4)]
-    [InlineData(true, 7)]
-    public unsafe void ChunkedScanMatchesTheRecurrence(bool reverse, int chunks)
+    [InlineData(false, 1, false)]
+    [InlineData(false, 3, false)]
+    [InlineData(true, 4, false)]
+    [InlineData(true, 7, false)]
+    [InlineData(false, 3, true)]
+    [InlineData(true, 4, true)]
+    public unsafe void ChunkedScanMatchesTheRecurrence(bool reverse, int chunks, bool byLanes)
     {
         const int steps = 11, lanes = 5, states = 2;
         var random = new Random(9);
@@ -151,16 +182,24 @@ public class ScanScheduleTests
                 A = new Blocks<double>(pa, steps * lanes, lanes, states, time),
                 Boundary = pb, BoundaryPitch = lanes, Products = pp, Scanned = ps, States = states, Lanes = lanes, Chunks = time,
             };
-            for (var c = 0; c < time.Count; c++) LinearScan<double>.Local(job, c);
-            LinearScan<double>.Carry(job);
-            for (var share = 0; share < 3; share++) LinearScan<double>.FixUp(job, share, 3);
+            if (byLanes)
+            {
+                job.Chunks = new TimeChunks(steps, 1, reverse);
+                for (var share = 0; share < 3; share++) LinearScan<double>.ByLanes(job, share, 3);
+            }
+            else
+            {
+                for (var c = 0; c < time.Count; c++) LinearScan<double>.Local(job, c);
+                LinearScan<double>.Carry(job);
+                for (var share = 0; share < 3; share++) LinearScan<double>.FixUp(job, share, 3);
+            }
         }
         AssertClose("scan", expected, x);
     }
 
-    private static void Compare<TCell>(int[]? lengths, bool reverse, int threads) where TCell : IRecurrentCell
+    private static void Compare<TCell>(int[]? lengths, bool reverse, int threads, int hidden) where TCell : IRecurrentCell
     {
-        var (scan, sequential) = Threads(threads, () => (Run.Sequence<TCell>(lengths, reverse, false), Run.Sequence<TCell>(lengths, reverse, true)));
+        var (scan, sequential) = Threads(threads, () => (Run.Sequence<TCell>(lengths, reverse, false, hidden), Run.Sequence<TCell>(lengths, reverse, true, hidden)));
         AssertClose("output", sequential.Output, scan.Output);
         AssertClose("final states", sequential.Final, scan.Final);
         AssertClose("parameter gradients", sequential.Gradients, scan.Gradients);
@@ -207,9 +246,9 @@ public class ScanScheduleTests
 
         public static double[] Flatten(CellParameters<double> parameters) => [.. parameters.Groups.SelectMany(g => g), .. parameters.Vectors];
 
-        public static Result Sequence<TCell>(int[]? lengths, bool reverse, bool sequential) where TCell : IRecurrentCell
+        public static Result Sequence<TCell>(int[]? lengths, bool reverse, bool sequential, int hidden) where TCell : IRecurrentCell
         {
-            const int batch = 3, steps = 7, input = 5, hidden = 11;
+            const int batch = 3, steps = 7, input = 5;
             var random = new Random(77);
             var cell = TCell.Info;
             var parameters = Parameters<TCell>(random, input, hidden);
