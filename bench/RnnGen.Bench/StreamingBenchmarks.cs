@@ -6,17 +6,14 @@ namespace RnnGen.Bench;
 
 /// <summary>The serving case: batch 1, inference, I = H, 100 steps, LSTM and GRU, on 1 and 2 threads (Gemm.MaxThreads and
 /// torch.set_num_threads). At H = 512 the LSTM's recurrent weights (4 MB fp32) no longer fit one core's L2, so each step
-/// streams them from L3; with 2 threads each core keeps its half of them (ResidentProduct).</summary>
-public class StreamingBenchmarks
+/// streams them from L3; with 2 threads each core keeps reading its own half of them (ResidentProduct).</summary>
+public abstract class StreamingRows
 {
     [ParamsSource(nameof(Sizes))]
     public string Size { get; set; } = "";
 
     [Params(CellKind.Lstm, CellKind.Gru)]
     public CellKind Cell { get; set; }
-
-    [Params(Impl.Ours, Impl.Torch)]
-    public Impl Impl { get; set; }
 
     [Params(1, 2)]
     public int Threads { get; set; }
@@ -25,11 +22,14 @@ public class StreamingBenchmarks
 
     private IRunner? _runner;
 
+    /// <summary>The implementation this row times, built for <see cref="Cell"/> and <see cref="Size"/>.</summary>
+    protected abstract IRunner CreateRunner(Shape shape);
+
     [GlobalSetup]
     public void Setup()
     {
         Gemm.MaxThreads = Threads;
-        _runner = RunnerFactory.Create(Impl, Cell, Shape.Parse(Size), Threads);
+        _runner = CreateRunner(Shape.Parse(Size));
     }
 
     [Benchmark]
@@ -39,38 +39,23 @@ public class StreamingBenchmarks
     public void Cleanup() => _runner?.Dispose();
 }
 
-/// <summary>The same rows through an inference session (RecurrentLayer.CreateInferenceSession), its recurrent weights in
-/// fp32 or bfloat16 (RecurrentOptions.InferenceRecurrentWeights): the bf16 rows beside the fp32 ones and TorchSharp's.</summary>
-public class StreamingSessionBenchmarks
+/// <summary>RnnGen (a CellSequence) beside TorchSharp.</summary>
+public class StreamingBenchmarks : StreamingRows
 {
-    [ParamsSource(nameof(Sizes))]
-    public string Size { get; set; } = "";
+    [Params(Impl.Ours, Impl.Torch)]
+    public Impl Impl { get; set; }
 
-    [Params(CellKind.Lstm, CellKind.Gru)]
-    public CellKind Cell { get; set; }
+    protected override IRunner CreateRunner(Shape shape) => RunnerFactory.Create(Impl, Cell, shape, Threads);
+}
 
+/// <summary>The same rows through an inference session (RecurrentLayer.CreateInferenceSession), its recurrent weights in
+/// fp32 or bfloat16 (RecurrentOptions.InferenceRecurrentWeights).</summary>
+public class StreamingSessionBenchmarks : StreamingRows
+{
     [Params(RecurrentWeightFormat.Full, RecurrentWeightFormat.BFloat16)]
     public RecurrentWeightFormat Weights { get; set; }
 
-    [Params(1, 2)]
-    public int Threads { get; set; }
-
-    public static IEnumerable<string> Sizes => StreamingBenchmarks.Sizes;
-
-    private IRunner? _runner;
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        Gemm.MaxThreads = Threads;
-        _runner = Cell == CellKind.Lstm
-            ? new SessionRunner<Lstm>(Cell, Shape.Parse(Size), Weights)
-            : new SessionRunner<Gru>(Cell, Shape.Parse(Size), Weights);
-    }
-
-    [Benchmark]
-    public void Inference() => _runner!.Inference();
-
-    [GlobalCleanup]
-    public void Cleanup() => _runner?.Dispose();
+    protected override IRunner CreateRunner(Shape shape) => Cell == CellKind.Lstm
+        ? new SessionRunner<Lstm>(Cell, shape, Weights)
+        : new SessionRunner<Gru>(Cell, shape, Weights);
 }
