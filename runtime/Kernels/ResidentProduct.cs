@@ -19,11 +19,17 @@ namespace RnnGen.Kernels;
 internal sealed unsafe class ResidentProduct<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int SliceUnit = 128;
+    // Products below this many multiply-adds per step (an H = 256 LSTM's at B = 1) stay on one thread: the hand-off
+    // would cost about what the split saves.
+    private const long MinSplit = 1L << 18;
     private readonly bool _bfloat16;
     private PackedMatrix<T>[] _full = [];   // per slice, fp32/fp64: its columns of Uᵀ [k, cols], packed
     private Bf16Matrix[] _half = [];        // per slice, bf16: its rows of U [cols, k]
     private int[] _start = [];              // [slices + 1]: first column of each slice, then n
     private int _slices, _k;
+
+    /// <summary>Slices (threads) the last <see cref="Load"/> made.</summary>
+    public int Slices => _slices;
 
     /// <exception cref="NotSupportedException">bfloat16 with T other than float, or on a CPU without AVX-512.</exception>
     public ResidentProduct(bool bfloat16)
@@ -39,10 +45,12 @@ internal sealed unsafe class ResidentProduct<T> where T : unmanaged, IFloatingPo
     /// few rows (with more, <see cref="Gemm"/> splits each product itself and blocks its working set).</summary>
     public static bool Pays(int m) => Gemm.Threads > 1 && m <= GemmSmallM.MaxRowsPacked;
 
-    /// <summary>Stores U [n, k] (row-major, n, k &gt; 0) in slices, one per thread <see cref="Gemm"/> may use now.</summary>
-    public void Load(ReadOnlySpan<T> u, int n, int k)
+    /// <summary>Stores U [n, k] (row-major, n, k &gt; 0) in slices, one per thread <see cref="Gemm"/> may use now, for
+    /// products of <paramref name="m"/> rows (a single slice when they are small).</summary>
+    public void Load(ReadOnlySpan<T> u, int n, int k, int m)
     {
-        int units = (n + SliceUnit - 1) / SliceUnit, threads = Math.Min(Gemm.Threads, units);
+        int units = (n + SliceUnit - 1) / SliceUnit;
+        int threads = (long)m * n * k >= MinSplit ? Math.Min(Gemm.Threads, units) : 1;
         int chunk = (units + threads - 1) / threads * SliceUnit;
         _slices = (n + chunk - 1) / chunk;
         _k = k;

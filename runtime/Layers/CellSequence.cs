@@ -240,7 +240,7 @@ public sealed partial class CellSequence<TCell, T>
         _connections.Draw(_parameters, _backward ? masks : null);
         _packed = steps >= PackFromSteps;
         _split = _bfloat16 || (_packed && ResidentProduct<T>.Pays(batch));
-        if (_split) LoadResident();
+        if (_split) LoadResident(batch);
         if (_packed) PackWeights(forward: true);
         _maskStep = _backward && masks is not null ? _cell.Masks.Count * stateBlock : 0;
         if (_maskStep == 0) _maskRates.Expect(_masks.AsSpan(), stateBlock);
@@ -619,7 +619,7 @@ public sealed partial class CellSequence<TCell, T>
 
     /// <summary>Stores the state groups' recurrent weights for <see cref="StateProduct"/>, split across the threads Gemm may
     /// use: every Forward, so they always match the parameters (and the connection masks drawn for the call).</summary>
-    private void LoadResident()
+    private void LoadResident(int batch)
     {
         var h = _hidden;
         for (var g = 0; g < _cell.Groups.Count; g++)
@@ -629,8 +629,8 @@ public sealed partial class CellSequence<TCell, T>
             var weights = _connections.Weights(g, _parameters).AsSpan();
             var width = StateWidth(group.Operand);
             var (fused, separate) = Split(group);
-            if (fused > 0) _resident[g][0].Load(weights, fused * h, width);
-            if (separate > 0) _resident[g][1].Load(weights.Slice(fused * h * width), separate * h, width);
+            if (fused > 0) _resident[g][0].Load(weights, fused * h, width, batch);
+            if (separate > 0) _resident[g][1].Load(weights.Slice(fused * h * width), separate * h, width, batch);
         }
     }
 
