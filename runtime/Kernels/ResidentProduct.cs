@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
@@ -46,7 +47,8 @@ internal sealed unsafe class ResidentProduct<T> where T : unmanaged, IFloatingPo
     public static bool Pays(int m) => Gemm.Threads > 1 && m <= GemmSmallM.MaxRowsPacked;
 
     /// <summary>Stores U [n, k] (row-major, n, k &gt; 0) in slices, one per thread <see cref="Gemm"/> may use now, for
-    /// products of <paramref name="m"/> rows (a single slice when they are small).</summary>
+    /// products of <paramref name="m"/> rows (a single slice when they are small). Each thread converts its own slice,
+    /// which also leaves it in that core's cache for the first step.</summary>
     public void Load(ReadOnlySpan<T> u, int n, int k, int m)
     {
         int units = (n + SliceUnit - 1) / SliceUnit;
@@ -55,15 +57,37 @@ internal sealed unsafe class ResidentProduct<T> where T : unmanaged, IFloatingPo
         _slices = (n + chunk - 1) / chunk;
         _k = k;
         Grow(_slices);
-        for (int j = 0; j < _slices; j++)
+        for (int j = 0; j <= _slices; j++)
+            _start[j] = Math.Min(j * chunk, n);
+        fixed (T* pu = u)
         {
-            int start = j * chunk, columns = Math.Min(chunk, n - start);
-            var rows = u.Slice(start * k, columns * k);
-            if (_bfloat16) _half[j].Pack(MemoryMarshal.Cast<T, float>(rows), columns, k);
-            else Gemm.Pack(true, k, columns, rows, k, _full[j]);
-            _start[j] = start;
+            // On the caller's stack, which outlives the call: the workers read the owner through it.
+            var context = new LoadContext { Owner = this, U = pu };
+            if (_slices == 1 || !GemmThreads.TryRun(&LoadSlice, Unsafe.AsPointer(ref context), _slices))
+                for (int j = 0; j < _slices; j++)
+                    LoadSlice(pu, j);
         }
-        _start[_slices] = n;
+    }
+
+    private struct LoadContext
+    {
+        public ResidentProduct<T> Owner;
+        public T* U;
+    }
+
+    private static void LoadSlice(void* context, int j)
+    {
+        ref var load = ref Unsafe.AsRef<LoadContext>(context);
+        load.Owner.LoadSlice(load.U, j);
+    }
+
+    /// <summary>Rows [start, end) of U into slice j.</summary>
+    private void LoadSlice(T* u, int j)
+    {
+        int start = _start[j], columns = _start[j + 1] - start;
+        var rows = new ReadOnlySpan<T>(u + (nint)start * _k, columns * _k);
+        if (_bfloat16) _half[j].Pack(MemoryMarshal.Cast<T, float>(rows), columns, _k);
+        else Gemm.Pack(true, _k, columns, rows, _k, _full[j]);
     }
 
     /// <summary>C[m×n] (+)= A[m×k]·Uᵀ (A rows lda apart, C rows ldc apart): slice j on pool thread j, or every slice on
