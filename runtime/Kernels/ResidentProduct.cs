@@ -20,9 +20,9 @@ namespace RnnGen.Kernels;
 internal sealed unsafe class ResidentProduct<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int SliceUnit = 128;
-    // Products below this many multiply-adds per step stay on one thread: the pool's hand-off (measured 7 µs per step,
-    // load 8 on 2 cores) costs more than an H = 256 LSTM's whole product at B = 1 (2¹⁸, ≈ 5 µs).
-    private const long MinSplit = 1L << 19;
+    // Products below this many multiply-adds per step stay on one thread. The pool's hand-off costs 0.8 µs on a quiet
+    // machine (7 µs at load 8 on 2 cores); an H = 256 LSTM's product at B = 1 (2¹⁸, ≈ 5 µs) still ran 2.2× faster split.
+    private const long MinSplit = 1L << 18;
     private readonly bool _bfloat16;
     private PackedMatrix<T>[] _full = [];   // per slice, fp32/fp64: its columns of Uᵀ [k, cols], packed
     private Bf16Matrix[] _half = [];        // per slice, bf16: its rows of U [cols, k]

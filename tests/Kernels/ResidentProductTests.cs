@@ -11,7 +11,7 @@ namespace RnnGen.Tests.Kernels;
 public class ResidentProductTests
 {
     // n: one slice unit, uneven splits, partial panels and tiles; k: below a bf16 line, partial lines, whole ones;
-    // m·n·k below 2¹⁹ (one slice) and above (split).
+    // m·n·k below 2¹⁸ (one slice) and above (split).
     public static TheoryData<int, int, int, bool> Sizes => new()
     {
         { 1, 2048, 512, true }, { 1, 1024, 256, false }, { 2, 130, 17, true }, { 3, 1031, 129, false },
@@ -46,7 +46,7 @@ public class ResidentProductTests
                 Gemm.MaxThreads = threads;
                 var split = new ResidentProduct<T>(bfloat16: false);
                 split.Load(u, n, k, m);
-                Assert.Equal(threads == 2 && (long)m * n * k >= 1 << 19 ? 2 : 1, split.Slices);
+                Assert.Equal(threads == 2 && (long)m * n * k >= 1 << 18 ? 2 : 1, split.Slices);
                 for (var step = 0; step < 3; step++)
                 {
                     var c = (T[])c0.Clone();

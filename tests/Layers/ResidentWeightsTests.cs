@@ -44,7 +44,7 @@ public class ResidentWeightsTests
     }
 
     /// <summary>LSTM: one fused state product; GRU (reset-after): a fused and a separate one, each large enough to split
-    /// (≥ 2¹⁹ multiply-adds per step) at B = 3, H = 448, where the GRU's slices are uneven (4 + 3 and 2 + 1.5 slice units).</summary>
+    /// (≥ 2¹⁸ multiply-adds per step) at B = 3, H = 448, where the GRU's slices are uneven (4 + 3 and 2 + 1.5 slice units).</summary>
     [Theory]
     [InlineData(1, 512)]
     [InlineData(3, 448)]
