@@ -71,7 +71,7 @@ namespace RnnGen.Bench
             File.WriteAllText(infoPath, JsonSerializer.Serialize(info, Json));
 
             var summaries = BenchmarkSwitcher
-                .FromTypes([typeof(RnnBenchmarks), typeof(PeepholeBenchmarks), typeof(ThreadBenchmarks), typeof(EndToEndBenchmarks), typeof(StreamingBenchmarks), typeof(BuiltInCellBenchmarks), typeof(ScanBenchmarks), typeof(LongSequenceBenchmarks), typeof(LayerNormBenchmarks), typeof(BidirectionalBenchmarks)])
+                .FromTypes([typeof(RnnBenchmarks), typeof(PeepholeBenchmarks), typeof(ThreadBenchmarks), typeof(EndToEndBenchmarks), typeof(StreamingBenchmarks), typeof(StreamingSessionBenchmarks), typeof(BuiltInCellBenchmarks), typeof(ScanBenchmarks), typeof(LongSequenceBenchmarks), typeof(LayerNormBenchmarks), typeof(BidirectionalBenchmarks)])
                 .Run([.. rest], BenchConfig.Create(quick, artifacts, info))
                 .ToList();
             File.WriteAllText(infoPath, JsonSerializer.Serialize(info with { LoadAtEnd = RunInfo.LoadAverage() }, Json));

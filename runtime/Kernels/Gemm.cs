@@ -204,16 +204,25 @@ public static class Gemm
             throw new InvalidOperationException($"Matrix packed for {b.Layout?.Name}, multiplied with {typeof(TKernel).Name}.");
         fixed (T* pa = a)
         fixed (T* pc = c)
-        fixed (T* pbuf = b.Buffer) // keeps the (pinned) buffer reachable for the whole call
         {
-            var job = new GemmJob
-            {
-                A = pa, B = pbuf + b.Offset, C = pc, Lda = lda, Ldb = b.Width, Ldc = ldc, M = m, N = b.N, K = b.K,
-                TransA = transA, Accumulate = accumulate, PackedKc = b.Kc,
-            };
-            Execute<T, TKernel>(job);
+            Execute<T, TKernel>(b.Job(transA, m, pa, lda, pc, ldc, accumulate));
         }
+        GC.KeepAlive(b); // its (pinned) buffer must stay reachable for the whole call
     }
+
+    /// <summary>The packed-B product of this machine's kernel, run on the calling thread: for jobs made by
+    /// <see cref="PackedMatrix{T}.Job"/> on matrices packed here (the slices <see cref="ResidentProduct{T}"/> hands to the pool).</summary>
+    internal static unsafe delegate*<in GemmJob, void> PackedRunner<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            return s_avx512 ? &GemmDriver<float, F32Avx512Kernel>.Run
+                : s_avx2 ? &GemmDriver<float, Avx2Kernel<float>>.Run : &GemmDriver<float, Vector128Kernel<float>>.Run;
+        return s_avx512 ? &GemmDriver<double, F64Avx512Kernel>.Run
+            : s_avx2 ? &GemmDriver<double, Avx2Kernel<double>>.Run : &GemmDriver<double, Vector128Kernel<double>>.Run;
+    }
+
+    /// <summary>Threads a product may use: <see cref="MaxThreads"/>, at most one per core (more only adds contention).</summary>
+    internal static int Threads => Math.Min(s_maxThreads, Environment.ProcessorCount);
 
     private static void ThrowIfUnsupported<T>()
     {
@@ -264,8 +273,7 @@ public static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
         where TKernel : struct, IGemmKernel<T>
     {
-        // More threads than cores only adds contention.
-        int threads = Math.Min(s_maxThreads, Environment.ProcessorCount);
+        int threads = Threads;
         if (threads > 1 && (long)job.M * job.N * job.K >= ParallelThreshold)
         {
             // Split whole micro-tiles of the larger output dimension; each thread packs its own A (and B,
@@ -343,6 +351,13 @@ public sealed class PackedMatrix<T> where T : unmanaged, IFloatingPointIeee754<T
     internal Type? Layout { get; private set; }
     /// <summary>Elements the buffer can hold without reallocating.</summary>
     internal long Capacity => Buffer.Length - Offset;
+
+    /// <summary>The job C[m×n] (+)= op(A)·this, pointers already validated (and this buffer kept reachable by the caller).</summary>
+    internal unsafe GemmJob Job(bool transA, int m, T* a, nint lda, T* c, nint ldc, bool accumulate) => new()
+    {
+        A = a, B = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Buffer)) + Offset, C = c,
+        Lda = lda, Ldb = Width, Ldc = ldc, M = m, N = N, K = K, TransA = transA, Accumulate = accumulate, PackedKc = Kc,
+    };
 
     /// <summary>Ensures room for <paramref name="elements"/> and records the new layout; returns the
     /// aligned start of the data. Contents are unspecified until packed.</summary>

@@ -48,6 +48,11 @@ public sealed partial class CellSequence<TCell, T>
     // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate].
     private readonly PackedMatrix<T>[][] _packs;
     private bool _packed;
+    // Per group, the state products (fused, separate) split across threads with each share resident in its core's L2;
+    // used by a call when _split (bf16 weights, or several threads and a small batch).
+    private readonly ResidentProduct<T>[][] _resident;
+    private readonly bool _bfloat16;
+    private bool _split;
     private SequenceShape _inputShape, _outputShape;
     private bool _reverse, _ragged;
     private BackwardGate _gate;
@@ -70,9 +75,12 @@ public sealed partial class CellSequence<TCell, T>
     // backward: false for a forward-only sequence (an inference session): no backward buffers.
     // maxWorkspaceBytes: the ceiling; a layer that checked its whole size already passes long.MaxValue.
     // sequential: run a scan cell step by step (the reference the scan schedule is tested against).
+    // bfloat16: forward-only sequences may multiply by their recurrent weights stored as bfloat16 (fp32 accumulation).
     internal CellSequence(CellParameters<T> parameters, int maxBatch, int maxSteps, bool backward, long maxWorkspaceBytes,
-        IReadOnlyDictionary<string, double>? rates = null, bool sequential = false)
+        IReadOnlyDictionary<string, double>? rates = null, bool sequential = false, bool bfloat16 = false)
     {
+        if (bfloat16 && backward)
+            throw new ArgumentException("bfloat16 recurrent weights are for inference: a sequence that trains multiplies in full precision.", nameof(bfloat16));
         _useScan = _cell.Schedule.IsScan && !sequential;
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Cell != _cell)
@@ -90,6 +98,8 @@ public sealed partial class CellSequence<TCell, T>
         _operandCount = _cell.OperandStages.Count;
         (_zxWidth, _zhWidth, _zsWidth) = (_cell.InputWidth * _hidden, _cell.RecurrentWidth * _hidden, _cell.StageWidth * _hidden);
         _packs = _cell.Groups.Select(_ => Enumerable.Range(0, 4).Select(_ => new PackedMatrix<T>()).ToArray()).ToArray();
+        _bfloat16 = bfloat16;
+        _resident = _cell.Groups.Select(_ => new[] { new ResidentProduct<T>(bfloat16), new ResidentProduct<T>(bfloat16) }).ToArray();
         _maskRates = new CellMasks(_cell, rates);
         _connections = new ConnectionMasks<T>(_cell, _maskRates, _hidden, backward);
         Reserve(maxBatch, maxSteps);
@@ -248,6 +258,8 @@ public sealed partial class CellSequence<TCell, T>
 
         _connections.Draw(_parameters, _backward ? masks : null);
         _packed = steps >= PackFromSteps;
+        _split = _bfloat16 || (_packed && ResidentProduct<T>.Pays(batch));
+        if (_split) LoadResident(batch);
         if (_packed) PackWeights(forward: true);
         _maskStep = _backward && masks is not null ? _cell.Masks.Count * stateBlock : 0;
         if (_maskStep == 0) _maskRates.Expect(_masks.AsSpan(), stateBlock);
@@ -289,9 +301,9 @@ public sealed partial class CellSequence<TCell, T>
             var (fused, separate) = Split(group);
             var weights = _connections.Weights(g, _parameters).AsSpan();
             if (fused > 0)
-                Product(_packs[g][0], batch, fused * h, width, state, true, weights, zx.Slice(group.FusedOffset * h), _zxWidth, true);
+                StateProduct(g, 0, batch, fused * h, width, state, weights, zx.Slice(group.FusedOffset * h), _zxWidth, true);
             if (separate > 0)
-                Product(_packs[g][1], batch, separate * h, width, state, true, weights.Slice(fused * h * width), _zh.AsSpan(group.Offset * h), _zhWidth, false);
+                StateProduct(g, 1, batch, separate * h, width, state, weights.Slice(fused * h * width), _zh.AsSpan(group.Offset * h), _zhWidth, false);
         }
         for (var stage = 0; stage < _cell.StageCount; stage++)
         {
@@ -628,6 +640,31 @@ public sealed partial class CellSequence<TCell, T>
         else Gemm.Multiply(false, transB, m, n, k, a, lda, b, transB ? k : n, c, ldc, accumulate);
     }
 
+    /// <summary>A state group's recurrent product C[m×n] (+)= A[m×k]·Uᵀ of its fused (part 0) or separate (part 1) matrices:
+    /// split across threads when this call loaded them so (<see cref="LoadResident"/>), else as every per-step product.</summary>
+    private void StateProduct(int g, int part, int m, int n, int k, ReadOnlySpan<T> a, ReadOnlySpan<T> u, Span<T> c, int ldc, bool accumulate)
+    {
+        if (_split) _resident[g][part].Multiply(m, a, k, c, ldc, accumulate);
+        else Product(_packs[g][part], m, n, k, a, true, u, c, ldc, accumulate);
+    }
+
+    /// <summary>Stores the state groups' recurrent weights for <see cref="StateProduct"/>, split across the threads Gemm may
+    /// use: every Forward, so they always match the parameters (and the connection masks drawn for the call).</summary>
+    private void LoadResident(int batch)
+    {
+        var h = _hidden;
+        for (var g = 0; g < _cell.Groups.Count; g++)
+        {
+            var group = _cell.Groups[g];
+            if (group.Kind != OperandKind.State) continue;
+            var weights = _connections.Weights(g, _parameters).AsSpan();
+            var width = StateWidth(group.Operand);
+            var (fused, separate) = Split(group);
+            if (fused > 0) _resident[g][0].Load(weights, fused * h, width, batch);
+            if (separate > 0) _resident[g][1].Load(weights.Slice(fused * h * width), separate * h, width, batch);
+        }
+    }
+
     /// <summary>Packs the weights of the per-step products: forward multiplies by Uᵀ, backward by U.</summary>
     private void PackWeights(bool forward)
     {
@@ -636,6 +673,7 @@ public sealed partial class CellSequence<TCell, T>
         {
             var group = _cell.Groups[g];
             if (group.Kind == OperandKind.Input) continue;
+            if (forward && _split && group.Kind == OperandKind.State) continue;   // multiplied by _resident
             var weights = _connections.Weights(g, _parameters).AsSpan();
             var width = group.Kind == OperandKind.State ? StateWidth(group.Operand) : h;
             var (fused, separate) = Split(group);

@@ -116,7 +116,8 @@ public sealed partial class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLaye
         var session = IsInferenceSession;
         var size = new Sizes(InputSize, HiddenSize, maxBatch, maxSteps, Options, session);
         _sequences = Enumerable.Range(0, _parameters.Length)
-            .Select(k => new CellSequence<TCell, T>(_parameters[k], maxBatch, maxSteps, backward: !session, long.MaxValue, Options.Rates)).ToArray();
+            .Select(k => new CellSequence<TCell, T>(_parameters[k], maxBatch, maxSteps, backward: !session, long.MaxValue, Options.Rates,
+                bfloat16: session && Options.InferenceRecurrentWeights == RecurrentWeightFormat.BFloat16)).ToArray();
         _outputs = Enumerable.Range(0, Options.NumLayers).Select(_ => Workspace.Allocate<T>(size.Output)).ToArray();
         _dOutputs = Enumerable.Range(0, Options.NumLayers).Select(_ => Workspace.Allocate<T>(size.DOutput)).ToArray();
         _dropped = Enumerable.Range(0, Options.NumLayers).Select(l => l > 0 ? Workspace.Allocate<T>(size.Dropout) : []).ToArray();
@@ -226,6 +227,10 @@ public sealed partial class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLaye
         if (options.GoBackwards && options.Bidirectional)
             throw new ArgumentException("GoBackwards applies to one-directional layers; a bidirectional layer already reads both ways.", nameof(options));
         ProjectionSizes.Check(TCell.Info, options.ProjectionSize, nameof(options));
+        if (options.InferenceRecurrentWeights == RecurrentWeightFormat.BFloat16 && typeof(T) != typeof(float))
+            throw new ArgumentException($"InferenceRecurrentWeights = BFloat16 needs a float layer, not {typeof(T).Name}.", nameof(options));
+        if (!Enum.IsDefined(options.InferenceRecurrentWeights))
+            throw new ArgumentOutOfRangeException(nameof(options), options.InferenceRecurrentWeights, "InferenceRecurrentWeights is not a RecurrentWeightFormat.");
         if (options.Merge != BidirectionalMerge.Concat && !options.Bidirectional)
             throw new ArgumentException($"Merge = {options.Merge} needs Bidirectional = true: a one-directional layer has nothing to merge.", nameof(options));
     }

@@ -14,6 +14,18 @@ public enum BidirectionalMerge
     Average,
 }
 
+/// <summary>How an inference session stores the recurrent weights (U) it multiplies by at every step.</summary>
+/// <remarks>Thread safety: a value; safe everywhere.</remarks>
+public enum RecurrentWeightFormat
+{
+    /// <summary>The layer's own type T: results as the layer that trains.</summary>
+    Full,
+    /// <summary>bfloat16 (8-bit mantissa, rounded to nearest even), widened exactly to fp32 before each multiply-add with
+    /// fp32 accumulation: half the bytes per step, so at B = 1 a larger U stays in the cores' L2 caches. Float layers on
+    /// AVX-512 CPUs only. Output error against <see cref="Full"/>: see docs/performance.md.</summary>
+    BFloat16,
+}
+
 /// <summary>
 /// The options of <see cref="RecurrentLayer{TCell, T}"/>, named and defaulted as PyTorch's nn.RNN/LSTM/GRU
 /// (and Keras for the options PyTorch lacks).
@@ -59,6 +71,11 @@ public sealed record RecurrentOptions
     /// <summary>PyTorch's proj_size: the size P of a cell's projected state (<see cref="CellInfo.Projection"/>, as in
     /// <see cref="Lstmp"/>), which is then the layer's output per direction; 0 (required) for cells without one.</summary>
     public int ProjectionSize { get; init; }
+
+    /// <summary>How inference sessions (<see cref="RecurrentLayer{TCell, T}.CreateInferenceSession"/>) store the recurrent
+    /// weights: <see cref="RecurrentWeightFormat.BFloat16"/> converts them once per call from the current parameters (so
+    /// training and loading are always seen); the layer itself, which trains, always multiplies in full precision.</summary>
+    public RecurrentWeightFormat InferenceRecurrentWeights { get; init; }
 
     /// <summary>Seed for initialization and dropout masks: the same seed gives the same run.</summary>
     public int Seed { get; init; }

@@ -11,7 +11,8 @@ internal static class EndToEndSection
     public static void Write(StringBuilder md, List<Measurement> all)
     {
         WriteCharLm(md, all.Where(m => m.Type == nameof(EndToEndBenchmarks)).ToList());
-        WriteStreaming(md, all.Where(m => m.Type == nameof(StreamingBenchmarks)).ToList());
+        WriteStreaming(md, all.Where(m => m.Type == nameof(StreamingBenchmarks)).ToList(),
+            all.Where(m => m.Type == nameof(StreamingSessionBenchmarks)).ToList());
     }
 
     private static void WriteCharLm(StringBuilder md, List<Measurement> rows)
@@ -32,20 +33,24 @@ internal static class EndToEndSection
         md.AppendLine();
     }
 
-    private static void WriteStreaming(StringBuilder md, List<Measurement> rows)
+    private static void WriteStreaming(StringBuilder md, List<Measurement> rows, List<Measurement> sessions)
     {
-        if (rows.Count == 0) return;
+        if (rows.Count == 0 && sessions.Count == 0) return;
         md.AppendLine("## Batch 1 streaming inference (100 steps, I = H)");
         md.AppendLine();
-        md.AppendLine("| cell | B, I, H, T | RnnGen (ms) | TorchSharp (ms) | TorchSharp ÷ RnnGen | µs per step (RnnGen) |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|");
-        foreach (var group in rows.GroupBy(m => (Cell: m["Cell"], Size: m["Size"])))
+        md.AppendLine("RnnGen: a CellSequence; session fp32 / bf16: an inference session with RecurrentOptions.InferenceRecurrentWeights");
+        md.AppendLine("Full / BFloat16. Threads: Gemm.MaxThreads and torch.set_num_threads.");
+        md.AppendLine();
+        md.AppendLine("| cell | B, I, H, T | threads | RnnGen (ms) | session fp32 (ms) | session bf16 (ms) | TorchSharp (ms) | TorchSharp ÷ RnnGen | µs per step (RnnGen) |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var group in rows.Concat(sessions).GroupBy(m => (Cell: m["Cell"], Size: m["Size"], Threads: m["Threads"])))
         {
-            var ours = group.FirstOrDefault(m => m["Impl"] == "Ours")?.MedianMs;
-            var torch = group.FirstOrDefault(m => m["Impl"] == "Torch")?.MedianMs;
-            var steps = Shape.Parse(group.Key.Size).Steps;
-            md.AppendLine($"| {group.Key.Cell} | {Shape.Parse(group.Key.Size).Tuple.Trim('(', ')')} | {ReportWriter.Format(ours, "0.000")} | {ReportWriter.Format(torch, "0.000")} | " +
-                $"{ReportWriter.Format(torch / ours, "0.00")} | {ReportWriter.Format(ours * 1000 / steps, "0.0")} |");
+            double? Time(string key, string value) => group.FirstOrDefault(m => m[key] == value)?.MedianMs;
+            var (ours, torch) = (Time("Impl", "Ours"), Time("Impl", "Torch"));
+            var shape = Shape.Parse(group.Key.Size);
+            md.AppendLine($"| {group.Key.Cell} | {shape.Tuple.Trim('(', ')')} | {group.Key.Threads} | {ReportWriter.Format(ours, "0.000")} | " +
+                $"{ReportWriter.Format(Time("Weights", "Full"), "0.000")} | {ReportWriter.Format(Time("Weights", "BFloat16"), "0.000")} | " +
+                $"{ReportWriter.Format(torch, "0.000")} | {ReportWriter.Format(torch / ours, "0.00")} | {ReportWriter.Format(ours * 1000 / shape.Steps, "0.0")} |");
         }
         md.AppendLine();
     }
