@@ -37,7 +37,7 @@ public class DirectionThreadsTests
     {
         var (layer, input, dOutput, _) = Build<RnnGen.Lstm>(new RecurrentOptions { NumLayers = 2, Bidirectional = true }, null);
         var dInput = new double[input.Length];
-        var bytes = WithThreads(2, () =>
+        var bytes = GemmThreadCount.With(2, () =>
         {
             void Step()
             {
@@ -63,8 +63,8 @@ public class DirectionThreadsTests
 
     private static void Compare<TCell>(RecurrentOptions options, int[]? lengths) where TCell : IRecurrentCell
     {
-        var one = WithThreads(1, () => Run<TCell>(options, lengths));
-        var two = WithThreads(2, () => Run<TCell>(options, lengths));
+        var one = GemmThreadCount.With(1, () => Run<TCell>(options, lengths));
+        var two = GemmThreadCount.With(2, () => Run<TCell>(options, lengths));
         for (var i = 0; i < one.Count; i++)
         {
             var (name, expected) = one[i];
@@ -107,17 +107,4 @@ public class DirectionThreadsTests
         return (layer, input, dOutput, random);
     }
 
-    private static TResult WithThreads<TResult>(int threads, Func<TResult> run)
-    {
-        var saved = Gemm.MaxThreads;
-        try
-        {
-            Gemm.MaxThreads = threads;
-            return run();
-        }
-        finally
-        {
-            Gemm.MaxThreads = saved;
-        }
-    }
 }

@@ -29,19 +29,11 @@ public class ResidentWeightsTests
         new(hidden, hidden, batch, Steps, new RecurrentOptions { BatchFirst = true, Seed = 4, InferenceRecurrentWeights = format });
 
     private static float[] Run<TCell>(RecurrentLayer<TCell, float> layer, int threads, float[] input, int batch) where TCell : IRecurrentCell
-    {
-        var saved = Gemm.MaxThreads;
-        try
+        => GemmThreadCount.With<float[]>(threads, () =>
         {
-            Gemm.MaxThreads = threads;
             layer.Forward(input, batch, Steps);
             return [.. layer.Output, .. layer.FinalStates];
-        }
-        finally
-        {
-            Gemm.MaxThreads = saved;
-        }
-    }
+        });
 
     /// <summary>LSTM: one fused state product; GRU (reset-after): a fused and a separate one, each large enough to split
     /// (≥ 2¹⁸ multiply-adds per step) at B = 3, H = 448, where the GRU's slices are uneven (4 + 3 and 2 + 1.5 slice units).</summary>
@@ -114,15 +106,6 @@ public class ResidentWeightsTests
         const int hidden = 512, batch = 1;   // large enough to split
         var input = Input(batch, hidden);
         var session = Layer<RnnGen.Lstm>(hidden, batch, format).CreateInferenceSession();
-        var saved = Gemm.MaxThreads;
-        try
-        {
-            Gemm.MaxThreads = 2;
-            Assert.Equal(0, Allocations.Measure(() => session.Forward(input, batch, Steps)));
-        }
-        finally
-        {
-            Gemm.MaxThreads = saved;
-        }
+        Assert.Equal(0, GemmThreadCount.With(2, () => Allocations.Measure(() => session.Forward(input, batch, Steps))));
     }
 }

@@ -117,7 +117,7 @@ public class ScanScheduleTests
             a.Backward(dMiddle, default, gLower, dInput, default);
             return (output, dInput, Run.Flatten(gLower), Run.Flatten(gUpper));
         }
-        var (scan, sequential) = Threads(threads, () => (Stack(false), Stack(true)));
+        var (scan, sequential) = GemmThreadCount.With(threads, () => (Stack(false), Stack(true)));
         AssertClose("output", sequential.Output, scan.Output);
         AssertClose("input gradient", sequential.DInput, scan.DInput);
         AssertClose("lower layer gradients", sequential.DLower, scan.DLower);
@@ -137,7 +137,7 @@ public class ScanScheduleTests
         var dInput = new double[x.Length];
         var dInitial = new double[2 * batch * hidden];
         int[] lengths = [64, 30, 12, 63];
-        var bytes = Threads(2, () => Allocations.Measure(() =>
+        var bytes = GemmThreadCount.With(2, () => Allocations.Measure(() =>
         {
             sequence.Forward(x, new SequenceShape(batch, steps, input), default, output, new SequenceShape(batch, steps, hidden), default, lengths, reverse: true);
             sequence.Backward(output, default, gradients, dInput, dInitial);
@@ -199,7 +199,7 @@ public class ScanScheduleTests
 
     private static void Compare<TCell>(int[]? lengths, bool reverse, int threads, int hidden) where TCell : IRecurrentCell
     {
-        var (scan, sequential) = Threads(threads, () => (Run.Sequence<TCell>(lengths, reverse, false, hidden), Run.Sequence<TCell>(lengths, reverse, true, hidden)));
+        var (scan, sequential) = GemmThreadCount.With(threads, () => (Run.Sequence<TCell>(lengths, reverse, false, hidden), Run.Sequence<TCell>(lengths, reverse, true, hidden)));
         AssertClose("output", sequential.Output, scan.Output);
         AssertClose("final states", sequential.Final, scan.Final);
         AssertClose("parameter gradients", sequential.Gradients, scan.Gradients);
@@ -208,19 +208,6 @@ public class ScanScheduleTests
         AssertClose("state gradient norms", sequential.Norms, scan.Norms);
     }
 
-    private static TResult Threads<TResult>(int threads, Func<TResult> run)
-    {
-        var saved = Gemm.MaxThreads;
-        try
-        {
-            Gemm.MaxThreads = threads;
-            return run();
-        }
-        finally
-        {
-            Gemm.MaxThreads = saved;
-        }
-    }
 
     private static void AssertClose(string what, double[] expected, double[] actual)
     {
