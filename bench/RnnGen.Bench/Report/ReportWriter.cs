@@ -54,6 +54,7 @@ public static class ReportWriter
         md.AppendLine();
         WriteMachine(md, info, all);
         WriteTargets(md, grid, peephole, threads, Time, Ratio);
+        RoundTwoTargetsSection.Write(md, all);
 
         md.AppendLine("## TorchSharp time ÷ our time");
         md.AppendLine();
@@ -299,7 +300,7 @@ public static class ReportWriter
         return "not run";
     }
 
-    private static string Verdict(bool met) => met ? "yes" : "**no**";
+    internal static string Verdict(bool met) => met ? "yes" : "**no**";
     private static string Verdict(bool met, int passed, int total) => met ? "yes" : $"**no** ({passed} of {total})";
     private static string Label(string cell) => cell switch { "Lstm" => "LSTM", "Gru" => "GRU", "Rnn" => "RNN", _ => cell };
     private static string ModeLabel(string mode) => mode == "Train" ? "train" : "infer";
