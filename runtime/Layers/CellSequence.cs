@@ -346,15 +346,7 @@ public sealed partial class CellSequence<TCell, T>
     private void WriteOutputs(Span<T> output, SequenceShape outputShape, Span<T> finalStates)
     {
         int batch = outputShape.Batch, steps = outputShape.Steps, stateStride = (steps + 1) * batch * _hidden;
-        var width = StateWidth(_cell.OutputState);
-        for (var b = 0; b < batch; b++)
-            for (var position = 0; position < steps; position++)
-            {
-                var target = output.Slice(outputShape.Index(b, position), width);
-                var t = StepAt(b, position);
-                if (t < 0) target.Clear();
-                else PreviousState(_cell.OutputState, t + 1, batch, stateStride).Slice(b * width, width).CopyTo(target);
-            }
+        CopyOutputs(output, outputShape);
         if (!finalStates.IsEmpty)
             for (var s = 0; s < _stateCount; s++)
                 PreviousState(s, steps, batch, stateStride).CopyTo(finalStates.Slice(StateOffset(s, batch), batch * StateWidth(s)));
@@ -433,11 +425,9 @@ public sealed partial class CellSequence<TCell, T>
     {
         int batch = _inputShape.Batch, steps = _inputShape.Steps, h = _hidden, stateBlock = batch * h, output = _cell.OutputState;
         scan.BeginBackward(batch, steps);
+        if (!dOutput.IsEmpty) CopyOutputGradients(scan, dOutput);
         for (var b = 0; b < batch; b++)
         {
-            if (!dOutput.IsEmpty)
-                for (var t = 0; t < _lengths[b]; t++)
-                    dOutput.Slice(_outputShape.Index(b, PositionOf(b, t)), h).CopyTo(scan.GradientBlock(batch, output, t).Slice(b * h, h));
             if (!dFinalStates.IsEmpty)
                 for (var s = 0; s < _stateCount; s++)
                 {
@@ -593,33 +583,6 @@ public sealed partial class CellSequence<TCell, T>
 
     /// <summary>The position of sequence b that processing step t reads (t below the sequence's length).</summary>
     private int PositionOf(int b, int t) => _reverse ? _lengths[b] - 1 - t : t;
-
-    /// <summary>Copies the input into processing order, time-major, zero past each sequence's end.</summary>
-    private void Gather(ReadOnlySpan<T> source, SequenceShape shape, Span<T> target, int width)
-    {
-        for (var t = 0; t < shape.Steps; t++)
-            for (var b = 0; b < shape.Batch; b++)
-            {
-                var row = target.Slice((t * shape.Batch + b) * width, width);
-                if (t < _lengths[b]) source.Slice(shape.Index(b, PositionOf(b, t)), width).CopyTo(row);
-                else row.Clear();
-            }
-    }
-
-    /// <summary>Copies time-major processing-order rows back to the caller's layout (zero past each sequence's end).</summary>
-    private void Scatter(ReadOnlySpan<T> source, Span<T> target, SequenceShape shape, int width, bool accumulate)
-    {
-        for (var b = 0; b < shape.Batch; b++)
-            for (var position = 0; position < shape.Steps; position++)
-            {
-                var row = target.Slice(shape.Index(b, position), width);
-                var t = StepAt(b, position);
-                if (t < 0) { if (!accumulate) row.Clear(); continue; }
-                var from = source.Slice((t * shape.Batch + b) * width, width);
-                if (accumulate) TensorPrimitives.Add(row, from, row);
-                else from.CopyTo(row);
-            }
-    }
 
     private void SetLengths(ReadOnlySpan<int> lengths, int batch, int steps)
     {
