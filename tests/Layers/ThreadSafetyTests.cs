@@ -45,16 +45,20 @@ public class ThreadSafetyTests
     [Fact]
     public void ALayerSharedByThreadsReportsTheMisuse()
     {
-        var layer = new RecurrentLayer<RnnGen.Lstm, float>(InputSize, 64, Batch, 40);
-        var input = new float[Batch * 40 * InputSize];
+        // Long calls (milliseconds each), repeated until one overlaps another or 10 s pass: the scheduler preempts long
+        // before that, even when other tests keep both cores busy, so an overlap is certain and must be refused.
+        const int steps = 2000;
+        var layer = new RecurrentLayer<RnnGen.Lstm, float>(InputSize, 64, Batch, steps);
+        var input = new float[Batch * steps * InputSize];
         var refused = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var start = new Barrier(Threads);
         var threads = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
         {
             start.SignalAndWait();
-            for (var i = 0; i < Calls; i++)
+            while (Volatile.Read(ref refused) == 0 && clock.Elapsed < TimeSpan.FromSeconds(10))
             {
-                try { layer.Forward(input, Batch, 40); }
+                try { layer.Forward(input, Batch, steps); }
                 catch (InvalidOperationException error) when (error.Message.Contains("CreateInferenceSession"))
                 {
                     Interlocked.Increment(ref refused);
