@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using RnnGen.Kernels;
 
 namespace RnnGen;
 
@@ -11,36 +10,29 @@ internal interface IBatchJob
 
 /// <summary>
 /// Splits a batch's layout copies (the caller's layout to processing order and back) into two halves of the sequences
-/// when <see cref="Gemm.MaxThreads"/> allows two threads: at large B·T·H they are memory-bound passes that one core
-/// cannot saturate, and they would otherwise be the single-threaded part of a two-thread step.
+/// (<see cref="ThreadPair"/>): at large B·T·H they are memory-bound passes that one core cannot saturate, and they would
+/// otherwise be the single-threaded part of a two-thread step.
 /// </summary>
 internal static unsafe class BatchThreads
 {
     // Below this many elements moved, waking a worker costs more than it saves.
     private const long MinElements = 1 << 20;
 
-    /// <summary>Runs job.Run over the whole batch: two halves at once when worth it and the pool is free, else in one call.
-    /// The job lives on the caller's stack for the whole call (the pool joins before returning).</summary>
+    /// <summary>Runs job.Run over the whole batch, in two halves at once when worth it. The job lives on the caller's
+    /// stack for the whole call.</summary>
     public static void Run<TJob>(ref TJob job, int batch, long elements) where TJob : struct, IBatchJob
     {
-        if (batch > 1 && elements >= MinElements && Gemm.MaxThreads > 1 && Environment.ProcessorCount > 1)
+        if (batch < 2 || elements < MinElements || !ThreadPair.Enabled)
         {
-            var halves = new Halves { Job = Unsafe.AsPointer(ref job), Batch = batch };
-            if (GemmThreads.TryRun(&RunHalf<TJob>, &halves, 2)) return;
+            job.Run(0, batch);
+            return;
         }
-        job.Run(0, batch);
+        var halves = new Halves<TJob>(Unsafe.AsPointer(ref job), batch);
+        ThreadPair.Run(ref halves, parallel: true);
     }
 
-    private struct Halves
+    private readonly struct Halves<TJob>(void* job, int batch) : IPairJob where TJob : struct, IBatchJob
     {
-        public void* Job;
-        public int Batch;
-    }
-
-    private static void RunHalf<TJob>(void* context, int half) where TJob : struct, IBatchJob
-    {
-        var halves = (Halves*)context;
-        int middle = halves->Batch / 2;
-        Unsafe.AsRef<TJob>(halves->Job).Run(half == 0 ? 0 : middle, half == 0 ? middle : halves->Batch);
+        public void Run(int index) => Unsafe.AsRef<TJob>(job).Run(index == 0 ? 0 : batch / 2, index == 0 ? batch / 2 : batch);
     }
 }

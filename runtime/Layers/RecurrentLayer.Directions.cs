@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace RnnGen;
 
 // One layer's directions: each (layer, direction) is its own CellSequence with its own scratch, so the two directions of
-// a bidirectional layer can run at once (DirectionThreads); a one-directional layer runs its only direction inline.
+// a bidirectional layer can run at once (ThreadPair); a one-directional layer runs its only direction inline.
 public sealed unsafe partial class RecurrentLayer<TCell, T>
 {
     private void ForwardDirections(int layer, ReadOnlySpan<T> input, SequenceShape inputShape, ReadOnlySpan<T> initial)
@@ -16,7 +16,7 @@ public sealed unsafe partial class RecurrentLayer<TCell, T>
         fixed (T* inputs = input, states = initial)
         {
             var job = new ForwardJob(this, layer, inputs, input.Length, inputShape, states, initial.Length);
-            DirectionThreads.Run(ref job, DirectionThreads.Parallel);
+            ThreadPair.Run(ref job, ThreadPair.Enabled);
         }
     }
 
@@ -40,12 +40,12 @@ public sealed unsafe partial class RecurrentLayer<TCell, T>
             BackwardDirection(layer, 0, dInput, dInitialStates, retainGraph, accumulate: false);
             return;
         }
-        var parallel = DirectionThreads.Parallel;
+        var parallel = ThreadPair.Enabled;
         var reverseInput = parallel && !dInput.IsEmpty ? _dReverseInput.AsSpan(0, dInput.Length) : dInput;
         fixed (T* forward = dInput, reverse = reverseInput, states = dInitialStates)
         {
             var job = new BackwardJob(this, layer, forward, reverse, dInput.Length, states, dInitialStates.Length, retainGraph, accumulate: !parallel);
-            DirectionThreads.Run(ref job, parallel);
+            ThreadPair.Run(ref job, parallel);
         }
         if (parallel && !dInput.IsEmpty) TensorPrimitives.Add(dInput, reverseInput, dInput);
     }
@@ -65,14 +65,14 @@ public sealed unsafe partial class RecurrentLayer<TCell, T>
 
     // The jobs carry the caller's spans as pointers: the caller pins them and waits for both directions.
     private readonly struct ForwardJob(RecurrentLayer<TCell, T> owner, int layer, T* input, int inputLength, SequenceShape shape,
-        T* initial, int initialLength) : IDirectionJob
+        T* initial, int initialLength) : IPairJob
     {
         public void Run(int direction) => owner.ForwardDirection(layer, direction, new ReadOnlySpan<T>(input, inputLength), shape,
             new ReadOnlySpan<T>(initial, initialLength));
     }
 
     private readonly struct BackwardJob(RecurrentLayer<TCell, T> owner, int layer, T* dInput, T* dReverseInput, int inputLength,
-        T* dInitial, int initialLength, bool retainGraph, bool accumulate) : IDirectionJob
+        T* dInitial, int initialLength, bool retainGraph, bool accumulate) : IPairJob
     {
         // The reverse direction adds to the forward one's dInput when they run in turn, else fills its own buffer.
         public void Run(int direction) => owner.BackwardDirection(layer, direction,

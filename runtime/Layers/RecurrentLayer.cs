@@ -185,7 +185,7 @@ public sealed partial class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLaye
                 DStates = session ? 0 : States;
                 Reversed = options.GoBackwards ? rows * inputSize : 0;
                 (DReversed, Lengths) = (session ? 0 : Reversed, maxBatch);
-                // The reverse direction's input gradient while the forward direction writes its own (DirectionThreads).
+                // The reverse direction's input gradient while the forward direction writes its own (ThreadPair).
                 DReverseInput = session || directions == 1 ? 0 : rows * Math.Max(inputSize, concat);
                 for (var k = 0; k < slots; k++)
                 {
