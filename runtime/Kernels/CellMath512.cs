@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace RnnGen.Kernels;
 
@@ -23,15 +24,7 @@ public static partial class CellMath
     {
         var clamped = Vector512.Min(Vector512.Max(x, Vector512.Create(-87.33655f)), Vector512.Create(88.72283f));
         var n = Vector512.Min(Vector512.Round(clamped * Vector512.Create(1.44269504088896341f)), Vector512.Create(127f));
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), clamped);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
-        var p = Vector512.Create(1.9875691500e-4f);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
-        var expR = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
+        var expR = ExpOfRemainder(clamped, n);
         var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).As<int, float>();
         var result = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512.Create(88.72283f)),
             Vector512.Create(float.PositiveInfinity), expR * scale);
@@ -50,18 +43,77 @@ public static partial class CellMath
     /// <summary>The Vector512 form of <see cref="LogDerivative{T}(T)"/>.</summary>
     public static Vector512<T> LogDerivative<T>(Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Exp(-y);
 
-    /// <summary>1 / (1 + e^−x) per lane.</summary>
+    /// <summary>1 / (1 + e^−x) per lane; in float with AVX-512, <see cref="SigmoidSingle"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Sigmoid<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector512<T>.One / (Vector512<T>.One + Exp(-x));
+    public static Vector512<T> Sigmoid<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) && Avx512F.IsSupported) return SigmoidSingle(x.As<T, float>()).As<float, T>();
+        return Vector512<T>.One / (Vector512<T>.One + Exp(-x));
+    }
 
-    /// <summary>tanh x per lane, as <see cref="Tanh{T}(Vector{T})"/>.</summary>
+    /// <summary>tanh x per lane, as <see cref="Tanh{T}(Vector{T})"/>; in float with AVX-512, <see cref="TanhSingle"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Tanh<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && Avx512F.IsSupported) return TanhSingle(x.As<T, float>()).As<float, T>();
         var e = Exp(Vector512.Abs(x) * Vector512.Create(T.CreateTruncating(-2)));
         var t = (Vector512<T>.One - e) / (Vector512<T>.One + e);
         return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<T>.Zero), -t, t);
+    }
+
+    // The gates' functions in float, which a step of an LSTM evaluates five times per unit: the same formulas with
+    // the divisions and the exp's special cases replaced by AVX-512's own instructions — about a quarter fewer
+    // instructions, within 2 ulp of the Vector<T> forms (which divide; tested).
+
+    /// <summary>1 / (1 + e^−x) with the exp's argument capped at 87, so 1 + e stays finite for the reciprocal (below
+    /// −87 the result is e^x ≈ 1.6e−38 instead of less: an absolute error under 2e−38).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> SigmoidSingle(Vector512<float> x) =>
+        Reciprocal(Vector512<float>.One + ExpScaled(Vector512.MinNative(Vector512.Create(87f), -x)));
+
+    /// <summary>(1 − e) / (1 + e) with e = e^−2|x| ∈ (0, 1], the sign of x put back by a bitwise select.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> TanhSingle(Vector512<float> x)
+    {
+        var e = ExpScaled(Vector512.Abs(x) * Vector512.Create(-2f));
+        var t = (Vector512<float>.One - e) * Reciprocal(Vector512<float>.One + e);
+        return Vector512.ConditionalSelect(Vector512.Create(-0f), x, t);
+    }
+
+    /// <summary>1/d from the 14-bit estimate and one Newton step (28 bits before rounding); d finite and nonzero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Reciprocal(Vector512<float> d)
+    {
+        var r = Avx512F.Reciprocal14(d);
+        return Vector512.FusedMultiplyAdd(r, Vector512.FusedMultiplyAdd(-d, r, Vector512<float>.One), r);
+    }
+
+    /// <summary>
+    /// e^x by <see cref="ExpSingle(Vector512{float})"/>'s reduction and polynomial, with 2^n applied by vscalefps, which
+    /// overflows to +∞ and underflows through the subnormals to 0 by itself: no clamp above, no selects. x ≥ −104 keeps
+    /// n·ln 2 exact enough (below it e^x rounds to 0 anyway). NaN passes through (the native max returns its second operand).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ExpScaled(Vector512<float> x)
+    {
+        var clamped = Vector512.MaxNative(Vector512.Create(-104f), x);
+        var n = Vector512.Round(clamped * Vector512.Create(1.44269504088896341f));
+        return Avx512F.Scale(ExpOfRemainder(clamped, n), n);
+    }
+
+    /// <summary>e^r for x = n·ln 2 + r (n = round(x·log2 e), so |r| ≤ ln 2 / 2): Cephes' two-part ln 2 and degree-6 polynomial.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ExpOfRemainder(Vector512<float> x, Vector512<float> n)
+    {
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), x);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
+        var p = Vector512.Create(1.9875691500e-4f);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
+        return Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
     }
 
     /// <summary>max(x, 0) per lane.</summary>

@@ -8,15 +8,22 @@ namespace RnnGen.Tests.Kernels;
 /// <summary>The float vector functions the kernels inline, against double-precision references.</summary>
 public class CellMathTests
 {
-    private static void Compare(Func<Vector<float>, Vector<float>> vector, Func<double, double> reference, double from, double to, double relative, double absolute)
+    private static void Compare(Func<Vector<float>, Vector<float>> vector, Func<double, double> reference, double from, double to, double relative, double absolute) =>
+        Compare(Vector<float>.Count, xs => { var y = vector(new Vector<float>(xs)); return Enumerable.Range(0, xs.Length).Select(k => y[k]).ToArray(); },
+            reference, from, to, relative, absolute);
+
+    private static void Compare512(Func<Vector512<float>, Vector512<float>> vector, Func<double, double> reference, double from, double to, double relative, double absolute) =>
+        Compare(16, xs => { var y = vector(Vector512.Create(xs)); return Enumerable.Range(0, 16).Select(k => y[k]).ToArray(); },
+            reference, from, to, relative, absolute);
+
+    private static void Compare(int lanes, Func<float[], float[]> vector, Func<double, double> reference, double from, double to, double relative, double absolute)
     {
-        var lanes = Vector<float>.Count;
         var worst = "";
         for (var i = 0; i < 200_000; i += lanes)
         {
             var xs = new float[lanes];
             for (var k = 0; k < lanes; k++) xs[k] = (float)(from + (to - from) * (i + k) / 200_000.0);
-            var ys = vector(new Vector<float>(xs));
+            var ys = vector(xs);
             for (var k = 0; k < lanes; k++)
             {
                 double expected = reference(xs[k]), actual = ys[k];
@@ -34,6 +41,9 @@ public class CellMathTests
     [Fact] public void ExpIsWithinFourUlpsOverTheWholeFloatRange() => Compare(CellMath.Exp, Math.Exp, -100, 100, 4e-7, 1.2e-38);   // below the smallest normal float it flushes to 0
     [Fact] public void SigmoidIsAccurate() => Compare(CellMath.Sigmoid, x => 1 / (1 + Math.Exp(-x)), -100, 100, 3e-7, 1e-37);
     [Fact] public void TanhIsAccurate() => Compare(CellMath.Tanh, Math.Tanh, -20, 20, 0, 2e-7);
+    // The Vector512 float forms multiply by a refined reciprocal estimate and scale by vscalefps instead (CellMath512.cs).
+    [Fact] public void Sigmoid512IsAccurate() => Compare512(CellMath.Sigmoid, x => 1 / (1 + Math.Exp(-x)), -120, 120, 3e-7, 2e-38);
+    [Fact] public void Tanh512IsAccurate() => Compare512(CellMath.Tanh, Math.Tanh, -20, 20, 0, 2e-7);
     [Fact] public void LogSigmoidIsAccurate() =>
         Compare(CellMath.LogSigmoid, x => x < 0 ? x - Math.Log(1 + Math.Exp(x)) : -Math.Log(1 + Math.Exp(-x)), -100, 100, 1e-6, 1e-7);
 
@@ -83,6 +93,19 @@ public class CellMathTests
         Assert.True(float.IsNaN(CellMath.Sigmoid(new Vector<float>(float.NaN))[0]));
         Assert.True(float.IsNaN(CellMath.Tanh(new Vector<float>(float.NaN))[0]));
         Assert.True(float.IsNaN(CellMath.Exp(Vector512.Create(float.NaN))[0]));
+        Assert.True(float.IsNaN(CellMath.Sigmoid(Vector512.Create(float.NaN))[0]));
+        Assert.True(float.IsNaN(CellMath.Tanh(Vector512.Create(float.NaN))[0]));
+    }
+
+    /// <summary>The Vector512 float sigmoid and tanh reach their limits at ±∞ and keep the sign of zero.</summary>
+    [Fact] public void Vector512GateFunctionsSaturate()
+    {
+        Assert.Equal(1f, CellMath.Sigmoid(Vector512.Create(float.PositiveInfinity))[0]);
+        Assert.InRange(CellMath.Sigmoid(Vector512.Create(float.NegativeInfinity))[0], 0f, 2e-38f);
+        Assert.Equal(0.5f, CellMath.Sigmoid(Vector512.Create(0f))[0]);
+        Assert.Equal(1f, CellMath.Tanh(Vector512.Create(float.PositiveInfinity))[0]);
+        Assert.Equal(-1f, CellMath.Tanh(Vector512.Create(-1e30f))[0]);
+        Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(CellMath.Tanh(Vector512.Create(-0f))[0]));
     }
 
     /// <summary>On FMA hardware the Vector&lt;T&gt; exp (MultiplyAddEstimate, rounding by a shifter) and the Vector512 one
