@@ -12,7 +12,8 @@ public readonly ref struct CellForwardStep<T>(
     int batch, int hidden,
     ReadOnlySpan<T> zx, ReadOnlySpan<T> zh, ReadOnlySpan<T> zs, ReadOnlySpan<T> vectors,
     ReadOnlySpan<T> prev, Span<T> next, int stateStride,
-    Span<T> operands, int operandStride, Span<T> tape, ReadOnlySpan<T> masks = default, ReadOnlySpan<T> scalars = default)
+    Span<T> operands, int operandStride, Span<T> tape, ReadOnlySpan<T> masks = default, ReadOnlySpan<T> scalars = default,
+    int maskStride = 0)
 {
     /// <summary>Rows (sequences) in this step.</summary>
     public readonly int Batch = batch;
@@ -42,8 +43,9 @@ public readonly ref struct CellForwardStep<T>(
     /// <summary>This step's random masks: mask m at <c>m·MaskStride</c>, each [Batch, H].</summary>
     public readonly ReadOnlySpan<T> Masks = masks;
 
-    /// <summary>Elements from one mask to the next in <see cref="Masks"/>: Batch·H.</summary>
-    public int MaskStride => Batch * Hidden;
+    /// <summary>Elements from one mask to the next in <see cref="Masks"/>: Batch·H unless given (a view of some rows of a
+    /// larger batch keeps the batch's stride).</summary>
+    public readonly int MaskStride = maskStride > 0 ? maskStride : batch * hidden;
 
     /// <summary>[scalars]: the scalar parameters.</summary>
     public readonly ReadOnlySpan<T> Scalars = scalars;
@@ -64,7 +66,8 @@ public readonly ref struct CellForwardStep<T>(
         StepCheck.Strided(Next.Length, info.States.Count, StateStride, rows, nameof(Next));
         StepCheck.Strided(Operands.Length, info.OperandStages.Count, OperandStride, rows, nameof(Operands));
         if (!inference || info.StageCount > 1) StepCheck.Length(Tape.Length, rows * info.TapeWidth, nameof(Tape));
-        StepCheck.Length(Masks.Length, rows * info.Masks.Count, nameof(Masks));
+        StepCheck.Stride(MaskStride, info.Masks.Count, rows, nameof(MaskStride));
+        StepCheck.Strided(Masks.Length, info.Masks.Count, MaskStride, rows, nameof(Masks));
         StepCheck.Length(Scalars.Length, info.Scalars.Count, nameof(Scalars));
     }
 }
@@ -80,7 +83,8 @@ public readonly ref struct CellBackwardStep<T>(
     ReadOnlySpan<T> prev, ReadOnlySpan<T> next, int stateStride,
     ReadOnlySpan<T> operands, int operandStride, ReadOnlySpan<T> tape, Span<T> carry,
     ReadOnlySpan<T> dNext, Span<T> dPrev, Span<T> dZx, Span<T> dZh, Span<T> dZs,
-    ReadOnlySpan<T> dOperands, Span<T> dVectors, ReadOnlySpan<T> masks = default, ReadOnlySpan<T> scalars = default, Span<T> dScalars = default)
+    ReadOnlySpan<T> dOperands, Span<T> dVectors, ReadOnlySpan<T> masks = default, ReadOnlySpan<T> scalars = default, Span<T> dScalars = default,
+    int gradientStride = 0, int maskStride = 0)
 {
     /// <summary>Rows (sequences) in this step.</summary>
     public readonly int Batch = batch;
@@ -124,10 +128,11 @@ public readonly ref struct CellBackwardStep<T>(
     /// <summary>The masks the forward step read: mask m at <c>m·MaskStride</c>, each [Batch, H].</summary>
     public readonly ReadOnlySpan<T> Masks = masks;
 
-    /// <summary>Elements from one state or operand to the next in the compact gradient buffers: Batch·H.</summary>
-    public int GradientStride => Batch * Hidden;
-    /// <summary>Elements from one mask to the next in <see cref="Masks"/>: Batch·H.</summary>
-    public int MaskStride => Batch * Hidden;
+    /// <summary>Elements from one state or operand to the next in the compact gradient buffers: Batch·H unless given (a view
+    /// of some rows of a larger batch keeps the batch's stride).</summary>
+    public readonly int GradientStride = gradientStride > 0 ? gradientStride : batch * hidden;
+    /// <summary>Elements from one mask to the next in <see cref="Masks"/>: Batch·H unless given, likewise.</summary>
+    public readonly int MaskStride = maskStride > 0 ? maskStride : batch * hidden;
 
     /// <summary>Checks every buffer once per call so the kernels can index without bounds checks.</summary>
     /// <exception cref="ArgumentException">A size or stride is out of range for <paramref name="info"/>, or a buffer is shorter than the step needs.</exception>
@@ -142,13 +147,15 @@ public readonly ref struct CellBackwardStep<T>(
         StepCheck.Strided(Operands.Length, info.OperandStages.Count, OperandStride, rows, nameof(Operands));
         StepCheck.Length(Tape.Length, rows * info.TapeWidth, nameof(Tape));
         StepCheck.Length(Carry.Length, rows * info.CarryWidth, nameof(Carry));
-        StepCheck.Length(DNext.Length, rows * info.States.Count, nameof(DNext));
-        StepCheck.Length(DPrev.Length, rows * info.States.Count, nameof(DPrev));
+        StepCheck.Stride(GradientStride, Math.Max(info.States.Count, info.OperandStages.Count), rows, nameof(GradientStride));
+        StepCheck.Strided(DNext.Length, info.States.Count, GradientStride, rows, nameof(DNext));
+        StepCheck.Strided(DPrev.Length, info.States.Count, GradientStride, rows, nameof(DPrev));
         StepCheck.Length(DZx.Length, rows * info.InputWidth, nameof(DZx));
         StepCheck.Length(DZh.Length, rows * info.RecurrentWidth, nameof(DZh));
         StepCheck.Length(DZs.Length, rows * info.StageWidth, nameof(DZs));
-        StepCheck.Length(DOperands.Length, rows * info.OperandStages.Count, nameof(DOperands));
-        StepCheck.Length(Masks.Length, rows * info.Masks.Count, nameof(Masks));
+        StepCheck.Strided(DOperands.Length, info.OperandStages.Count, GradientStride, rows, nameof(DOperands));
+        StepCheck.Stride(MaskStride, info.Masks.Count, rows, nameof(MaskStride));
+        StepCheck.Strided(Masks.Length, info.Masks.Count, MaskStride, rows, nameof(Masks));
         StepCheck.Length(Scalars.Length, info.Scalars.Count, nameof(Scalars));
         StepCheck.Length(DScalars.Length, info.Scalars.Count, nameof(DScalars));
     }
@@ -172,6 +179,13 @@ internal static class StepCheck
     {
         if (actual < expected)
             throw new ArgumentException($"{name} holds {actual} elements but the step needs {expected}.", name);
+    }
+
+    /// <summary>A stride between several [Batch, H] blocks must not let them overlap.</summary>
+    public static void Stride(int stride, int count, long rows, string name)
+    {
+        if (count > 1 && stride < rows)
+            throw new ArgumentException($"{name} {stride} is smaller than one block ({rows} elements).", name);
     }
 
     public static void Strided(int actual, int count, int stride, long rows, string name)

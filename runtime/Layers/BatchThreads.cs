@@ -8,21 +8,30 @@ internal interface IBatchJob
     void Run(int first, int end);
 }
 
+/// <summary>What a job does per element, which decides from what size two halves pay.</summary>
+internal enum BatchWork
+{
+    /// <summary>Moves elements: a memory-bound pass one core cannot saturate at large sizes.</summary>
+    Copy,
+    /// <summary>Runs a cell's elementwise pass over one step's units (rows × H): tens of instructions per unit.</summary>
+    Step,
+}
+
 /// <summary>
-/// Splits a batch's layout copies (the caller's layout to processing order and back) into two halves of the sequences
-/// (<see cref="ThreadPair"/>): at large B·T·H they are memory-bound passes that one core cannot saturate, and they would
+/// Splits a batch's independent per-sequence work into two halves of the sequences (<see cref="ThreadPair"/>): the layout
+/// copies (the caller's layout to processing order and back) and, per step, the cell's elementwise passes, which would
 /// otherwise be the single-threaded part of a two-thread step.
 /// </summary>
 internal static unsafe class BatchThreads
 {
-    // Below this many elements moved, waking a worker costs more than it saves.
-    private const long MinElements = 1 << 20;
+    // Below these sizes, waking a worker (about 1 µs on a quiet machine) costs more than half the work saves.
+    private const long MinCopied = 1 << 20, MinStepUnits = 1 << 14;
 
     /// <summary>Runs job.Run over the whole batch, in two halves at once when worth it. The job lives on the caller's
     /// stack for the whole call.</summary>
-    public static void Run<TJob>(ref TJob job, int batch, long elements) where TJob : struct, IBatchJob
+    public static void Run<TJob>(ref TJob job, int batch, long elements, BatchWork work = BatchWork.Copy) where TJob : struct, IBatchJob
     {
-        if (batch < 2 || elements < MinElements || !ThreadPair.Enabled)
+        if (batch < 2 || elements < (work == BatchWork.Copy ? MinCopied : MinStepUnits) || !ThreadPair.Enabled)
         {
             job.Run(0, batch);
             return;

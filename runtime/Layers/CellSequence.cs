@@ -102,6 +102,7 @@ public sealed partial class CellSequence<TCell, T>
         _resident = _cell.Groups.Select(_ => new[] { new ResidentProduct<T>(bfloat16), new ResidentProduct<T>(bfloat16) }).ToArray();
         _maskRates = new CellMasks(_cell, rates);
         _connections = new ConnectionMasks<T>(_cell, _maskRates, _hidden, backward);
+        (_dVectorsAside, _dScalarsAside) = (new T[parameters.Vectors.Length], new T[parameters.Scalars.Length]);
         Reserve(maxBatch, maxSteps);
     }
 
@@ -315,11 +316,7 @@ public sealed partial class CellSequence<TCell, T>
                         _operands.AsSpan(group.Operand * operandStride + operandAt, stateBlock), true,
                         _parameters.Groups[g], _zs.AsSpan(group.Offset * h), _zsWidth, false);
             }
-            var step = new CellForwardStep<T>(batch, h, zx, _zh, _zs, _parameters.Vectors,
-                _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
-                From(_operands, operandAt), operandStride, StepTape(t, batch), Masks(t), _parameters.Scalars);
-            if (_backward) TCell.Forward(stage, step);
-            else TCell.Infer(stage, step); // nothing will read this step back: no tape stores
+            ForwardStage(stage, t, batch, steps);
         }
         // 3. Sequences that have ended keep their state.
         if (_ragged)
@@ -416,6 +413,7 @@ public sealed partial class CellSequence<TCell, T>
             dNextProjected = dPrevProjected;
             dPrevProjected = swap;
         }
+        AddAside(gradients);
         JoinStates(dNext, dNextProjected, dInitialStates, batch);
     }
 
@@ -452,8 +450,7 @@ public sealed partial class CellSequence<TCell, T>
     private void BackwardStep(int t, ReadOnlySpan<T> dOutput, Span<T> dNext, Span<T> dPrev, Span<T> dNextProjected, Span<T> dPrevProjected,
         CellParameters<T> gradients)
     {
-        int batch = _inputShape.Batch, steps = _inputShape.Steps, h = _hidden, stateBlock = batch * h;
-        int stateStride = (steps + 1) * stateBlock, operandStride = batch * steps * h, tapeBlock = batch * _cell.TapeWidth * h;
+        int batch = _inputShape.Batch, h = _hidden, stateBlock = batch * h;
         var width = StateWidth(_cell.OutputState);
         var dOut = _cell.OutputState == _projectedState ? dNextProjected : dNext.Slice(_cell.OutputState * stateBlock, stateBlock);
         if (!dOutput.IsEmpty)
@@ -485,12 +482,7 @@ public sealed partial class CellSequence<TCell, T>
                     Product(_packs[g][3], batch, h, group.Matrices.Length * h, dzs.Slice(group.Offset * h), false,
                         _parameters.Groups[g], _dOperands.AsSpan(group.Operand * stateBlock, stateBlock), h, false, _zsWidth);
             }
-            TCell.Backward(stage, new CellBackwardStep<T>(batch, h, _parameters.Vectors,
-                _states.AsSpan(t * stateBlock), _states.AsSpan((t + 1) * stateBlock), stateStride,
-                From(_operands, t * stateBlock), operandStride,
-                _tape.AsSpan(t * tapeBlock, tapeBlock), _carry,
-                dNext, dPrev, dzx, dzh, dzs, _dOperands.AsSpan(0, _operandCount * stateBlock), gradients.Vectors, Masks(t),
-                _parameters.Scalars, gradients.Scalars));
+            BackwardStage(stage, t, dNext, dPrev, gradients);
         }
         // The kernels store zero in dPrev of a state read only through matrices; its gradient comes from these products.
         dPrevProjected.Clear();
