@@ -28,6 +28,7 @@ public sealed partial class CellSequence<TCell, T>
     // stage operands ([O][T][B][H]), the tape of every step ([T][B][W·H]), and per-step Zh/Zs.
     // A forward-only sequence runs the inference passes: one step of operands ([O][B][H]) and of tape, and that only for
     // a multi-stage cell, whose stages hand values on through it ([B][W·H]; a scan cell keeps every step's for its schedule).
+    // A Forward that does not record (_recording) runs them too, in the first blocks of the full buffers.
     // The workspace, sized for (MaxBatch, MaxSteps); Reserve replaces it once when a call needs more.
     private T[] _inputs = [], _zx = [], _states = [], _operands = [], _tape = [], _zh = [], _zs = [];
     // Backward (empty in a forward-only sequence): d(products) of every step (for the weight GEMMs), per-step state/operand adjoints.
