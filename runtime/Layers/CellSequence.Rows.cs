@@ -19,18 +19,18 @@ public sealed unsafe partial class CellSequence<TCell, T>
         BatchThreads.Run(ref job, batch, (long)batch * _hidden, BatchWork.Step);
     }
 
-    /// <summary>Forward stage of step t for rows [first, end): the recording pass, or the inference pass in a forward-only sequence.</summary>
+    /// <summary>Forward stage of step t for rows [first, end): the recording pass, or the inference pass when not recording.</summary>
     private void ForwardRows(int stage, int t, int batch, int steps, int first, int end)
     {
         int h = _hidden, stateBlock = batch * h, stateStride = (steps + 1) * stateBlock, rows = end - first;
-        // A forward-only sequence keeps one step of operands and tape (Sizes).
-        var (operandAt, operandStride) = _backward ? (t * stateBlock, batch * steps * h) : (0, stateBlock);
+        // A step that is not recorded keeps one step of operands and tape (Sizes: all a forward-only sequence has).
+        var (operandAt, operandStride) = _recording ? (t * stateBlock, batch * steps * h) : (0, stateBlock);
         var step = new CellForwardStep<T>(rows, h, _zx.AsSpan((t * batch + first) * _zxWidth, rows * _zxWidth),
             _zh.AsSpan(first * _zhWidth), _zs.AsSpan(first * _zsWidth), _parameters.Vectors,
             _states.AsSpan(t * stateBlock + first * h), _states.AsSpan((t + 1) * stateBlock + first * h), stateStride,
             From(_operands, operandAt + first * h), operandStride, RowsOf(StepTape(t, batch), first * _cell.TapeWidth * h),
             RowsOf(Masks(t), first * h), _parameters.Scalars, maskStride: stateBlock);
-        if (_backward) TCell.Forward(stage, step);
+        if (_recording) TCell.Forward(stage, step);
         else TCell.Infer(stage, step); // nothing will read this step back: no tape stores
     }
 

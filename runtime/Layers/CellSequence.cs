@@ -28,6 +28,7 @@ public sealed partial class CellSequence<TCell, T>
     // stage operands ([O][T][B][H]), the tape of every step ([T][B][W·H]), and per-step Zh/Zs.
     // A forward-only sequence runs the inference passes: one step of operands ([O][B][H]) and of tape, and that only for
     // a multi-stage cell, whose stages hand values on through it ([B][W·H]; a scan cell keeps every step's for its schedule).
+    // A Forward that does not record (_recording) runs them too, in the first blocks of the full buffers.
     // The workspace, sized for (MaxBatch, MaxSteps); Reserve replaces it once when a call needs more.
     private T[] _inputs = [], _zx = [], _states = [], _operands = [], _tape = [], _zh = [], _zs = [];
     // Backward (empty in a forward-only sequence): d(products) of every step (for the weight GEMMs), per-step state/operand adjoints.
@@ -43,6 +44,9 @@ public sealed partial class CellSequence<TCell, T>
     private ScanSchedule<TCell, T>? _scan;
     private readonly bool _useScan;
     private readonly bool _backward;
+    // Whether the buffers hold what Backward reads (every step's tape and operands): false after a Forward that did not
+    // record, until Backward recomputes them (Recompute).
+    private bool _recording;
     private readonly IReadOnlyDictionary<string, double>? _namedRates;   // as given, for an inference session
     private readonly long _maxWorkspaceBytes;
     // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate].
@@ -228,12 +232,19 @@ public sealed partial class CellSequence<TCell, T>
     /// sequence, every mask is its expectation (inference: dropout is the identity, zoneout p·h + (1 − p)·candidate).
     /// </summary>
     public void Forward(ReadOnlySpan<T> input, SequenceShape inputShape, ReadOnlySpan<T> initialStates, Span<T> output,
-        SequenceShape outputShape, Span<T> finalStates, ReadOnlySpan<int> lengths = default, bool reverse = false, MaskDraw? masks = null)
+        SequenceShape outputShape, Span<T> finalStates, ReadOnlySpan<int> lengths = default, bool reverse = false, MaskDraw? masks = null) =>
+        Forward(input, inputShape, initialStates, output, outputShape, finalStates, lengths, reverse, masks, record: true);
+
+    /// <summary>As the public Forward; with <paramref name="record"/> false it runs the cell's Infer passes and saves nothing for
+    /// backward (a layer that is not training), and a Backward after it first recomputes the recording passes
+    /// (<see cref="Recompute"/>). A scan cell always records: its schedule keeps what backward needs anyway.</summary>
+    internal void Forward(ReadOnlySpan<T> input, SequenceShape inputShape, ReadOnlySpan<T> initialStates, Span<T> output,
+        SequenceShape outputShape, Span<T> finalStates, ReadOnlySpan<int> lengths, bool reverse, MaskDraw? masks, bool record)
     {
         using var use = ExclusiveUse.Enter(ref _inUse, NotShared);
         int batch = inputShape.Batch, steps = inputShape.Steps;
         SequenceChecks.Sizes(batch, steps);
-        int h = _hidden, rows = batch * steps, stateBlock = batch * h;
+        var stateBlock = batch * _hidden;
         if (inputShape.Features != _inputSize)
             throw new ArgumentException($"The input has {inputShape.Features} features per step but the cell was built for input size {_inputSize}.", nameof(inputShape));
         var outputWidth = StateWidth(_cell.OutputState);
@@ -246,6 +257,7 @@ public sealed partial class CellSequence<TCell, T>
         if (batch > MaxBatch || steps > MaxSteps) Reserve(Math.Max(batch, MaxBatch), Math.Max(steps, MaxSteps));
         SetLengths(lengths, batch, steps);
         (_inputShape, _outputShape, _reverse) = (inputShape, outputShape, reverse);
+        _recording = _backward && (record || _scan is not null);
         _gate.Clear();
 
         Gather(input, inputShape, _inputs, _inputSize);
@@ -264,7 +276,16 @@ public sealed partial class CellSequence<TCell, T>
         if (_packed) PackWeights(forward: true);
         _maskStep = _backward && masks is not null ? _cell.Masks.Count * stateBlock : 0;
         if (_maskStep == 0) _maskRates.Expect(_masks.AsSpan(), stateBlock);
+        RunSteps(batch, steps, masks);
+        WriteOutputs(output, outputShape, finalStates);
+        _gate.Record();
+    }
 
+    /// <summary>The passes over the gathered inputs from the initial states (step 0 of the states), with the weights and
+    /// masks of this call: the input products of all steps, then the steps. Draws each step's masks when given.</summary>
+    private void RunSteps(int batch, int steps, MaskDraw? masks)
+    {
+        int h = _hidden, rows = batch * steps;
         // 1. The input products of all steps at once.
         for (var g = 0; g < _cell.Groups.Count; g++)
         {
@@ -277,19 +298,29 @@ public sealed partial class CellSequence<TCell, T>
         else
             for (var t = 0; t < steps; t++)
             {
-                if (_maskStep > 0) _maskRates.Draw(Masks(t), _masks, stateBlock, t, masks!.Value);
+                if (_maskStep > 0 && masks is { } draw) _maskRates.Draw(Masks(t), _masks, batch * h, t, draw);
                 ForwardStep(t, batch, steps);
             }
-        WriteOutputs(output, outputShape, finalStates);
-        _gate.Record();
+    }
+
+    /// <summary>
+    /// Before a Backward of a Forward that did not record: the recording passes again, from what that Forward left — the
+    /// gathered inputs, the initial states, the lengths and direction, the weights packed and the masks drawn for it — so
+    /// the tape, the operands and the states are those a recording Forward writes (the step products add into Zx, so the
+    /// input products are redone too). The caller's outputs are not touched. Costs one Forward.
+    /// </summary>
+    private void Recompute()
+    {
+        _recording = true;
+        RunSteps(_inputShape.Batch, _inputShape.Steps, masks: null);
     }
 
     /// <summary>One step: recurrent products, the fused passes with same-step products between, and the ended sequences held.</summary>
     private void ForwardStep(int t, int batch, int steps)
     {
         int h = _hidden, stateBlock = batch * h, stateStride = (steps + 1) * stateBlock;
-        // A forward-only sequence keeps one step of operands and tape (Sizes).
-        var (operandAt, operandStride) = _backward ? (t * stateBlock, batch * steps * h) : (0, stateBlock);
+        // A step that is not recorded keeps one step of operands and tape (Sizes: all a forward-only sequence has).
+        var (operandAt, operandStride) = _recording ? (t * stateBlock, batch * steps * h) : (0, stateBlock);
         // 2. Recurrent products of the previous states (added straight into Zx where the cell allows), then the
         //    fused passes, with the products of same-step operands in between.
         var zx = _zx.AsSpan(t * batch * _zxWidth, batch * _zxWidth);
@@ -335,7 +366,7 @@ public sealed partial class CellSequence<TCell, T>
     private Span<T> StepTape(int t, int batch)
     {
         var block = batch * _cell.TapeWidth * _hidden;
-        if (_backward) return _tape.AsSpan(t * block, block);
+        if (_recording) return _tape.AsSpan(t * block, block);
         return _tape.AsSpan(0, _cell.StageCount > 1 ? block : 0);
     }
 
@@ -381,6 +412,7 @@ public sealed partial class CellSequence<TCell, T>
         CheckOptional(dInput.Length, _inputShape.RequiredLength, nameof(dInput), _inputShape);
         CheckStates(dInitialStates.Length, (long)_statesLength * batch, nameof(dInitialStates), ShapeOfStates(batch));
         _gate.Pass("CellSequence", retainGraph);
+        if (!_recording) Recompute();
 
         if (_scan is not null) ScanBackward(_scan, dOutput, dFinalStates, gradients, dInitialStates);
         else BackwardSteps(dOutput, dFinalStates, gradients, dInitialStates);
@@ -401,6 +433,7 @@ public sealed partial class CellSequence<TCell, T>
         var dNextProjected = _dProjectedNext.AsSpan(0, batch * _projection);
         var dPrevProjected = _dProjectedPrev.AsSpan(0, batch * _projection);
         SplitStates(dFinalStates, dNext, dNextProjected, batch);
+        _asideUsed = false;   // a Backward that threw midway left nothing to add
         if (_packed) PackWeights(forward: false);
 
         for (var t = _inputShape.Steps - 1; t >= 0; t--)

@@ -27,7 +27,8 @@ public interface ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// objects every call, so flags set on them stick.</summary>
     IReadOnlyList<Parameter<T>> Parameters();
 
-    /// <summary>Runs the layer; <paramref name="training"/> turns on dropout and records what Backward needs.</summary>
+    /// <summary>Runs the layer; <paramref name="training"/> turns on dropout and records what Backward needs. Backward stays
+    /// legal after a Forward that is not training (a recurrent layer recomputes its forward first).</summary>
     /// <exception cref="ArgumentException">The input's shape is not what the layer reads; the message names expected and actual.</exception>
     SequenceBatch<T> Forward(in SequenceBatch<T> input, bool training = false);
 

@@ -27,7 +27,7 @@ public sealed unsafe partial class RecurrentLayer<TCell, T>
         var stateOut = StateScratch(_stateOut, direction);
         _sequences[k].Forward(input, inputShape, stateIn, _outputs[layer], OutputShape(direction), stateOut,
             _hasLengths ? _lengths.AsSpan(0, _batch) : default, reverse: direction == 1,
-            _training ? new MaskDraw(Options.Seed, Draws, k) : null);
+            _training ? new MaskDraw(Options.Seed, Draws, k) : null, record: _training);
         ScatterStates(stateOut, k, _finalStates);
     }
 

@@ -298,11 +298,16 @@ public sealed partial class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLaye
         }
     }
 
-    /// <summary>
-    /// Runs the layer. <paramref name="input"/> is [batch, steps, input] (batch-first) or [steps, batch, input];
-    /// <paramref name="lengths"/> (one per sequence) may be empty; <paramref name="initialStates"/> is
-    /// [states, layers·directions, batch, hidden], or empty for zeros (or, when Stateful, the previous final states).
-    /// </summary>
+    /// <summary>Runs the layer.</summary>
+    /// <param name="input">[batch, steps, input] (batch-first) or [steps, batch, input].</param>
+    /// <param name="batch">Sequences in the batch.</param>
+    /// <param name="steps">Steps of the longest sequence.</param>
+    /// <param name="lengths">One per sequence (1..steps); empty for full length.</param>
+    /// <param name="initialStates">[states, layers·directions, batch, hidden], or empty for zeros (or, when Stateful, the
+    /// previous final states).</param>
+    /// <param name="training">Draws the dropout masks and saves what Backward reads. With false, masks are their
+    /// expectations and nothing is saved for backward; a Backward after it is still legal (as in PyTorch's eval mode): it
+    /// first recomputes the forward, at one Forward's cost, and gives the gradients a training Forward without masks gives.</param>
     public void Forward(ReadOnlySpan<T> input, int batch, int steps, ReadOnlySpan<int> lengths = default,
         ReadOnlySpan<T> initialStates = default, bool training = false)
     {
@@ -413,6 +418,9 @@ public sealed partial class RecurrentLayer<TCell, T> : ILayer<T>, IRecurrentLaye
     /// Runs the layer on a batch-first <paramref name="input"/> [batch, steps, InputSize] with its lengths. Returns
     /// [batch, steps, OutputSize], or [batch, 1, OutputSize] without ReturnSequences: a view valid until the next call.
     /// </summary>
+    /// <param name="input">[batch, steps, InputSize] with its lengths.</param>
+    /// <param name="training">As in <see cref="Forward(ReadOnlySpan{T}, int, int, ReadOnlySpan{int}, ReadOnlySpan{T}, bool)"/>:
+    /// false saves nothing for backward, and a Backward after it recomputes the forward first.</param>
     /// <exception cref="InvalidOperationException">The layer was built time-major (BatchFirst = false).</exception>
     public SequenceBatch<T> Forward(in SequenceBatch<T> input, bool training = false)
     {

@@ -8,7 +8,8 @@ namespace RnnGen.Tests.Layers;
 /// The inference path: a forward-only sequence (<see cref="CellSequence{TCell, T}.CreateInferenceSession"/>, and every
 /// sequence of a layer's inference session) runs the cells' Infer passes, which store nothing for backward. It computes
 /// exactly what the recorded Forward computes, allocates nothing in steady state, and its workspace drops the tape and
-/// all but one step of the stage operands.
+/// all but one step of the stage operands. A trainable sequence runs them too in a Forward that does not record (a layer
+/// not training); a Backward after it recomputes the recording passes, and gives exactly the recorded Forward's gradients.
 /// </summary>
 public class InferencePathTests
 {
@@ -50,6 +51,70 @@ public class InferencePathTests
             Assert.Equal(output, inferred);
             Assert.Equal(final, inferredFinal);
         }
+    }
+
+    /// <summary>Cells of one and several stages, a projected state, masks and a dropconnect matrix at their expectations, a
+    /// scan cell and row statistics: a Forward that does not record gives the recorded Forward's outputs, and a Backward
+    /// after it — twice, with retainGraph — its gradients, bit for bit, over ragged lengths in both directions.</summary>
+    [Theory]
+    [InlineData(typeof(RnnGen.Lstm))]
+    [InlineData(typeof(RnnGen.Gru))]
+    [InlineData(typeof(RnnGen.ResetBeforeGru))]
+    [InlineData(typeof(RnnGen.Lstmp))]
+    [InlineData(typeof(RnnGen.MinGru))]
+    [InlineData(typeof(RnnGen.LayerNormLstm))]
+    [InlineData(typeof(ThreeStageCell))]
+    [InlineData(typeof(StagedReductionCell))]
+    [InlineData(typeof(RandomZooCell))]
+    [InlineData(typeof(ZoneoutLstm))]
+    [InlineData(typeof(WeightDropLstm))]
+    [InlineData(typeof(RecurrentDropoutLstm))]
+    public void BackwardAfterAForwardThatDidNotRecordGivesTheRecordedGradientsBitForBit(Type cell) => Run(nameof(CompareReplayed), cell);
+
+    private static void CompareReplayed<TCell>() where TCell : IRecurrentCell
+    {
+        var (parameters, rates) = Setup<TCell>();
+        var recording = new CellSequence<TCell, double>(parameters, Batch, Steps, rates);
+        var replaying = new CellSequence<TCell, double>(parameters, Batch, Steps, rates);
+        var random = new Random(8);
+        var input = Finite.Random(random, Batch * Steps * InputSize);
+        var initial = Finite.Random(random, StatesLength(TCell.Info));
+        var dOutput = Finite.Random(random, Batch * Steps * OutputWidth(TCell.Info));
+        var dFinal = Finite.Random(random, initial.Length);
+        int[] lengths = [Steps, 2, 5];
+        foreach (var reverse in new[] { false, true })
+        {
+            var expected = ForwardBackwardTwice(recording, record: true, input, initial, lengths, reverse, dOutput, dFinal);
+            var actual = ForwardBackwardTwice(replaying, record: false, input, initial, lengths, reverse, dOutput, dFinal);
+            for (var i = 0; i < expected.Count; i++)
+            {
+                Assert.Equal(expected[i].Name, actual[i].Name);
+                Assert.True(expected[i].Values.Length == 0 || expected[i].Values.Any(v => v != 0), $"{expected[i].Name}: all zero, the comparison would be vacuous");
+                Assert.True(expected[i].Values.AsSpan().SequenceEqual(actual[i].Values), $"{expected[i].Name} differs (reverse {reverse})");
+            }
+        }
+    }
+
+    /// <summary>One Forward (recording or not), then two Backwards (the first retaining the graph): every result by name.</summary>
+    private static List<(string Name, double[] Values)> ForwardBackwardTwice<TCell>(CellSequence<TCell, double> sequence, bool record,
+        double[] input, double[] initial, int[] lengths, bool reverse, double[] dOutput, double[] dFinal) where TCell : IRecurrentCell
+    {
+        var width = OutputWidth(TCell.Info);
+        var (output, final) = (new double[Batch * Steps * width], new double[initial.Length]);
+        sequence.Forward(input, new SequenceShape(Batch, Steps, InputSize), initial, output, new SequenceShape(Batch, Steps, width), final,
+            lengths, reverse, masks: null, record);
+        var results = new List<(string, double[])> { ("output", output), ("final states", final) };
+        var gradients = new CellParameters<double>(TCell.Info, InputSize, HiddenOf(TCell.Info), sequence.Parameters.ProjectionSize);
+        for (var pass = 1; pass <= 2; pass++)
+        {
+            var (dInput, dInitial) = (new double[input.Length], new double[initial.Length]);
+            sequence.Backward(dOutput, dFinal, gradients, dInput, dInitial, retainGraph: pass == 1);
+            results.Add(($"pass {pass}: input gradient", dInput));
+            results.Add(($"pass {pass}: initial-state gradient", dInitial));
+            results.Add(($"pass {pass}: state gradient norms", sequence.StateGradientNorms.ToArray()));
+            results.AddRange(gradients.Tensors().Select(t => ($"pass {pass}: {t.Name}", t.Values.ToArray())));
+        }
+        return results;
     }
 
     /// <summary>A multi-stage cell (its stages hand values on through one step of tape), a layer-norm cell (row statistics)
