@@ -39,7 +39,7 @@ public class EvalModeBackwardTests
     [Fact]
     public void ForwardThatIsNotTrainingWritesNoTape()
     {
-        var (layer, input, dOutput, _) = Build<RnnGen.Lstm>(new RecurrentOptions(), null);
+        var (layer, input, dOutput, _) = Build<RnnGen.Lstm>(new RecurrentOptions());
         var tape = Tape(layer);
         Array.Fill(tape, double.NaN);
         layer.Forward(input, Batch, Steps, training: false);
@@ -66,7 +66,7 @@ public class EvalModeBackwardTests
 
     private static void AllocationFree<TCell>() where TCell : IRecurrentCell
     {
-        var (layer, input, dOutput, _) = Build<TCell>(new RecurrentOptions { Bidirectional = true }, [9, 3, 7, 1]);
+        var (layer, input, dOutput, _) = Build<TCell>(new RecurrentOptions { Bidirectional = true });
         int[] lengths = [9, 3, 7, 1];
         var dInput = new double[input.Length];
         Assert.Equal(0, GemmThreadCount.With(1, () => Allocations.Measure(() => layer.Forward(input, Batch, Steps, lengths, training: false))));
@@ -97,7 +97,7 @@ public class EvalModeBackwardTests
     /// <summary>One Forward with initial states, then two Backwards (the first retaining the graph): every result by name.</summary>
     private static List<(string Name, double[] Values)> Run<TCell>(RecurrentOptions options, int[] lengths, bool training) where TCell : IRecurrentCell
     {
-        var (layer, input, dOutput, random) = Build<TCell>(options, lengths);
+        var (layer, input, dOutput, random) = Build<TCell>(options);
         var initial = Finite.Random(random, layer.StatesLength(Batch), 0.5);
         layer.Forward(input, Batch, Steps, lengths, initial, training);
         var results = new List<(string, double[])> { ("output", layer.Output.ToArray()), ("final states", layer.FinalStates.ToArray()) };
@@ -108,25 +108,13 @@ public class EvalModeBackwardTests
             layer.Backward(dOutput.AsSpan(0, layer.Output.Length), dFinal, dInput, dInitial, retainGraph: pass == 1);
             results.Add(($"pass {pass}: input gradient", dInput));
             results.Add(($"pass {pass}: initial-state gradient", dInitial));
-            for (var k = 0; k < layer.AllGradients.Count; k++)
-                foreach (var tensor in layer.AllGradients[k].Tensors())
-                    results.Add(($"pass {pass}: [{k}] {tensor.Name}", tensor.Values.ToArray()));
+            results.AddRange(RandomLayers.Gradients(layer, $"pass {pass}: "));
         }
         return results;
     }
 
-    private static (RecurrentLayer<TCell, double> Layer, double[] Input, double[] DOutput, Random Random) Build<TCell>(
-        RecurrentOptions options, int[]? lengths) where TCell : IRecurrentCell
-    {
-        var random = new Random(7);
-        var layer = new RecurrentLayer<TCell, double>(InputSize, Hidden, Batch, Steps, options with { Seed = 11 });
-        foreach (var parameters in layer.AllParameters)
-            foreach (var array in parameters.Groups.Append(parameters.Vectors).Append(parameters.Projection))
-                Finite.Random(random, array.Length, 0.4).CopyTo(array, 0);
-        var input = Finite.Random(random, Batch * Steps * InputSize);
-        var dOutput = Finite.Random(random, Batch * Steps * layer.OutputSize);
-        return (layer, input, dOutput, random);
-    }
+    private static (RecurrentLayer<TCell, double> Layer, double[] Input, double[] DOutput, Random Random) Build<TCell>(RecurrentOptions options)
+        where TCell : IRecurrentCell => RandomLayers.Build<TCell>(InputSize, Hidden, Batch, Steps, options);
 
     /// <summary>The tape buffer of the layer's only sequence (private state: what the non-training Forward must not write).</summary>
     private static double[] Tape<TCell>(RecurrentLayer<TCell, double> layer) where TCell : IRecurrentCell
