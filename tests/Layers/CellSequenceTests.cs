@@ -248,6 +248,24 @@ public class CellSequenceTests
         Assert.Contains("64", error.Message);
     }
 
+    /// <summary>A step that views some rows of a larger batch gives the batch's strides; strides that would overlap the
+    /// blocks, or buffers too short for them, are rejected by name before the kernel runs.</summary>
+    [Fact]
+    public void KernelsRejectOverlappingOrShortStrides()
+    {
+        const int batch = 2, h = 8, rows = batch * h;
+        var stride = Assert.Throws<ArgumentException>(() => RnnGen.Lstm.Backward(0, new CellBackwardStep<float>(batch, h, new float[4 * h],
+            new float[2 * rows], new float[2 * rows], rows, default, 0, new float[5 * rows], default,
+            new float[2 * rows], new float[2 * rows], new float[4 * rows], default, default, default, new float[4 * h], gradientStride: rows - 1)));
+        Assert.Equal("GradientStride", stride.ParamName);
+        // ZoneoutLstm has two masks: with the stride of a batch twice this size they need 3 blocks, and hold 2.
+        var masks = Assert.Throws<ArgumentException>(() => ZoneoutLstm.Forward(0, new CellForwardStep<float>(batch, h, new float[4 * rows],
+            default, default, new float[4 * h], new float[2 * rows], new float[2 * rows], rows, default, 0, new float[8 * rows],
+            new float[2 * rows], default, maskStride: 2 * rows)));
+        Assert.Equal("Masks", masks.ParamName);
+        Assert.Contains($"{3 * rows}", masks.Message);
+    }
+
     [Fact]
     public void FixedSizeCellsRejectOtherHiddenSizes()
     {
