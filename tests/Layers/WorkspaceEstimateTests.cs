@@ -93,6 +93,15 @@ public class WorkspaceEstimateTests
         Assert.True(minGru < CellSequence<RnnGen.MinGru, float>.WorkspaceBytes(input, hidden, batch, steps) / 2);
     }
 
+    /// <summary>docs/parallel-scan.md's forward-only example, so the page cannot drift from the code.</summary>
+    [Fact]
+    public void TheDocumentedForwardOnlyScanExampleIsWhatTheFormulaGives()
+    {
+        Assert.Equal(512_410_244, CellSequence<RnnGen.MinGru, float>.WorkspaceBytes(256, 256, 1, 100_000, backward: false));
+        var page = File.ReadAllText(Path.Combine(RnnGen.Tests.Support.RepositoryFiles.Folder("docs"), "parallel-scan.md"));
+        Assert.Contains("512,410,244 bytes", page);
+    }
+
     [Theory]
     [InlineData(typeof(RnnGen.MinGru))]
     [InlineData(typeof(RnnGen.Tests.Cells.QrnnCell))]
