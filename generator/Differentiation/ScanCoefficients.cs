@@ -11,10 +11,13 @@ namespace RnnGen.Generator.Differentiation
     /// state's update evaluated at s = 0 is b, at s = 1 it is a + b, so a = (a + b) − b — exact for an affine update up
     /// to one rounding. Values that read no state are computed once, those that do twice (at 0 and at 1); the tape
     /// entries that read no state are written too. Output-map states and the rest of the tape are left to the step pass.
+    /// The inference variant (a forward nothing back-propagates through) is the same pass without the tape stores, and so
+    /// without the values only they read.
     /// </summary>
     internal static class ScanCoefficients
     {
-        public static ScanCoefficientPass Build(KernelPass forward, IReadOnlyList<int> scanned)
+        /// <param name="keepTape">Store the tape entries that read no state (a forward recorded for backward).</param>
+        public static ScanCoefficientPass Build(KernelPass forward, IReadOnlyList<int> scanned, bool keepTape)
         {
             var lets = forward.Statements.OfType<Let>().ToList();
             var stateful = new HashSet<string>();
@@ -22,7 +25,8 @@ namespace RnnGen.Generator.Differentiation
                 if (ReadsState(let.Value, stateful)) stateful.Add(let.Name);
             var stores = forward.Statements.OfType<Store>().ToList();
             var states = stores.Where(s => s.Buffer == KernelBuffer.Next && scanned[s.Slot] == 1).ToList();
-            var tape = stores.Where(s => s.Buffer == KernelBuffer.Tape && !ReadsState(s.Value, stateful)).ToList();
+            var stateFreeTape = stores.Where(s => s.Buffer == KernelBuffer.Tape && !ReadsState(s.Value, stateful)).ToList();
+            var tape = keepTape ? stateFreeTape : new List<Store>();
             var needed = Needed(lets, states.Concat(tape).Select(s => s.Value));
 
             var taken = new HashSet<string>(lets.Select(l => l.Name));
@@ -35,7 +39,7 @@ namespace RnnGen.Generator.Differentiation
                 statements.Add(new Let(at[0][let.Name], Substitute(let.Value, 0, at[0])));
                 statements.Add(new Let(at[1][let.Name], Substitute(let.Value, 1, at[1])));
             }
-            statements.Add(new Remark("b = s' at s = 0; a = s' at s = 1 − b; the tape entries that read no state"));
+            statements.Add(new Remark(keepTape ? "b = s' at s = 0; a = s' at s = 1 − b; the tape entries that read no state" : "b = s' at s = 0; a = s' at s = 1 − b"));
             foreach (var store in states)
             {
                 var b = Substitute(store.Value, 0, at[0]);
@@ -43,7 +47,7 @@ namespace RnnGen.Generator.Differentiation
                 statements.Add(new Store(KernelBuffer.ScanA, store.Slot, new IrBinary('-', Substitute(store.Value, 1, at[1]), b), false));
             }
             statements.AddRange(tape);
-            var wholeTape = tape.Count == stores.Count(s => s.Buffer == KernelBuffer.Tape) && scanned.All(s => s == 1);
+            var wholeTape = stateFreeTape.Count == stores.Count(s => s.Buffer == KernelBuffer.Tape) && scanned.All(s => s == 1);
             return new ScanCoefficientPass(new KernelPass(forward.Stage, statements), wholeTape);
         }
 

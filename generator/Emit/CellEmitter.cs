@@ -100,7 +100,7 @@ namespace RnnGen.Generator.Emit
             var plan = ScanAnalysis.Analyze(model);
             var kind = plan.Scannable ? "Scan" : "Sequential";
             var scanned = string.Join(", ", plan.Scanned.Select(s => s == 1 ? "true" : "false"));
-            var tape = plan.Scannable && ScanCoefficients.Build(kernels.Forward[0], plan.Scanned).WholeTape ? " { TapeFromCoefficients = true }" : "";
+            var tape = plan.Scannable && ScanCoefficients.Build(kernels.Forward[0], plan.Scanned, keepTape: true).WholeTape ? " { TapeFromCoefficients = true }" : "";
             w.Line($"Schedule = new global::RnnGen.CellSchedule(global::RnnGen.ScheduleKind.{kind}, new bool[] {{ {scanned} }}, {Literal(ScanAnalysis.Explain(model, plan))}){tape},");
         }
 

@@ -26,5 +26,13 @@ public interface IRecurrentCell
     /// emits it for cells it marks <see cref="ScheduleKind.Scan"/>; other cells have none.</summary>
     /// <exception cref="NotSupportedException">The cell runs step by step.</exception>
     static virtual void Coefficients<T>(in CellScanStep<T> step) where T : unmanaged, IFloatingPointIeee754<T> =>
-        throw new NotSupportedException("This cell runs step by step (CellInfo.Schedule): it has no scan coefficients.");
+        throw new NotSupportedException(NoScan);
+
+    /// <summary>The coefficient pass of a forward nothing back-propagates through (inference): the a and b of
+    /// <see cref="Coefficients{T}"/> without the tape stores (the step's tape is empty). Emitted beside it.</summary>
+    /// <exception cref="NotSupportedException">The cell runs step by step.</exception>
+    static virtual void InferCoefficients<T>(in CellScanStep<T> step) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new NotSupportedException(NoScan);
+
+    private const string NoScan = "This cell runs step by step (CellInfo.Schedule): it has no scan coefficients.";
 }

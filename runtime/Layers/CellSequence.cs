@@ -27,7 +27,7 @@ public sealed partial class CellSequence<TCell, T>
     // Forward: time-major input, input products of every step, every state of every step ([S][T+1][B][H]),
     // stage operands ([O][T][B][H]), the tape of every step ([T][B][W·H]), and per-step Zh/Zs.
     // A forward-only sequence runs the inference passes: one step of operands ([O][B][H]) and of tape, and that only for
-    // a multi-stage cell, whose stages hand values on through it ([B][W·H]; a scan cell keeps every step's for its schedule).
+    // a multi-stage cell, whose stages hand values on through it ([B][W·H]).
     // A Forward that does not record (_recording) runs them too, in the first blocks of the full buffers.
     // The workspace, sized for (MaxBatch, MaxSteps); Reserve replaces it once when a call needs more.
     private T[] _inputs = [], _zx = [], _states = [], _operands = [], _tape = [], _zh = [], _zs = [];
@@ -128,7 +128,7 @@ public sealed partial class CellSequence<TCell, T>
         (_dProjectedNext, _dProjectedPrev, _heldProjected) = (Workspace.Allocate<T>(size.DProjectedStep), Workspace.Allocate<T>(size.DProjectedStep),
             Workspace.Allocate<T>(size.DProjectedStep));
         _lengths = new int[maxBatch];
-        _scan = _useScan ? new ScanSchedule<TCell, T>(_hidden, maxBatch, maxSteps) : null;
+        _scan = _useScan ? new ScanSchedule<TCell, T>(_hidden, maxBatch, maxSteps, _backward) : null;
         (MaxBatch, MaxSteps) = (maxBatch, maxSteps);
     }
 
@@ -149,8 +149,9 @@ public sealed partial class CellSequence<TCell, T>
 
     /// <summary>As the public overload; a forward-only sequence has no backward buffers (Y, Z, 3S, O, C and the second
     /// R·I and R·X·H terms drop out), one block of masks and of stage operands (B·M·H and B·O·H instead of R·M·H and R·O·H),
-    /// and one step of tape for a multi-stage cell, none for a one-stage cell (B·W·H or 0 instead of R·W·H; a scan cell
-    /// keeps R·W·H).</summary>
+    /// and one step of tape for a multi-stage cell, none for a one-stage cell (B·W·H or 0 instead of R·W·H); a scan cell's
+    /// schedule adds sizeof(T)·[S·(T + 1)·B·H + 8·S·B·H], and another S·(T + 1)·B·H for a cell with output-map states
+    /// (docs/parallel-scan.md).</summary>
     internal static long WorkspaceBytes(int inputSize, int hidden, int maxBatch, int maxSteps, bool backward, int projectionSize = 0) =>
         Workspace.Saturating(() => new Sizes(TCell.Info, inputSize, hidden, maxBatch, maxSteps, backward, projectionSize).Bytes);
 
@@ -167,13 +168,13 @@ public sealed partial class CellSequence<TCell, T>
             {
                 long rows = (long)maxBatch * maxSteps, block = (long)maxBatch * hidden, s = cell.States.Count, o = cell.OperandStages.Count;
                 (Inputs, Zx) = (rows * inputSize, rows * cell.InputWidth * hidden);
-                // Forward-only: one step of operands; of the tape, one step of what the stages hand on (the scan keeps all).
-                Tape = backward || cell.Schedule.IsScan ? rows * cell.TapeWidth * hidden : cell.StageCount > 1 ? cell.TapeWidth * block : 0;
+                // Forward-only: one step of operands; of the tape, one step of what the stages hand on.
+                Tape = backward ? rows * cell.TapeWidth * hidden : cell.StageCount > 1 ? cell.TapeWidth * block : 0;
                 (States, Operands) = (s * (maxSteps + 1) * block, o * (backward ? rows * hidden : block));
                 (Zh, Zs, Norms, Lengths) = (cell.RecurrentWidth * block, cell.StageWidth * block, maxSteps, maxBatch);
                 Masks = cell.Masks.Count * (backward ? rows * hidden : block);
                 Projected = (maxSteps + 1L) * maxBatch * projectionSize;
-                Scan = cell.Schedule.IsScan ? ScanSchedule<TCell, T>.Elements(cell, hidden, maxBatch, maxSteps) : 0;
+                Scan = cell.Schedule.IsScan ? ScanSchedule<TCell, T>.Elements(cell, hidden, maxBatch, maxSteps, backward) : 0;
                 if (!backward) return;
                 (Dzx, Dzh, Dzs, DInputs) = (Zx, rows * cell.RecurrentWidth * hidden, rows * cell.StageWidth * hidden, Inputs);
                 (DStates, DOperands, Carry) = (s * block, o * block, cell.CarryWidth * block);
@@ -237,7 +238,7 @@ public sealed partial class CellSequence<TCell, T>
 
     /// <summary>As the public Forward; with <paramref name="record"/> false it runs the cell's Infer passes and saves nothing for
     /// backward (a layer that is not training), and a Backward after it first recomputes the recording passes
-    /// (<see cref="Recompute"/>). A scan cell always records: its schedule keeps what backward needs anyway.</summary>
+    /// (<see cref="Recompute"/>); a scan cell's schedule likewise runs its inference passes.</summary>
     internal void Forward(ReadOnlySpan<T> input, SequenceShape inputShape, ReadOnlySpan<T> initialStates, Span<T> output,
         SequenceShape outputShape, Span<T> finalStates, ReadOnlySpan<int> lengths, bool reverse, MaskDraw? masks, bool record)
     {
@@ -257,7 +258,7 @@ public sealed partial class CellSequence<TCell, T>
         if (batch > MaxBatch || steps > MaxSteps) Reserve(Math.Max(batch, MaxBatch), Math.Max(steps, MaxSteps));
         SetLengths(lengths, batch, steps);
         (_inputShape, _outputShape, _reverse) = (inputShape, outputShape, reverse);
-        _recording = _backward && (record || _scan is not null);
+        _recording = _backward && record;
         _gate.Clear();
 
         Gather(input, inputShape, _inputs, _inputSize);
@@ -294,7 +295,7 @@ public sealed partial class CellSequence<TCell, T>
                 Gemm.Multiply<T>(false, true, rows, group.Matrices.Length * h, _inputSize, _inputs, _inputSize,
                     _parameters.Groups[g], _inputSize, _zx.AsSpan(group.Offset * h), _zxWidth, false);
         }
-        if (_scan is not null) _scan.Forward(batch, steps, _zx, _states, _tape, _parameters.Vectors, _lengths.AsSpan(0, batch), _ragged);
+        if (_scan is not null) _scan.Forward(batch, steps, _zx, _states, _tape, _parameters.Vectors, _lengths.AsSpan(0, batch), _ragged, _recording);
         else
             for (var t = 0; t < steps; t++)
             {

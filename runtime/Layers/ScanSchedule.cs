@@ -15,6 +15,8 @@ namespace RnnGen;
 /// <item>with output-map states or a tape entry that reads a state: the generated step kernel once more from the
 /// scanned states.</item>
 /// </list>
+/// A forward that does not record (inference) runs the inference variants (InferCoefficients, Infer), which store no
+/// tape, and the step kernel after the scan only for output-map states.
 /// Backward mirrors it. With every state scanned, ∂s'/∂s = a, so one reverse scan of each step's own gradients (its
 /// outputs, the final states at each sequence's end) gives the full state gradients g_t = e_t + a_{t+1} ⊙ g_{t+1}; else
 /// the generated backward kernel fed e_t gives w_t = ∂s'/∂s ⊙ e_t, the reverse scan c_{t−1} = a_t ⊙ c_t + w_t what every
@@ -36,46 +38,54 @@ internal sealed unsafe class ScanSchedule<TCell, T>
     // kernel reads and writes states at one stride:
     // _a: the coefficients a_t (blocks 0..T−1), kept for backward.
     // _w: forward, the new states of the last kernel pass; backward, d(previous states), chunk-compact [chunk][S][steps][B][H].
-    // _d: backward, d(new states), chunk-compact (unused forward).
+    //     Empty in a forward-only schedule of a cell whose states are all scanned (no kernel pass after the scan).
+    // _d: backward, d(new states), chunk-compact (unused forward; empty in a forward-only schedule).
     private readonly T[] _a, _w, _d;
-    // [MaxChunks][S][B·H] running products of a; [MaxChunks][V·H] vector gradients per chunk; [T·B][C·H] stage carry.
+    // [MaxChunks][S][B·H] running products of a; [MaxChunks][V·H] vector gradients per chunk; [T·B][C·H] stage carry
+    // (the last two empty in a forward-only schedule).
     private readonly T[] _products, _dVectors, _carry;
     private TimeChunks _backwardChunks;
 
-    public ScanSchedule(int hidden, int maxBatch, int maxSteps)
+    /// <summary>The buffers for batches up to maxBatch × maxSteps; a forward-only schedule (<paramref name="backward"/> false,
+    /// an inference session) allocates only what forward uses.</summary>
+    public ScanSchedule(int hidden, int maxBatch, int maxSteps, bool backward)
     {
         var cell = TCell.Info;
-        var size = new Sizes(cell, hidden, maxBatch, maxSteps);
+        var size = new Sizes(cell, hidden, maxBatch, maxSteps, backward);
         (_hidden, _stateCount, _vectorWidth) = (hidden, cell.States.Count, cell.Vectors.Count * hidden);
         _scanned = [.. cell.Schedule.ScannedStates];
-        _allScanned = Array.TrueForAll(_scanned, s => s);
+        _allScanned = AllScanned(cell);
         _tapeFromCoefficients = cell.Schedule.TapeFromCoefficients;
-        (_a, _w, _d) = (Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.States), Workspace.Allocate<T>(size.States));
+        (_a, _w, _d) = (Workspace.Allocate<T>(size.A), Workspace.Allocate<T>(size.W), Workspace.Allocate<T>(size.D));
         (_products, _dVectors, _carry) = (Workspace.Allocate<T>(size.Products), Workspace.Allocate<T>(size.DVectors), Workspace.Allocate<T>(size.Carry));
     }
 
-    /// <summary>Elements of the scan buffers, with B batch, T steps: 3·S·(T+1)·B·H + 8·S·B·H + 8·V·H + C·T·B·H.</summary>
-    public static long Elements(CellInfo cell, int hidden, int maxBatch, int maxSteps)
-    {
-        var size = new Sizes(cell, hidden, maxBatch, maxSteps);
-        return checked(3 * size.States + size.Products + size.DVectors + size.Carry);
-    }
+    /// <summary>Elements of the scan buffers, with B batch, T steps: 3·S·(T+1)·B·H + 8·S·B·H + 8·V·H + C·T·B·H; forward-only,
+    /// S·(T+1)·B·H + 8·S·B·H, and another S·(T+1)·B·H for a cell with output-map states.</summary>
+    public static long Elements(CellInfo cell, int hidden, int maxBatch, int maxSteps, bool backward) =>
+        new Sizes(cell, hidden, maxBatch, maxSteps, backward).Elements;
+
+    private static bool AllScanned(CellInfo cell) => Array.TrueForAll(cell.Schedule.ScannedStates, s => s);
 
     private readonly struct Sizes
     {
-        public readonly long States, Products, DVectors, Carry;
+        public readonly long A, W, D, Products, DVectors, Carry;
 
-        public Sizes(CellInfo cell, int hidden, int maxBatch, int maxSteps)
+        public Sizes(CellInfo cell, int hidden, int maxBatch, int maxSteps, bool backward)
         {
             checked
             {
-                long block = (long)maxBatch * hidden;
-                States = cell.States.Count * (maxSteps + 1L) * block;
+                long block = (long)maxBatch * hidden, states = cell.States.Count * (maxSteps + 1L) * block;
+                // Forward-only, W is needed only as the scratch of the kernel pass that computes the output-map states.
+                (A, W, D) = (states, backward || !AllScanned(cell) ? states : 0, backward ? states : 0);
                 Products = MaxChunks * cell.States.Count * block;
+                if (!backward) return;
                 DVectors = MaxChunks * cell.Vectors.Count * (long)hidden;
                 Carry = maxSteps * block * cell.CarryWidth;
             }
         }
+
+        public long Elements => checked(A + W + D + Products + DVectors + Carry);
     }
 
     private static int ChunksFor(int steps) =>
@@ -90,13 +100,14 @@ internal sealed unsafe class ScanSchedule<TCell, T>
     private struct Context
     {
         public Phase Phase;
+        public bool Record;           // forward: write the tape (a recording forward) or run the inference passes
         public int Batch, Steps, Hidden, StateCount, VectorWidth;
         public long Pitch;            // (T+1)·B·H: from one state to the next in the state-major buffers
         public TimeChunks Chunks;
         public bool* Scanned;         // [S]
         public T* Zx;                 // [T·B][X·H]
         public T* States;             // [S][T+1][B][H]
-        public T* Tape;               // [T·B][W·H]
+        public T* Tape;               // [T·B][W·H]; unused by a forward that does not record
         public T* Carry;              // [T·B][C·H]
         public T* Vectors;            // [V][H]
         public T* A, W, D;            // see the fields
@@ -106,14 +117,16 @@ internal sealed unsafe class ScanSchedule<TCell, T>
     }
 
     /// <summary>The forward schedule: zx ([T·B, X·H]) filled, states ([S][T+1][B][H]) holding the initial states at
-    /// step 0; writes every state and the tape ([T·B, W·H]). Sequences past their length keep their state.</summary>
-    public void Forward(int batch, int steps, T[] zx, T[] states, T[] tape, T[] vectors, ReadOnlySpan<int> lengths, bool ragged)
+    /// step 0; writes every state and, when <paramref name="record"/>, the tape ([T·B, W·H]) and the coefficients Backward
+    /// reads. Not recording, the tape is neither read nor written (it may be empty). Sequences past their length keep their state.</summary>
+    public void Forward(int batch, int steps, T[] zx, T[] states, T[] tape, T[] vectors, ReadOnlySpan<int> lengths, bool ragged, bool record)
     {
         fixed (T* pZx = zx, pStates = states, pTape = tape, pVectors = vectors, pA = _a, pW = _w, pD = _d, pProducts = _products, pCarry = _carry)
         fixed (bool* pScanned = _scanned)
         {
             var chunks = new TimeChunks(steps, ChunksFor(steps), reverse: false);
             var context = NewContext(batch, steps, chunks, pScanned, new Buffers(pZx, pStates, pTape, pCarry, pVectors, pA, pW, pD, null, null));
+            context.Record = record;
             Run(ref context, Phase.Coefficients);
             if (ragged) HoldCoefficients(context, lengths);
             var lanes = batch * _hidden;
@@ -121,7 +134,8 @@ internal sealed unsafe class ScanSchedule<TCell, T>
             context.Scan.Boundary = pStates;
             context.Scan.BoundaryPitch = context.Pitch;
             Scan(ref context);
-            if (!_tapeFromCoefficients) Run(ref context, Phase.Outputs);
+            // Recording, the step kernel writes the tape entries that read a state; not recording, only output-map states need it.
+            if (record ? !_tapeFromCoefficients : !_allScanned) Run(ref context, Phase.Outputs);
             if (ragged) HoldMappedStates(context, lengths);
         }
     }
@@ -257,18 +271,26 @@ internal sealed unsafe class ScanSchedule<TCell, T>
         return (first, end, first * context.Batch, (end - first) * context.Batch);
     }
 
-    /// <summary>The generated coefficient pass over one chunk's rows: b into the new states, a into A, and the tape
-    /// entries that read no state.</summary>
+    /// <summary>The generated coefficient pass over one chunk's rows: b into the new states, a into A, and, recording,
+    /// the tape entries that read no state.</summary>
     private static void Coefficients(in Context context, int c)
     {
         var (_, _, r0, count) = Rows(context, c);
-        var info = TCell.Info;
-        int h = context.Hidden, zxWidth = info.InputWidth * h, tapeWidth = info.TapeWidth * h, states = Strided(context, count);
+        int h = context.Hidden, zxWidth = TCell.Info.InputWidth * h, states = Strided(context, count);
         long lanes = (long)context.Batch * h;
-        TCell.Coefficients(new CellScanStep<T>(count, h,
+        var step = new CellScanStep<T>(count, h,
             new ReadOnlySpan<T>(context.Zx + (long)r0 * zxWidth, count * zxWidth), new ReadOnlySpan<T>(context.Vectors, context.VectorWidth),
             new Span<T>(context.A + (long)r0 * h, states), new Span<T>(context.States + lanes + (long)r0 * h, states), (int)context.Pitch,
-            new Span<T>(context.Tape + (long)r0 * tapeWidth, count * tapeWidth)));
+            TapeRows(context, r0, count));
+        if (context.Record) TCell.Coefficients(step);
+        else TCell.InferCoefficients(step);
+    }
+
+    /// <summary>The tape of rows [r0, r0 + count) when the forward records; else none (the inference passes store none).</summary>
+    private static Span<T> TapeRows(in Context context, int r0, int count)
+    {
+        var width = TCell.Info.TapeWidth * context.Hidden;
+        return context.Record ? new Span<T>(context.Tape + (long)r0 * width, count * width) : default;
     }
 
     /// <summary>The generated kernel from the scanned states: the tape, and the states computed from the new ones.</summary>
@@ -283,18 +305,20 @@ internal sealed unsafe class ScanSchedule<TCell, T>
                     .CopyTo(new Span<T>(context.States + s * context.Pitch + lanes + r0 * h, count * (int)h));
     }
 
-    /// <summary>The generated forward kernel over one chunk's rows; prev and next are at row R0 of their state-major buffers.</summary>
+    /// <summary>The generated forward kernel over one chunk's rows (Infer when not recording); prev and next are at row R0
+    /// of their state-major buffers.</summary>
     private static void Forward(in Context context, int c, T* prev, T* next)
     {
         var (_, _, r0, count) = Rows(context, c);
-        var info = TCell.Info;
-        int h = context.Hidden, zxWidth = info.InputWidth * h, tapeWidth = info.TapeWidth * h;
+        int h = context.Hidden, zxWidth = TCell.Info.InputWidth * h;
         var states = Strided(context, count);
-        TCell.Forward(0, new CellForwardStep<T>(count, h,
+        var step = new CellForwardStep<T>(count, h,
             new ReadOnlySpan<T>(context.Zx + (long)r0 * zxWidth, count * zxWidth), default, default,
             new ReadOnlySpan<T>(context.Vectors, context.VectorWidth),
             new ReadOnlySpan<T>(prev, states), new Span<T>(next, states), (int)context.Pitch, default, 0,
-            new Span<T>(context.Tape + (long)r0 * tapeWidth, count * tapeWidth)));
+            TapeRows(context, r0, count));
+        if (context.Record) TCell.Forward(0, step);
+        else TCell.Infer(0, step);
     }
 
     /// <summary>Elements a strided state buffer spans for count rows.</summary>

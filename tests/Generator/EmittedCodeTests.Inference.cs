@@ -24,6 +24,25 @@ public partial class EmittedCodeTests
         if (BuiltInInfo(name).TapeWidth > 0) Assert.NotEmpty(TapeStores(forward));
     }
 
+    /// <summary>A scan cell's inference coefficient pass stores a and b and nothing on the tape, where the recording pass
+    /// stores the tape entries that read no state (MinGru: z and ht; MinLstm: f, i and ht).</summary>
+    [Theory]
+    [InlineData(nameof(MinGru))]
+    [InlineData(nameof(MinLstm))]
+    public void InferCoefficientsStoresAAndBOnly(string name)
+    {
+        var run = GeneratorHarness.Run(CellSource(name, BuiltInInfo(name).Equations));
+        run.AssertGeneratorDidNotThrow();
+        var code = Assert.Single(run.GeneratedSources).SourceText.ToString();
+        var recording = Between(code, "private static void CoefficientsStage0<T>", "private static void InferCoefficientsStage0<T>");
+        var inference = code[code.IndexOf("private static void InferCoefficientsStage0<T>", StringComparison.Ordinal)..];
+
+        Assert.Contains("public static void InferCoefficients<T>(in global::RnnGen.CellScanStep<T> s)", code);
+        Assert.Equal(["s.B", "s.A", "s.Tape"], StoredBuffers(recording));
+        Assert.Equal(["s.B", "s.A"], StoredBuffers(inference));
+        Assert.Equal(BuiltInInfo(name).TapeWidth, TapeStores(recording).Distinct().Count());
+    }
+
     private static string Between(string code, string from, string to)
     {
         var start = code.IndexOf(from, StringComparison.Ordinal);

@@ -51,6 +51,8 @@ public partial class EmittedCodeTests
         nameof(Lstm) => Lstm.Info,
         nameof(Gru) => Gru.Info,
         nameof(ResetBeforeGru) => ResetBeforeGru.Info,
+        nameof(MinGru) => MinGru.Info,
+        nameof(MinLstm) => MinLstm.Info,
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

@@ -24,6 +24,7 @@ public class InferencePathTests
         typeof(RnnGen.LayerNormLstm), typeof(RnnGen.LayerNormGru),
         typeof(ThreeStageCell), typeof(ReductionCell), typeof(StagedReductionCell), typeof(ScalarCell), typeof(FixedSizeLayerNormRnn),
         typeof(RandomZooCell), typeof(ZoneoutLstm), typeof(WeightDropLstm), typeof(RecurrentDropoutLstm), typeof(CarryTrackRnn), typeof(PeepholeLstm),
+        typeof(QrnnCell), typeof(RealLinearRecurrence),
     };
 
     [Theory]
@@ -53,8 +54,8 @@ public class InferencePathTests
         }
     }
 
-    /// <summary>Cells of one and several stages, a projected state, masks and a dropconnect matrix at their expectations, a
-    /// scan cell and row statistics: a Forward that does not record gives the recorded Forward's outputs, and a Backward
+    /// <summary>Cells of one and several stages, a projected state, masks and a dropconnect matrix at their expectations,
+    /// scan cells (QrnnCell with an output-map state) and row statistics: a Forward that does not record gives the recorded Forward's outputs, and a Backward
     /// after it — twice, with retainGraph — its gradients, bit for bit, over ragged lengths in both directions.</summary>
     [Theory]
     [InlineData(typeof(RnnGen.Lstm))]
@@ -62,6 +63,8 @@ public class InferencePathTests
     [InlineData(typeof(RnnGen.ResetBeforeGru))]
     [InlineData(typeof(RnnGen.Lstmp))]
     [InlineData(typeof(RnnGen.MinGru))]
+    [InlineData(typeof(RnnGen.MinLstm))]
+    [InlineData(typeof(QrnnCell))]
     [InlineData(typeof(RnnGen.LayerNormLstm))]
     [InlineData(typeof(ThreeStageCell))]
     [InlineData(typeof(StagedReductionCell))]

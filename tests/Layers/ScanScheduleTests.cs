@@ -48,10 +48,49 @@ public class ScanScheduleTests
                 Assert.Equal(1 - z, a[r * hidden + j], 1e-14);
                 Assert.Equal(z * ht, b[r * hidden + j], 1e-14);
             }
-        Assert.Throws<NotSupportedException>(() => CallCoefficients<Lstm>());
+        Assert.Throws<NotSupportedException>(() => CallCoefficients<Lstm>(record: true));
     }
 
-    private static void CallCoefficients<TCell>() where TCell : IRecurrentCell => TCell.Coefficients(new CellScanStep<double>(1, 1, default, default, default, default, 1, default));
+    private static void CallCoefficients<TCell>(bool record) where TCell : IRecurrentCell
+    {
+        var step = new CellScanStep<double>(1, 1, default, default, default, default, 1, default);
+        if (record) TCell.Coefficients(step);
+        else TCell.InferCoefficients(step);
+    }
+
+    /// <summary>The inference coefficient pass writes Coefficients' a and b bit for bit, handed no tape (H = 37: the 512-bit,
+    /// Vector and scalar columns); a sequential cell has none.</summary>
+    [Fact]
+    public void InferenceCoefficientPassGivesTheSameAAndBWithoutATape()
+    {
+        SameCoefficients<MinGru>();
+        SameCoefficients<MinLstm>();
+        SameCoefficients<QrnnCell>();
+        Assert.Throws<NotSupportedException>(() => CallCoefficients<Lstm>(record: false));
+    }
+
+    private static void SameCoefficients<TCell>() where TCell : IRecurrentCell
+    {
+        const int rows = 4, hidden = 37;
+        var info = TCell.Info;
+        var random = new Random(6);
+        var zx = Finite.Random(random, rows * info.InputWidth * hidden).Select(v => (float)v).ToArray();
+        var vectors = Finite.Random(random, info.Vectors.Count * hidden).Select(v => (float)v).ToArray();
+        var stride = rows * hidden;
+        (float[] A, float[] B) Run(bool record)
+        {
+            var (a, b) = (new float[info.States.Count * stride], new float[info.States.Count * stride]);
+            var step = new CellScanStep<float>(rows, hidden, zx, vectors, a, b, stride, record ? new float[rows * info.TapeWidth * hidden] : default);
+            if (record) TCell.Coefficients(step);
+            else TCell.InferCoefficients(step);
+            return (a, b);
+        }
+        var (recorded, inferred) = (Run(record: true), Run(record: false));
+        Assert.Contains(recorded.A, v => v != 0);
+        Assert.Contains(recorded.B, v => v != 0);
+        Assert.Equal(recorded.A, inferred.A);
+        Assert.Equal(recorded.B, inferred.B);
+    }
 
     [Fact]
     public void SequentialCellsNameTheTermAndItsLine()

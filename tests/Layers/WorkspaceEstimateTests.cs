@@ -70,6 +70,54 @@ public class WorkspaceEstimateTests
         Assert.Equal(sequential + scan, CellSequence<RnnGen.MinGru, float>.WorkspaceBytes(input, hidden, batch, steps));
     }
 
+    /// <summary>docs/parallel-scan.md: a forward-only scan sequence keeps no tape: the forward-only sequential formula with
+    /// W₁ = 0 (docs/memory.md), s·[R·(I + X·H) + S·(T + 1)·B·H + T] + 4·B, plus the scan's s·[S·(T + 1)·B·H + 8·S·B·H], and
+    /// another S·(T + 1)·B·H for a cell with output-map states (QrnnCell); written out here from the cells' widths, and
+    /// what an inference session allocates.</summary>
+    [Theory]
+    [InlineData(1, 100_000, 256)]
+    [InlineData(16, 1024, 512)]
+    public void ForwardOnlyScanWorkspaceIsTheDocumentedFormula(int batch, int steps, int hidden)
+    {
+        const int input = 8;
+        long Formula(CellInfo cell)
+        {
+            long rows = (long)batch * steps, s = cell.States.Count, block = (long)batch * hidden, outputMaps = cell.Schedule.ScannedStates.Contains(false) ? 1 : 0;
+            var sequential = sizeof(float) * (rows * (input + cell.InputWidth * hidden) + s * (steps + 1L) * block + steps) + sizeof(int) * batch;
+            return sequential + sizeof(float) * ((1 + outputMaps) * s * (steps + 1L) * block + 8 * s * block);
+        }
+        var minGru = CellSequence<RnnGen.MinGru, float>.WorkspaceBytes(input, hidden, batch, steps, backward: false);
+        Assert.Equal(Formula(RnnGen.MinGru.Info), minGru);
+        Assert.Equal(Formula(RnnGen.Tests.Cells.QrnnCell.Info), CellSequence<RnnGen.Tests.Cells.QrnnCell, float>.WorkspaceBytes(input, hidden, batch, steps, backward: false));
+        // Against training: the tape R·W·H, the backward buffers and two of the scan's three state-sized buffers are gone.
+        Assert.True(minGru < CellSequence<RnnGen.MinGru, float>.WorkspaceBytes(input, hidden, batch, steps) / 2);
+    }
+
+    /// <summary>docs/parallel-scan.md's forward-only example, so the page cannot drift from the code.</summary>
+    [Fact]
+    public void TheDocumentedForwardOnlyScanExampleIsWhatTheFormulaGives()
+    {
+        Assert.Equal(512_410_244, CellSequence<RnnGen.MinGru, float>.WorkspaceBytes(256, 256, 1, 100_000, backward: false));
+        var page = File.ReadAllText(Path.Combine(RnnGen.Tests.Support.RepositoryFiles.Folder("docs"), "parallel-scan.md"));
+        Assert.Contains("512,410,244 bytes", page);
+    }
+
+    [Theory]
+    [InlineData(typeof(RnnGen.MinGru))]
+    [InlineData(typeof(RnnGen.Tests.Cells.QrnnCell))]
+    public void ForwardOnlyScanSequenceAllocatesTheEstimate(Type cell)
+    {
+        var method = typeof(WorkspaceEstimateTests).GetMethod(nameof(MeasureScanSession), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        var (estimate, actual) = ((long, long))method.MakeGenericMethod(cell).Invoke(null, null)!;
+        Report(cell.Name + " session", estimate, actual);
+    }
+
+    private static (long Estimate, long Actual) MeasureScanSession<TCell>() where TCell : IRecurrentCell
+    {
+        var recorded = new CellSequence<TCell, float>(new CellParameters<float>(TCell.Info, 10, 40), 24, 35);
+        return Measure(() => CellSequence<TCell, float>.WorkspaceBytes(10, 40, 24, 35, backward: false), () => recorded.CreateInferenceSession());
+    }
+
     /// <summary>A long sequence (B = 1, H = 256) trains within the formula: construction allocates what it says, and a
     /// training step after it allocates at most the GEMM's packing buffers.</summary>
     [Fact]
