@@ -524,26 +524,16 @@ public sealed partial class CellSequence<TCell, T>
             switch (group.Kind)
             {
                 case OperandKind.Input:
-                    Gemm.Multiply<T>(true, false, n, _inputSize, rows, _dzx.AsSpan(group.Offset * h), _zxWidth,
-                        _inputs, _inputSize, gradients.Groups[g], _inputSize, true);
+                    // Paired with the fused state products, which read the same d(products) (StateGradients).
+                    if (g != s_sharedDzx.Input)
+                        Gemm.Multiply<T>(true, false, n, _inputSize, rows, _dzx.AsSpan(group.Offset * h), _zxWidth,
+                            _inputs, _inputSize, gradients.Groups[g], _inputSize, true);
                     if (computeInput)
                         Gemm.Multiply<T>(false, false, rows, _inputSize, n, _dzx.AsSpan(group.Offset * h), _zxWidth,
                             _parameters.Groups[g], _inputSize, _dInputs, _inputSize, false);
                     break;
                 case OperandKind.State:
-                    var width = StateWidth(group.Operand);
-                    var states = group.Operand == _projectedState ? _projected.AsSpan(0, rows * width) : _states.AsSpan(group.Operand * stateStride, rows * h);
-                    var (fused, separate) = Split(group);
-                    // DropConnect: the GEMMs give d(U ⊙ M), masked into the gradient of U after.
-                    var masked = _connections.Masked(g);
-                    var target = masked ? _connections.GradientBuffer(g) : gradients.Groups[g];
-                    if (fused > 0)
-                        Gemm.Multiply<T>(true, false, fused * h, width, rows, _dzx.AsSpan(group.FusedOffset * h), _zxWidth,
-                            states, width, target, width, !masked);
-                    if (separate > 0)
-                        Gemm.Multiply<T>(true, false, separate * h, width, rows, _dzh.AsSpan(group.Offset * h), _zhWidth,
-                            states, width, target.Slice(fused * h * width), width, !masked);
-                    if (masked) _connections.AddGradient(g, gradients.Groups[g]);
+                    StateGradients(gradients, g, rows, stateStride);
                     break;
                 case OperandKind.Stage:
                     Gemm.Multiply<T>(true, false, n, h, rows, _dzs.AsSpan(group.Offset * h), _zsWidth,
@@ -552,6 +542,48 @@ public sealed partial class CellSequence<TCell, T>
             }
         }
         if (_projectedState >= 0) ProjectionGradient(gradients, rows, stateStride);
+    }
+
+    /// <summary>A state group's weight gradient dU = dZᵀ·H_prev over all steps: the fused matrices' from dZx, together with
+    /// the input group's dW when they read the same gates (one packing of dZx for both), the separate ones' from dZh.</summary>
+    private void StateGradients(CellParameters<T> gradients, int g, int rows, int stateStride)
+    {
+        int h = _hidden;
+        var group = _cell.Groups[g];
+        var width = StateWidth(group.Operand);
+        var states = group.Operand == _projectedState ? _projected.AsSpan(0, rows * width) : _states.AsSpan(group.Operand * stateStride, rows * h);
+        var (fused, separate) = Split(group);
+        // DropConnect: the GEMMs give d(U ⊙ M), masked into the gradient of U after.
+        var masked = _connections.Masked(g);
+        var target = masked ? _connections.GradientBuffer(g) : gradients.Groups[g];
+        var dzx = _dzx.AsSpan(group.FusedOffset * h);
+        if (g == s_sharedDzx.State)
+        {
+            var input = s_sharedDzx.Input;
+            Gemm.Multiply<T>(true, rows, dzx, _zxWidth,
+                new GemmProduct<T>(_cell.Groups[input].Matrices.Length * h, _inputs, _inputSize, false, _inputSize, gradients.Groups[input], _inputSize, true),
+                new GemmProduct<T>(fused * h, states, width, false, width, target, width, !masked));
+        }
+        else if (fused > 0)
+            Gemm.Multiply<T>(true, false, fused * h, width, rows, dzx, _zxWidth, states, width, target, width, !masked);
+        if (separate > 0)
+            Gemm.Multiply<T>(true, false, separate * h, width, rows, _dzh.AsSpan(group.Offset * h), _zhWidth,
+                states, width, target.Slice(fused * h * width), width, !masked);
+        if (masked) _connections.AddGradient(g, gradients.Groups[g]);
+    }
+
+    /// <summary>The input group and the first state group whose fused matrices feed its leading gates (the same columns
+    /// of dZx start both products: LSTM's W and U, GRU's W and U_r, U_z), or −1 and −1.</summary>
+    private static readonly (int Input, int State) s_sharedDzx = SharedDzx(TCell.Info);
+
+    private static (int Input, int State) SharedDzx(CellInfo cell)
+    {
+        var input = cell.Groups.ToList().FindIndex(group => group.Kind == OperandKind.Input);
+        if (input < 0) return (-1, -1);
+        var (offset, width) = (cell.Groups[input].Offset, cell.Groups[input].Matrices.Length);
+        var state = cell.Groups.ToList().FindIndex(group => group.Kind == OperandKind.State && group.FusedCount > 0
+            && group.FusedOffset == offset && group.FusedCount <= width);
+        return state < 0 ? (-1, -1) : (input, state);
     }
 
     /// <summary>Moves the state gradients of sequences that ended before step t out of the step (they skip it).</summary>
