@@ -110,11 +110,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                 for (int ic = 0; ic < m; ic += mcStep)
                 {
                     int mc = Math.Min(mcStep, m - ic);
-                    // op(A) = Aᵀ: each k step of a micro-panel is MR contiguous values of one row of A, so full panels
-                    // are read where they lie (row stride apart) and only a last partial one is packed (zero-padded).
-                    var panels = jobs->TransA ? new APanels(a + ic + pc * aK, aK, mc / mr * mr, aPack) : new APanels(aPack, mr, 0, aPack);
-                    if (panels.InPlace < mc)
-                        GemmPack.Panels(a + (ic + panels.InPlace) * aLane + pc * aK, aLane, aK, jobs->TransA, mc - panels.InPlace, kc, aPack, mr);
+                    GemmPack.Panels(a + ic * aLane + pc * aK, aLane, aK, jobs->TransA, mc, kc, aPack, mr);
                     bBlock = bPack;
                     for (int i = 0; i < count; i++)
                     {
@@ -124,7 +120,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                         // The first depth block initializes C unless the caller asked to accumulate.
                         bool overwrite = pc == 0 && !job->Accumulate;
                         if (rows > 0)
-                            Macro(rows, nc, kc, panels, bBlock, (T*)job->C + ic * job->Ldc + jc, job->Ldc, overwrite, tile);
+                            Macro(rows, nc, kc, aPack, bBlock, (T*)job->C + ic * job->Ldc + jc, job->Ldc, overwrite, tile);
                         bBlock += (nint)RoundUp(nc, nr) * kc;
                     }
                 }
@@ -189,14 +185,14 @@ internal static unsafe class GemmDriver<T, TKernel>
             {
                 int mc = Math.Min(mcStep, m - ic);
                 GemmPack.Panels(a + ic * aLane + pc * aK, aLane, aK, job.TransA, mc, kc, aPack, mr);
-                Macro(mc, n, kc, new APanels(aPack, mr, 0, aPack), bBlock, c + ic * ldc, ldc, overwrite, tile);
+                Macro(mc, n, kc, aPack, bBlock, c + ic * ldc, ldc, overwrite, tile);
             }
         }
     }
 
     /// <summary>All micro-tiles of one packed (mc × kc) · (kc × nc) block. ir is innermost so one B
     /// micro-panel stays in L1 while the A micro-panels stream from L2.</summary>
-    private static void Macro(int mc, int nc, int kc, APanels a, T* bPack, T* c, nint ldc, bool overwrite, T* tile)
+    private static void Macro(int mc, int nc, int kc, T* aPack, T* bPack, T* c, nint ldc, bool overwrite, T* tile)
     {
         int mr = TKernel.MR, nr = TKernel.NR;
         for (int jr = 0; jr < nc; jr += nr)
@@ -206,31 +202,20 @@ internal static unsafe class GemmDriver<T, TKernel>
             for (int ir = 0; ir < mc; ir += mr)
             {
                 int mLeft = Math.Min(mr, mc - ir);
-                bool inPlace = ir < a.InPlace;
-                T* aPanel = inPlace ? a.Start + ir : a.Packed + (nint)(ir - a.InPlace) * kc;
-                nint aStep = inPlace ? a.Step : mr;
+                T* aPanel = aPack + (nint)ir * kc;
                 T* cTile = c + ir * ldc + jr;
                 if (mLeft == mr && nLeft == nr)
                 {
-                    TKernel.Run(kc, aPanel, aStep, bPanel, cTile, ldc, overwrite);
+                    TKernel.Run(kc, aPanel, bPanel, cTile, ldc, overwrite);
                 }
                 else
                 {
                     // Edge tile: compute the full (zero-padded) tile aside, write back only the valid part.
-                    TKernel.Run(kc, aPanel, aStep, bPanel, tile, nr, overwrite: true);
+                    TKernel.Run(kc, aPanel, bPanel, tile, nr, overwrite: true);
                     MergeTile(tile, nr, cTile, ldc, mLeft, nLeft, overwrite);
                 }
             }
         }
-    }
-
-    /// <summary>The A micro-panels of one block: the first InPlace rows read where they lie (row ir at Start + ir, depth
-    /// p at + p·Step), the rest packed from Packed on (MR rows per panel, k-major). Packed blocks have InPlace = 0.</summary>
-    private readonly struct APanels(T* start, nint step, int inPlace, T* packed)
-    {
-        public readonly T* Start = start, Packed = packed;
-        public readonly nint Step = step;
-        public readonly int InPlace = inPlace;
     }
 
     private static void MergeTile(T* tile, int nr, T* c, nint ldc, int rows, int cols, bool overwrite)

@@ -10,8 +10,7 @@ namespace RnnGen.Kernels;
 /// struct, so every constant below is folded by the JIT and the kernel call is inlined/direct.
 /// </summary>
 /// <remarks>
-/// Contract of <see cref="Run"/>: <c>a</c> is an A micro-panel (kc × MR, k-major, the MR values of depth p at
-/// <c>a + p·aStep</c>: aStep = MR when packed, the row stride when read in place),
+/// Contract of <see cref="Run"/>: <c>a</c> is a packed A micro-panel (kc × MR, k-major, MR values per k),
 /// <c>b</c> a packed B micro-panel (kc × NR, k-major), and the full MR × NR tile at <c>c</c> (row stride
 /// <c>ldc</c>) receives <c>(overwrite ? 0 : C) + a·b</c>.
 /// </remarks>
@@ -25,7 +24,7 @@ internal unsafe interface IGemmKernel<T> where T : unmanaged
     static abstract int MC { get; }
     /// <summary>Columns of B packed at once (KC×NC block lives in L2/L3).</summary>
     static abstract int NC { get; }
-    static abstract void Run(int kc, T* a, nint aStep, T* b, T* c, nint ldc, bool overwrite);
+    static abstract void Run(int kc, T* a, T* b, T* c, nint ldc, bool overwrite);
 }
 
 /// <summary>fp32, AVX-512: 8 rows × 32 columns = 16 zmm accumulators (enough independent FMA chains
@@ -41,7 +40,7 @@ internal unsafe struct F32Avx512Kernel : IGemmKernel<float>
     public static int NC => 1024;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run(int kc, float* a, nint aStep, float* b, float* c, nint ldc, bool overwrite)
+    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool overwrite)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -66,7 +65,7 @@ internal unsafe struct F32Avx512Kernel : IGemmKernel<float>
             c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
             x = Vector512.Create(a[7]);
             c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
-            a += aStep;
+            a += 8;
             b += 32;
         }
         Store(c, c00, c01, overwrite); c += ldc;
@@ -102,7 +101,7 @@ internal unsafe struct F64Avx512Kernel : IGemmKernel<double>
     public static int NC => 2048;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run(int kc, double* a, nint aStep, double* b, double* c, nint ldc, bool overwrite)
+    public static void Run(int kc, double* a, double* b, double* c, nint ldc, bool overwrite)
     {
         Vector512<double> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<double> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -127,7 +126,7 @@ internal unsafe struct F64Avx512Kernel : IGemmKernel<double>
             c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
             x = Vector512.Create(a[7]);
             c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
-            a += aStep;
+            a += 8;
             b += 16;
         }
         Store(c, c00, c01, overwrite); c += ldc;
@@ -164,7 +163,7 @@ internal unsafe struct Avx2Kernel<T> : IGemmKernel<T> where T : unmanaged, IFloa
     public static int NC => 2048;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run(int kc, T* a, nint aStep, T* b, T* c, nint ldc, bool overwrite)
+    public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
     {
         int v = Vector256<T>.Count;
         // cij: row i, columns j·v .. (j+1)·v of the 6 × 2v tile.
@@ -186,7 +185,7 @@ internal unsafe struct Avx2Kernel<T> : IGemmKernel<T> where T : unmanaged, IFloa
             c40 = Avx2Width<T>.MultiplyAdd(x, b0, c40); c41 = Avx2Width<T>.MultiplyAdd(x, b1, c41);
             x = Vector256.Create(a[5]);
             c50 = Avx2Width<T>.MultiplyAdd(x, b0, c50); c51 = Avx2Width<T>.MultiplyAdd(x, b1, c51);
-            a += aStep;
+            a += 6;
             b += 2 * v;
         }
         Store(c, c00, c01, overwrite); c += ldc;
@@ -223,7 +222,7 @@ internal unsafe struct Vector128Kernel<T> : IGemmKernel<T> where T : unmanaged, 
     public static int NC => 2048;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run(int kc, T* a, nint aStep, T* b, T* c, nint ldc, bool overwrite)
+    public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
     {
         int v = Vector128<T>.Count;
         // cij: row i, columns j·v .. (j+1)·v of the 6 × 2v tile.
@@ -245,7 +244,7 @@ internal unsafe struct Vector128Kernel<T> : IGemmKernel<T> where T : unmanaged, 
             c40 = MultiplyAdd(x, b0, c40); c41 = MultiplyAdd(x, b1, c41);
             x = Vector128.Create(a[5]);
             c50 = MultiplyAdd(x, b0, c50); c51 = MultiplyAdd(x, b1, c51);
-            a += aStep;
+            a += 6;
             b += 2 * v;
         }
         Store(c, c00, c01, overwrite); c += ldc;
