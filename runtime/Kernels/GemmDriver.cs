@@ -18,6 +18,9 @@ internal unsafe struct GemmJob
     public int PackedKc;
     /// <summary>Packed B only: first column of this slice (a multiple of NR) within the packed matrix.</summary>
     public int BCol0;
+    /// <summary>Packed B and op(A) = A only: read A in place in blocks of <see cref="GemmSmallM.MaxRowsPacked"/> rows
+    /// rather than packing it (<see cref="Gemm.MultiplyRowBlocks{T}"/>).</summary>
+    public bool RowBlocks;
 }
 
 /// <summary>
@@ -166,6 +169,8 @@ internal static unsafe class GemmDriver<T, TKernel>
         // Few rows: A read in place, no packing at all (folds away for kernels without such a path).
         if (GemmSmallM.TryRunPacked<T, TKernel>(job))
             return;
+        if (job.RowBlocks && RunRowBlocks(job))
+            return;
         int m = job.M, n = job.N, k = job.K;
         int mr = TKernel.MR, nr = TKernel.NR;
         int kcStep = job.PackedKc;
@@ -188,6 +193,22 @@ internal static unsafe class GemmDriver<T, TKernel>
                 Macro(mc, n, kc, aPack, bBlock, c + ic * ldc, ldc, overwrite, tile);
             }
         }
+    }
+
+    /// <summary>The packed product as blocks of rows the few-row path reads in place; false (nothing done) for kernels
+    /// without that path.</summary>
+    private static bool RunRowBlocks(in GemmJob job)
+    {
+        GemmJob block = job;
+        for (int i = 0; i < job.M; i += GemmSmallM.MaxRowsPacked)
+        {
+            block.M = Math.Min(GemmSmallM.MaxRowsPacked, job.M - i);
+            block.A = (T*)job.A + i * job.Lda;
+            block.C = (T*)job.C + i * job.Ldc;
+            if (!GemmSmallM.TryRunPacked<T, TKernel>(block))
+                return false;   // the first block already: the answer depends only on the kernel
+        }
+        return true;
     }
 
     /// <summary>All micro-tiles of one packed (mc × kc) · (kc × nc) block. ir is innermost so one B

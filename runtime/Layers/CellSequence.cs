@@ -45,7 +45,8 @@ public sealed partial class CellSequence<TCell, T>
     private readonly bool _backward;
     private readonly IReadOnlyDictionary<string, double>? _namedRates;   // as given, for an inference session
     private readonly long _maxWorkspaceBytes;
-    // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate].
+    // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate];
+    // an input group's backward fused slot holds W for the input gradient (InputGradient).
     private readonly PackedMatrix<T>[][] _packs;
     private bool _packed;
     // Per group, the state products (fused, separate) split across threads with each share resident in its core's L2;
@@ -528,9 +529,7 @@ public sealed partial class CellSequence<TCell, T>
                     if (g != s_sharedDzx.Input)
                         Gemm.Multiply<T>(true, false, n, _inputSize, rows, _dzx.AsSpan(group.Offset * h), _zxWidth,
                             _inputs, _inputSize, gradients.Groups[g], _inputSize, true);
-                    if (computeInput)
-                        Gemm.Multiply<T>(false, false, rows, _inputSize, n, _dzx.AsSpan(group.Offset * h), _zxWidth,
-                            _parameters.Groups[g], _inputSize, _dInputs, _inputSize, false);
+                    if (computeInput) InputGradient(g, n, rows);
                     break;
                 case OperandKind.State:
                     StateGradients(gradients, g, rows, stateStride);
@@ -542,6 +541,15 @@ public sealed partial class CellSequence<TCell, T>
             }
         }
         if (_projectedState >= 0) ProjectionGradient(gradients, rows, stateStride);
+    }
+
+    /// <summary>dX = dZx·W over all steps, with W packed (into the input group's otherwise unused backward slot) so dZx is
+    /// read in place rather than copied transposed into panels (<see cref="Gemm.MultiplyRowBlocks{T}"/>).</summary>
+    private void InputGradient(int g, int n, int rows)
+    {
+        var packed = _packs[g][2];
+        Gemm.Pack(false, n, _inputSize, _parameters.Groups[g], _inputSize, packed);
+        Gemm.MultiplyRowBlocks<T>(rows, _dzx.AsSpan(_cell.Groups[g].Offset * _hidden), _zxWidth, packed, _dInputs, _inputSize, false);
     }
 
     /// <summary>A state group's weight gradient dU = dZᵀ·H_prev over all steps: the fused matrices' from dZx, together with
