@@ -18,6 +18,9 @@ internal unsafe struct GemmJob
     public int PackedKc;
     /// <summary>Packed B only: first column of this slice (a multiple of NR) within the packed matrix.</summary>
     public int BCol0;
+    /// <summary>Packed B and op(A) = A only: read A in place in blocks of <see cref="GemmSmallM.MaxRowsPacked"/> rows
+    /// rather than packing it (<see cref="Gemm.MultiplyRowBlocks{T}"/>).</summary>
+    public bool RowBlocks;
 }
 
 /// <summary>
@@ -39,41 +42,97 @@ internal static unsafe class GemmDriver<T, TKernel>
         // Few rows: unpacked fp32 paths are cheaper than packing B (folds away for kernels without them).
         if (typeof(T) == typeof(float) && GemmSmallM.TryRun<TKernel>(job))
             return;
-        int m = job.M, n = job.N, k = job.K;
+        GemmJob copy = job;
+        Blocked(&copy, 1);
+    }
+
+    /// <summary>
+    /// Products that share their left operand (jobs[i] differ only in M, B, C, N, TransB, Ldb, Ldc and Accumulate, none
+    /// pre-packed; each uses the leading M rows of op(A)): each block of A is packed once and multiplied by the blocks of
+    /// every B, instead of once per product.
+    /// </summary>
+    public static void RunShared(GemmJob* jobs, int count)
+    {
+        int m = 0;
+        for (int i = 0; i < count; i++)
+            m = Math.Max(m, jobs[i].M);
+        // Few rows: the unpacked paths pack no A to share.
+        if (typeof(T) == typeof(float) && m <= GemmSmallM.MaxRows)
+        {
+            for (int i = 0; i < count; i++)
+                if (jobs[i].M > 0 && jobs[i].N > 0)
+                    Run(jobs[i]);
+            return;
+        }
+        Blocked(jobs, count);
+    }
+
+    /// <summary>
+    /// The loop nest of <see cref="Run"/> over jobs sharing op(A): for each NC-column range, depth block
+    /// and MC-row block, A is packed once and every product's packed B block (side by side in one buffer) is
+    /// multiplied by it. A product with fewer rows or columns than the block skips what it lacks.
+    /// </summary>
+    private static void Blocked(GemmJob* jobs, int count)
+    {
+        int m = 0, k = jobs->K, n = 0;
+        for (int i = 0; i < count; i++)
+            (m, n) = (Math.Max(m, jobs[i].M), Math.Max(n, jobs[i].N));
         int mr = TKernel.MR, nr = TKernel.NR;
-        T* a = (T*)job.A, b = (T*)job.B, c = (T*)job.C;
-        nint ldc = job.Ldc;
-        // Element (i,p) of op(A) is a[i*aLane + p*aK]; element (p,j) of op(B) is b[j*bLane + p*bK].
-        nint aLane = job.TransA ? 1 : job.Lda, aK = job.TransA ? job.Lda : 1;
-        nint bLane = job.TransB ? job.Ldb : 1, bK = job.TransB ? 1 : job.Ldb;
+        T* a = (T*)jobs->A;
+        // Element (i,p) of op(A) is a[i*aLane + p*aK].
+        nint aLane = jobs->TransA ? 1 : jobs->Lda, aK = jobs->TransA ? jobs->Lda : 1;
 
         int kcStep = KcStep(k);
         int mcStep = Math.Min(m, TKernel.MC);
         int ncStep = Math.Min(n, TKernel.NC);
+        int bWidth = 0;
+        for (int i = 0; i < count; i++)
+            bWidth += RoundUp(Columns(jobs + i, 0, ncStep), nr);
 
         // Buffers sized for this call only (grown on demand, reused afterwards: no steady-state allocation).
         T* aPack = GemmBuffers<T>.PackA(RoundUp(mcStep, mr) * kcStep);
-        T* bPack = GemmBuffers<T>.PackB(RoundUp(ncStep, nr) * kcStep);
+        T* bPack = GemmBuffers<T>.PackB(bWidth * kcStep);
         T* tile = stackalloc T[mr * nr];
 
         for (int jc = 0; jc < n; jc += ncStep)
         {
-            int nc = Math.Min(ncStep, n - jc);
             for (int pc = 0; pc < k; pc += kcStep)
             {
                 int kc = Math.Min(kcStep, k - pc);
-                // The first depth block initializes C unless the caller asked to accumulate.
-                bool overwrite = pc == 0 && !job.Accumulate;
-                GemmPack.Panels(b + jc * bLane + pc * bK, bLane, bK, !job.TransB, nc, kc, bPack, nr);
+                T* bBlock = bPack;
+                for (int i = 0; i < count; i++)
+                {
+                    GemmJob* job = jobs + i;
+                    int nc = Columns(job, jc, ncStep);
+                    if (nc <= 0) continue;
+                    // Element (p,j) of op(B) is b[j*bLane + p*bK].
+                    nint bLane = job->TransB ? job->Ldb : 1, bK = job->TransB ? 1 : job->Ldb;
+                    GemmPack.Panels((T*)job->B + jc * bLane + pc * bK, bLane, bK, !job->TransB, nc, kc, bBlock, nr);
+                    bBlock += (nint)RoundUp(nc, nr) * kc;
+                }
                 for (int ic = 0; ic < m; ic += mcStep)
                 {
                     int mc = Math.Min(mcStep, m - ic);
-                    GemmPack.Panels(a + ic * aLane + pc * aK, aLane, aK, job.TransA, mc, kc, aPack, mr);
-                    Macro(mc, nc, kc, aPack, bPack, c + ic * ldc + jc, ldc, overwrite, tile);
+                    GemmPack.Panels(a + ic * aLane + pc * aK, aLane, aK, jobs->TransA, mc, kc, aPack, mr);
+                    bBlock = bPack;
+                    for (int i = 0; i < count; i++)
+                    {
+                        GemmJob* job = jobs + i;
+                        int nc = Columns(job, jc, ncStep), rows = Math.Min(mc, job->M - ic);
+                        if (nc <= 0) continue;
+                        // The first depth block initializes C unless the caller asked to accumulate.
+                        bool overwrite = pc == 0 && !job->Accumulate;
+                        if (rows > 0)
+                            Macro(rows, nc, kc, aPack, bBlock, (T*)job->C + ic * job->Ldc + jc, job->Ldc, overwrite, tile);
+                        bBlock += (nint)RoundUp(nc, nr) * kc;
+                    }
                 }
             }
         }
     }
+
+    /// <summary>Columns of a job in the NC range from jc (none for a job without rows, whose B is not packed).</summary>
+    private static int Columns(GemmJob* job, int jc, int ncStep) => job->M > 0 ? Math.Min(ncStep, job->N - jc) : 0;
 
     /// <summary>Depth block for a product of depth k &gt; 0: at most KC, balanced (k = 600 → 3 × 200 rather
     /// than 384 + 216) so none is short.</summary>
@@ -110,6 +169,8 @@ internal static unsafe class GemmDriver<T, TKernel>
         // Few rows: A read in place, no packing at all (folds away for kernels without such a path).
         if (GemmSmallM.TryRunPacked<T, TKernel>(job))
             return;
+        if (job.RowBlocks && RunRowBlocks(job))
+            return;
         int m = job.M, n = job.N, k = job.K;
         int mr = TKernel.MR, nr = TKernel.NR;
         int kcStep = job.PackedKc;
@@ -132,6 +193,22 @@ internal static unsafe class GemmDriver<T, TKernel>
                 Macro(mc, n, kc, aPack, bBlock, c + ic * ldc, ldc, overwrite, tile);
             }
         }
+    }
+
+    /// <summary>The packed product as blocks of rows the few-row path reads in place; false (nothing done) for kernels
+    /// without that path.</summary>
+    private static bool RunRowBlocks(in GemmJob job)
+    {
+        GemmJob block = job;
+        for (int i = 0; i < job.M; i += GemmSmallM.MaxRowsPacked)
+        {
+            block.M = Math.Min(GemmSmallM.MaxRowsPacked, job.M - i);
+            block.A = (T*)job.A + i * job.Lda;
+            block.C = (T*)job.C + i * job.Ldc;
+            if (!GemmSmallM.TryRunPacked<T, TKernel>(block))
+                return false;   // the first block already: the answer depends only on the kernel
+        }
+        return true;
     }
 
     /// <summary>All micro-tiles of one packed (mc × kc) · (kc × nc) block. ir is innermost so one B

@@ -49,7 +49,8 @@ public sealed partial class CellSequence<TCell, T>
     private bool _recording;
     private readonly IReadOnlyDictionary<string, double>? _namedRates;   // as given, for an inference session
     private readonly long _maxWorkspaceBytes;
-    // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate].
+    // Weights packed once per call for the per-step products: [group][forward fused, forward separate, backward fused, backward separate];
+    // an input group's backward fused slot holds W for the input gradient (InputGradient).
     private readonly PackedMatrix<T>[][] _packs;
     private bool _packed;
     // Per group, the state products (fused, separate) split across threads with each share resident in its core's L2;
@@ -550,26 +551,14 @@ public sealed partial class CellSequence<TCell, T>
             switch (group.Kind)
             {
                 case OperandKind.Input:
-                    Gemm.Multiply<T>(true, false, n, _inputSize, rows, _dzx.AsSpan(group.Offset * h), _zxWidth,
-                        _inputs, _inputSize, gradients.Groups[g], _inputSize, true);
-                    if (computeInput)
-                        Gemm.Multiply<T>(false, false, rows, _inputSize, n, _dzx.AsSpan(group.Offset * h), _zxWidth,
-                            _parameters.Groups[g], _inputSize, _dInputs, _inputSize, false);
+                    // Paired with the fused state products, which read the same d(products) (StateGradients).
+                    if (g != s_sharedDzx.Input)
+                        Gemm.Multiply<T>(true, false, n, _inputSize, rows, _dzx.AsSpan(group.Offset * h), _zxWidth,
+                            _inputs, _inputSize, gradients.Groups[g], _inputSize, true);
+                    if (computeInput) InputGradient(g, n, rows);
                     break;
                 case OperandKind.State:
-                    var width = StateWidth(group.Operand);
-                    var states = group.Operand == _projectedState ? _projected.AsSpan(0, rows * width) : _states.AsSpan(group.Operand * stateStride, rows * h);
-                    var (fused, separate) = Split(group);
-                    // DropConnect: the GEMMs give d(U ⊙ M), masked into the gradient of U after.
-                    var masked = _connections.Masked(g);
-                    var target = masked ? _connections.GradientBuffer(g) : gradients.Groups[g];
-                    if (fused > 0)
-                        Gemm.Multiply<T>(true, false, fused * h, width, rows, _dzx.AsSpan(group.FusedOffset * h), _zxWidth,
-                            states, width, target, width, !masked);
-                    if (separate > 0)
-                        Gemm.Multiply<T>(true, false, separate * h, width, rows, _dzh.AsSpan(group.Offset * h), _zhWidth,
-                            states, width, target.Slice(fused * h * width), width, !masked);
-                    if (masked) _connections.AddGradient(g, gradients.Groups[g]);
+                    StateGradients(gradients, g, rows, stateStride);
                     break;
                 case OperandKind.Stage:
                     Gemm.Multiply<T>(true, false, n, h, rows, _dzs.AsSpan(group.Offset * h), _zsWidth,
@@ -578,6 +567,57 @@ public sealed partial class CellSequence<TCell, T>
             }
         }
         if (_projectedState >= 0) ProjectionGradient(gradients, rows, stateStride);
+    }
+
+    /// <summary>dX = dZx·W over all steps, with W packed (into the input group's otherwise unused backward slot) so dZx is
+    /// read in place rather than copied transposed into panels (<see cref="Gemm.MultiplyRowBlocks{T}"/>).</summary>
+    private void InputGradient(int g, int n, int rows)
+    {
+        var packed = _packs[g][2];
+        Gemm.Pack(false, n, _inputSize, _parameters.Groups[g], _inputSize, packed);
+        Gemm.MultiplyRowBlocks<T>(rows, _dzx.AsSpan(_cell.Groups[g].Offset * _hidden), _zxWidth, packed, _dInputs, _inputSize, false);
+    }
+
+    /// <summary>A state group's weight gradient dU = dZᵀ·H_prev over all steps: the fused matrices' from dZx, together with
+    /// the input group's dW when they read the same gates (one packing of dZx for both), the separate ones' from dZh.</summary>
+    private void StateGradients(CellParameters<T> gradients, int g, int rows, int stateStride)
+    {
+        int h = _hidden;
+        var group = _cell.Groups[g];
+        var width = StateWidth(group.Operand);
+        var states = group.Operand == _projectedState ? _projected.AsSpan(0, rows * width) : _states.AsSpan(group.Operand * stateStride, rows * h);
+        var (fused, separate) = Split(group);
+        // DropConnect: the GEMMs give d(U ⊙ M), masked into the gradient of U after.
+        var masked = _connections.Masked(g);
+        var target = masked ? _connections.GradientBuffer(g) : gradients.Groups[g];
+        var dzx = _dzx.AsSpan(group.FusedOffset * h);
+        if (g == s_sharedDzx.State)
+        {
+            var input = s_sharedDzx.Input;
+            Gemm.Multiply<T>(true, rows, dzx, _zxWidth,
+                new GemmProduct<T>(_cell.Groups[input].Matrices.Length * h, _inputs, _inputSize, false, _inputSize, gradients.Groups[input], _inputSize, true),
+                new GemmProduct<T>(fused * h, states, width, false, width, target, width, !masked));
+        }
+        else if (fused > 0)
+            Gemm.Multiply<T>(true, false, fused * h, width, rows, dzx, _zxWidth, states, width, target, width, !masked);
+        if (separate > 0)
+            Gemm.Multiply<T>(true, false, separate * h, width, rows, _dzh.AsSpan(group.Offset * h), _zhWidth,
+                states, width, target.Slice(fused * h * width), width, !masked);
+        if (masked) _connections.AddGradient(g, gradients.Groups[g]);
+    }
+
+    /// <summary>The input group and the first state group whose fused matrices feed its leading gates (the same columns
+    /// of dZx start both products: LSTM's W and U, GRU's W and U_r, U_z), or −1 and −1.</summary>
+    private static readonly (int Input, int State) s_sharedDzx = SharedDzx(TCell.Info);
+
+    private static (int Input, int State) SharedDzx(CellInfo cell)
+    {
+        var input = cell.Groups.ToList().FindIndex(group => group.Kind == OperandKind.Input);
+        if (input < 0) return (-1, -1);
+        var (offset, width) = (cell.Groups[input].Offset, cell.Groups[input].Matrices.Length);
+        var state = cell.Groups.ToList().FindIndex(group => group.Kind == OperandKind.State && group.FusedCount > 0
+            && group.FusedOffset == offset && group.FusedCount <= width);
+        return state < 0 ? (-1, -1) : (input, state);
     }
 
     /// <summary>Moves the state gradients of sequences that ended before step t out of the step (they skip it).</summary>
