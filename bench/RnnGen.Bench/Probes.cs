@@ -168,7 +168,7 @@ public static class Probes
             var reference = naive.CheckedTrain();
             foreach (var impl in torch ? new[] { Impl.Ours, Impl.Torch } : [Impl.Ours])
             {
-                using var runner = RunnerFactory.Create(impl, cell, shape);
+                using var runner = RunnerFactory.Create(impl, cell, shape, warm: false);
                 var s = runner.CheckedTrain();
                 var check = new CrossCheck(cell, impl, Diff(s.Output, reference.Output), Diff(s.DInput, reference.DInput),
                     Diff(s.DWeightIh, reference.DWeightIh), Diff(s.DWeightHh, reference.DWeightHh));

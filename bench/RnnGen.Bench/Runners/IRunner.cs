@@ -19,16 +19,27 @@ public sealed record Snapshot(float[] Output, float[] DInput, float[] DWeightIh,
 
 public static class RunnerFactory
 {
-    public static IRunner Create(Impl impl, CellKind cell, Shape shape, int threads = 1) => impl switch
+    /// <param name="warm">Run both workloads to steady state first (<see cref="Warmup"/>); the naive reference, whose
+    /// calls take seconds, never is.</param>
+    public static IRunner Create(Impl impl, CellKind cell, Shape shape, int threads = 1, bool warm = true)
     {
-        Impl.Ours => cell switch
+        IRunner runner = impl switch
         {
-            CellKind.Lstm => new OursRunner<Lstm>(cell, shape),
-            CellKind.Gru => new OursRunner<Gru>(cell, shape),
-            _ => new OursRunner<SimpleRnnTanh>(cell, shape),
-        },
-        Impl.Naive => new NaiveRunner(cell, shape),
-        Impl.Torch => new TorchRunner(cell, shape, threads),
-        _ => throw new ArgumentOutOfRangeException(nameof(impl)),
-    };
+            Impl.Ours => cell switch
+            {
+                CellKind.Lstm => new OursRunner<Lstm>(cell, shape),
+                CellKind.Gru => new OursRunner<Gru>(cell, shape),
+                _ => new OursRunner<SimpleRnnTanh>(cell, shape),
+            },
+            Impl.Naive => new NaiveRunner(cell, shape),
+            Impl.Torch => new TorchRunner(cell, shape, threads),
+            _ => throw new ArgumentOutOfRangeException(nameof(impl)),
+        };
+        if (warm && impl != Impl.Naive)
+        {
+            Warmup.Run(runner.Inference);
+            Warmup.Run(runner.Train);
+        }
+        return runner;
+    }
 }
