@@ -63,6 +63,7 @@ public class PeepholeBenchmarks
         _runner = Cell == Variant.PeepholeLstm
             ? new OursRunner<PeepholeLstm>(CellKind.Lstm, shape)
             : new OursRunner<Lstm>(CellKind.Lstm, shape);
+        Warmup.Run(_runner.Train);
     }
 
     [Benchmark]

@@ -1,3 +1,4 @@
+using RnnGen.Bench.Runners;
 using BenchmarkDotNet.Attributes;
 using RnnGen.Kernels;
 using TorchSharp.Modules;
@@ -33,6 +34,8 @@ public class BidirectionalBenchmarks
         var input = TorchWeights.Input01(shape);
         if (Impl == Impl.Ours) Ours(shape, input);
         else Torch(shape, input);
+        Warmup.Run(_infer!);
+        Warmup.Run(_train!);
     }
 
     [Benchmark]

@@ -36,6 +36,7 @@ public class BuiltInCellBenchmarks
             Variant.LayerNormGru => new CellTrainRunner<LayerNormGru>(shape).Train,
             _ => new CellTrainRunner<Lstmp>(shape, projection: shape.Hidden / 2).Train,
         };
+        Warmup.Run(_train);
     }
 
     [Benchmark]

@@ -1,3 +1,4 @@
+using RnnGen.Bench.Runners;
 using BenchmarkDotNet.Attributes;
 using RnnGen.Data;
 using RnnGen.Kernels;
@@ -30,6 +31,7 @@ public class EndToEndBenchmarks
         Gemm.MaxThreads = 1;
         var tokens = RandomTokens();
         (_step, _resources) = Impl == Impl.Ours ? Ours(tokens) : Torch(tokens);
+        Warmup.Run(_step);
     }
 
     [Benchmark]

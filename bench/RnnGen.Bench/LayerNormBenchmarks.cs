@@ -31,6 +31,7 @@ public class LayerNormBenchmarks
             Variant.LayerNormLstm => new OursRunner<LayerNormLstm>(CellKind.Lstm, shape),
             _ => new TorchLayerNormLstmRunner(shape),
         };
+        Warmup.Run(_runner.Train);
     }
 
     [Benchmark]

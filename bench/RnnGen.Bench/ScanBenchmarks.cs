@@ -33,6 +33,7 @@ public class ScanBenchmarks
             Row.TorchMinGru1Thread => new TorchMinGruRunner(shape),
             _ => new OursMinGruRunner(shape),
         };
+        Warmup.Run(_runner.Train);
     }
 
     [Benchmark]

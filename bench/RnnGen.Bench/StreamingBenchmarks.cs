@@ -30,6 +30,7 @@ public abstract class StreamingRows
     {
         Gemm.MaxThreads = Threads;
         _runner = CreateRunner(Shape.Parse(Size));
+        Warmup.Run(_runner.Inference);
     }
 
     [Benchmark]
@@ -45,7 +46,7 @@ public class StreamingBenchmarks : StreamingRows
     [Params(Impl.Ours, Impl.Torch)]
     public Impl Impl { get; set; }
 
-    protected override IRunner CreateRunner(Shape shape) => RunnerFactory.Create(Impl, Cell, shape, Threads);
+    protected override IRunner CreateRunner(Shape shape) => RunnerFactory.Create(Impl, Cell, shape, Threads, warm: false);
 }
 
 /// <summary>The same rows through an inference session (RecurrentLayer.CreateInferenceSession), its recurrent weights in
