@@ -23,8 +23,7 @@ public sealed unsafe partial class CellSequence<TCell, T>
     private void ForwardRows(int stage, int t, int batch, int steps, int first, int end)
     {
         int h = _hidden, stateBlock = batch * h, stateStride = (steps + 1) * stateBlock, rows = end - first;
-        // A step that is not recorded keeps one step of operands and tape (Sizes: all a forward-only sequence has).
-        var (operandAt, operandStride) = _recording ? (t * stateBlock, batch * steps * h) : (0, stateBlock);
+        var (operandAt, operandStride) = OperandLayout(t, batch, steps);
         var step = new CellForwardStep<T>(rows, h, _zx.AsSpan((t * batch + first) * _zxWidth, rows * _zxWidth),
             _zh.AsSpan(first * _zhWidth), _zs.AsSpan(first * _zsWidth), _parameters.Vectors,
             _states.AsSpan(t * stateBlock + first * h), _states.AsSpan((t + 1) * stateBlock + first * h), stateStride,
@@ -50,10 +49,11 @@ public sealed unsafe partial class CellSequence<TCell, T>
     {
         int batch = _inputShape.Batch, steps = _inputShape.Steps, h = _hidden, stateBlock = batch * h, rows = end - first;
         int stateStride = (steps + 1) * stateBlock, tapeBlock = batch * _cell.TapeWidth * h;
+        var (operandAt, operandStride) = OperandLayout(t, batch, steps);   // recording's: Backward recomputed if need be
         var (dVectors, dScalars) = first == 0 ? (gradients.Vectors, gradients.Scalars) : Aside();
         TCell.Backward(stage, new CellBackwardStep<T>(rows, h, _parameters.Vectors,
             _states.AsSpan(t * stateBlock + first * h), _states.AsSpan((t + 1) * stateBlock + first * h), stateStride,
-            From(_operands, t * stateBlock + first * h), batch * steps * h,
+            From(_operands, operandAt + first * h), operandStride,
             RowsOf(_tape.AsSpan(t * tapeBlock, tapeBlock), first * _cell.TapeWidth * h), RowsOf(_carry.AsSpan(0, batch * _cell.CarryWidth * h), first * _cell.CarryWidth * h),
             dNext.Slice(first * h), dPrev.Slice(first * h),
             _dzx.AsSpan((t * batch + first) * _zxWidth, rows * _zxWidth), _dzh.AsSpan((t * batch + first) * _zhWidth, rows * _zhWidth),

@@ -321,8 +321,7 @@ public sealed partial class CellSequence<TCell, T>
     private void ForwardStep(int t, int batch, int steps)
     {
         int h = _hidden, stateBlock = batch * h, stateStride = (steps + 1) * stateBlock;
-        // A step that is not recorded keeps one step of operands and tape (Sizes: all a forward-only sequence has).
-        var (operandAt, operandStride) = _recording ? (t * stateBlock, batch * steps * h) : (0, stateBlock);
+        var (operandAt, operandStride) = OperandLayout(t, batch, steps);
         // 2. Recurrent products of the previous states (added straight into Zx where the cell allows), then the
         //    fused passes, with the products of same-step operands in between.
         var zx = _zx.AsSpan(t * batch * _zxWidth, batch * _zxWidth);
@@ -362,6 +361,11 @@ public sealed partial class CellSequence<TCell, T>
                     }
         if (_projectedState >= 0) Project(t, batch, stateStride);
     }
+
+    /// <summary>Where step t's stage operands start, and the stride from one operand to the next: every step's when
+    /// recording; else the one step a forward that is not recorded keeps (Sizes: all a forward-only sequence has).</summary>
+    private (int At, int Stride) OperandLayout(int t, int batch, int steps) =>
+        _recording ? (t * batch * _hidden, batch * steps * _hidden) : (0, batch * _hidden);
 
     /// <summary>The tape of processing step t, [B][W·H]: its own block when recording for backward; else the one block a
     /// multi-stage cell's stages hand values on through, and nothing for a one-stage cell.</summary>
