@@ -25,7 +25,9 @@ namespace RnnGen.Generator.Differentiation
             for (var stage = model.StageCount - 1; stage >= 0; stage--)
                 backward.Add(Backward(model, plan, stage, stages[stage].Where(n => !n.IsLeaf).ToList(), written));
             var ops = model.Nodes.Count(n => !n.IsLeaf);
-            return new KernelPlan(forward, inference, backward, plan.TapeWidth, plan.CarryWidth, ops, plan.TapeNames) { RowScalars = plan.RowScalars };
+            // The Zx/Zh/Zs widths once here: the model sums its groups for each, and a staged cell has a group per stage.
+            return new KernelPlan(forward, inference, backward, plan.TapeWidth, plan.CarryWidth, model.Width(OperandKind.Input),
+                model.Width(OperandKind.State), model.Width(OperandKind.Stage), ops, plan.TapeNames) { RowScalars = plan.RowScalars };
         }
 
         private static KernelPass Backward(CellModel model, ValuePlan plan, int stage, List<CellNode> operations, HashSet<(KernelBuffer, int)> written)
@@ -103,8 +105,8 @@ namespace RnnGen.Generator.Differentiation
                 foreach (var argument in operation.ArgumentCount == 2 ? new[] { operation.Left, operation.Right } : new[] { operation.Left })
                     if (nodes[argument].IsLeaf || nodes[argument].Stage < stage) read.Add(argument);
             // A product of this stage that a later stage reduces gets the reduction's share here.
-            foreach (var operand in model.Operands)
-                if (nodes[operand.Node].IsLeaf && operand.Stage == stage) read.Add(operand.Node);
+            foreach (var operand in plan.OperandsOf(stage))
+                if (nodes[operand.Node].IsLeaf) read.Add(operand.Node);
 
             var outputs = new List<Statement>();
             // Constants and masks (held fixed) receive no gradient: their terms are never built, so nothing is read for them.

@@ -39,6 +39,9 @@ namespace RnnGen.Generator.Differentiation
         IReadOnlyList<KernelPass> Backward,
         int TapeWidth,
         int CarryWidth,
+        int InputWidth,
+        int RecurrentWidth,
+        int StageWidth,
         int ElementwiseOps,
         IReadOnlyList<string> TapeNames)
     {

@@ -24,6 +24,8 @@ namespace RnnGen.Generator.Differentiation
         private readonly bool[] _recomputable;
         private readonly bool[] _rowUniform;
         private readonly string[] _names;
+        private readonly HashSet<int> _multiplied;
+        private readonly ILookup<int, StageOperand> _operandsByStage;
 
         public ValuePlan(CellModel model)
         {
@@ -31,6 +33,9 @@ namespace RnnGen.Generator.Differentiation
             for (var s = 0; s < model.StateValues.Count; s++)
                 if (!_stateOf.ContainsKey(model.StateValues[s])) _stateOf[model.StateValues[s]] = s;
             for (var o = 0; o < model.Operands.Count; o++) _operandOf[model.Operands[o].Node] = o;
+            // Looked up per node and per stage: a staged cell has a group and an operand per stage, so no scans.
+            _multiplied = new HashSet<int>(model.Groups.Where(g => g.Kind == OperandKind.Stage).Select(g => g.Operand));
+            _operandsByStage = model.Operands.ToLookup(o => o.Stage);
             _statesByNode = Enumerable.Range(0, model.StateValues.Count).ToLookup(s => model.StateValues[s]);
             _lines = model.Lines.ToLookup(l => l.Node);
             _statistics = model.Nodes.Where(n => n.Kind == NodeKind.Statistic)
@@ -71,8 +76,10 @@ namespace RnnGen.Generator.Differentiation
 
         /// <summary>Whether a stage operand is multiplied by a matrix (rather than only reduced), so its adjoint also
         /// comes back through that matrix.</summary>
-        public bool IsMultiplied(int operand) =>
-            _model.Groups.Any(g => g.Kind == OperandKind.Stage && g.Operand == operand);
+        public bool IsMultiplied(int operand) => _multiplied.Contains(operand);
+
+        /// <summary>The stage operands computed in stage <paramref name="stage"/>.</summary>
+        public IEnumerable<StageOperand> OperandsOf(int stage) => _operandsByStage[stage];
         public IReadOnlyList<string> TapeNames => _tapeSlots.OrderBy(p => p.Value).Select(p => _names[p.Key]).ToList();
 
         public string Name(int node) => _names[node];

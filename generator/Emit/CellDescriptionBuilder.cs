@@ -25,8 +25,13 @@ namespace RnnGen.Generator.Emit
         private readonly List<DescribedOperation> _operations = new();
         private readonly Dictionary<int, int> _ofNode = new();
         private readonly Dictionary<string, int> _leaves = new();
+        private readonly int[] _lineOf;
 
-        private CellDescriptionBuilder(CellModel model) => _model = model;
+        private CellDescriptionBuilder(CellModel model)
+        {
+            _model = model;
+            _lineOf = LinesOfNodes(model);
+        }
 
         public static CellDescriptionData Build(CellModel model)
         {
@@ -66,11 +71,18 @@ namespace RnnGen.Generator.Emit
             : new[] { node.Left, node.Right }.Where(child => child >= 0);
 
         /// <summary>The equation that created a node: nodes are numbered in the order the lines were read.</summary>
-        private int LineOf(int node)
+        private int LineOf(int node) => node < _lineOf.Length ? _lineOf[node] : _model.Lines.Count - 1;
+
+        /// <summary>For each node, the first line whose value is that node or a later one, in one pass over the lines
+        /// (a search per node was quadratic in a cell of thousands of equations).</summary>
+        private static int[] LinesOfNodes(CellModel model)
         {
-            for (var line = 0; line < _model.Lines.Count; line++)
-                if (_model.Lines[line].Node >= node) return line;
-            return _model.Lines.Count - 1;
+            var lineOf = new int[model.Nodes.Count];
+            var filled = 0;
+            for (var line = 0; line < model.Lines.Count; line++)
+                for (; filled <= model.Lines[line].Node && filled < lineOf.Length; filled++) lineOf[filled] = line;
+            for (; filled < lineOf.Length; filled++) lineOf[filled] = model.Lines.Count - 1;
+            return lineOf;
         }
 
         private int Add(string kind, int line, string name = "", double value = 0, params int[] operands)

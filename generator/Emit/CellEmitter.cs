@@ -154,7 +154,7 @@ namespace RnnGen.Generator.Emit
                 w.Line($"private static void {method}{width}<T>({step}, int b, int j{(rowSlots.Count > 0 ? ", global::System.ReadOnlySpan<T> rowStats" : "")}) {Constraint}");
                 w.Open();
                 w.Line(hidden);
-                EmitRowOffsets(w, model, plan, pass);
+                EmitRowOffsets(w, plan, pass);
                 foreach (var statement in pass.Statements) w.Line(renderer.Statement(statement));
                 w.Close();
                 w.Line();
@@ -222,13 +222,13 @@ namespace RnnGen.Generator.Emit
             w.Close();
         }
 
-        private static void EmitRowOffsets(CodeWriter w, CellModel model, KernelPlan plan, KernelPass pass)
+        private static void EmitRowOffsets(CodeWriter w, KernelPlan plan, KernelPass pass)
         {
             var used = new HashSet<string>(pass.Statements.SelectMany(Buffers).Select(IrRenderer.RowOffset));
             void Row(string name, string width) { if (used.Contains(name)) w.Line($"nint {name} = (nint)b * {width} + j;"); }
-            Row("zx", Width(model.Width(OperandKind.Input)));
-            Row("zh", Width(model.Width(OperandKind.State)));
-            Row("zs", Width(model.Width(OperandKind.Stage)));
+            Row("zx", Width(plan.InputWidth));
+            Row("zh", Width(plan.RecurrentWidth));
+            Row("zs", Width(plan.StageWidth));
             Row("tape", Width(plan.TapeWidth));
             Row("carry", Width(plan.CarryWidth));
             Row("row", "H");
