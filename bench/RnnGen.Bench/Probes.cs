@@ -9,7 +9,8 @@ namespace RnnGen.Bench;
 /// which naive cases were skipped and why, and the cross-check. Written next to the results as JSON.</summary>
 public sealed record RunInfo(
     DateTimeOffset Started, bool Quick, string Job, MachineInfo Machine, bool TorchAvailable, string TorchStatus,
-    List<NaiveSkip> NaiveSkipped, List<CrossCheck> CrossChecks, string LoadAtStart, string? LoadAtEnd = null)
+    List<NaiveSkip> NaiveSkipped, List<CrossCheck> CrossChecks, string LoadAtStart, string? LoadAtEnd = null,
+    double? FmaPeakGflops = null)
 {
     public const string FileName = "rnngen-run-info.json";
 
@@ -66,6 +67,45 @@ public sealed record CrossCheck(CellKind Cell, Impl Impl, double Output, double 
 public static class Probes
 {
     public const double NaiveLimitSeconds = 2.0;
+
+    /// <summary>
+    /// One core's fp32 multiply-add throughput, measured: twelve independent chains of Vector512 (enough to cover the FMA
+    /// latency on two pipes; without AVX-512 the JIT runs each as two 256-bit FMAs, the same flops), best of five 200 ms
+    /// windows. What "% of peak" could be of,
+    /// beside the nominal <see cref="Report.ReportWriter.PeakGflops"/> the targets were set with.
+    /// </summary>
+    public static double FmaPeakGflops()
+    {
+        var best = 0.0;
+        for (var window = 0; window < 5; window++)
+        {
+            long chains = 0;
+            var clock = Stopwatch.StartNew();
+            while (clock.ElapsedMilliseconds < 200) chains += FmaChains(100_000);
+            best = Math.Max(best, chains * 12.0 * 2 * Vector512<float>.Count / clock.Elapsed.TotalSeconds / 1e9);
+        }
+        return best;
+    }
+
+    /// <summary>Runs <paramref name="steps"/> steps of twelve FMA chains and returns the steps (the sum keeps them alive).</summary>
+    private static long FmaChains(int steps)
+    {
+        var scale = Vector512.Create(0.999999f);
+        var add = Vector512.Create(1e-7f);
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+            c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+        for (var i = 0; i < steps; i++)
+        {
+            c0 = Vector512.FusedMultiplyAdd(c0, scale, add); c1 = Vector512.FusedMultiplyAdd(c1, scale, add);
+            c2 = Vector512.FusedMultiplyAdd(c2, scale, add); c3 = Vector512.FusedMultiplyAdd(c3, scale, add);
+            c4 = Vector512.FusedMultiplyAdd(c4, scale, add); c5 = Vector512.FusedMultiplyAdd(c5, scale, add);
+            c6 = Vector512.FusedMultiplyAdd(c6, scale, add); c7 = Vector512.FusedMultiplyAdd(c7, scale, add);
+            c8 = Vector512.FusedMultiplyAdd(c8, scale, add); c9 = Vector512.FusedMultiplyAdd(c9, scale, add);
+            c10 = Vector512.FusedMultiplyAdd(c10, scale, add); c11 = Vector512.FusedMultiplyAdd(c11, scale, add);
+        }
+        var sum = Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
+        return float.IsNaN(sum) ? 0 : steps;
+    }
 
     /// <summary>
     /// Loads libtorch in a child process (a loader failure can be a crash, not an exception) and returns

@@ -65,8 +65,10 @@ namespace RnnGen.Bench
             var results = Path.Combine(artifacts, "results");
             Directory.CreateDirectory(results);
             var job = quick ? BenchConfig.QuickJob : BenchConfig.FullJob;
+            double? peak = quick ? null : Probes.FmaPeakGflops();
+            if (peak is double measured) Console.WriteLine($"One core's fp32 FMA throughput: {measured:0} GFLOP/s");
             var info = new RunInfo(DateTimeOffset.Now, quick, BenchConfig.Describe(job), machine, torchReason is null,
-                torchReason ?? "available", skipped, checks, load);
+                torchReason ?? "available", skipped, checks, load, FmaPeakGflops: peak);
             var infoPath = Path.Combine(results, RunInfo.FileName);
             File.WriteAllText(infoPath, JsonSerializer.Serialize(info, Json));
 

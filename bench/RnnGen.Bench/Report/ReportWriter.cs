@@ -132,6 +132,9 @@ public static class ReportWriter
             md.AppendLine($"- Runtime: {info.Machine.DotNet} on {info.Machine.Os}; BenchmarkDotNet 0.15.8; TorchSharp-cpu 0.107.0 (libtorch 2.10)");
             md.AppendLine($"- Run started {info.Started.ToString("yyyy-MM-dd HH:mm zzz", Inv)}; job: {info.Job}{(info.Quick ? " — **quick mode: times are single cold calls, not measurements**" : "")}");
             md.AppendLine($"- Load average (1, 5, 15 min) at the start {info.LoadAtStart}, at the end {info.LoadAtEnd ?? "?"} (2 cores: near 0 means a quiet machine)");
+            if (info.FmaPeakGflops is double peak)
+                md.AppendLine($"- One core's fp32 FMA throughput, measured at the start (12 independent Vector512 chains): **{peak.ToString("0", Inv)} GFLOP/s**; " +
+                    $"\"% peak\" below is of the nominal {PeakGflops:0} GFLOP/s the targets were set with (of the measured one: × {(PeakGflops / peak).ToString("0.00", Inv)})");
             md.AppendLine($"- TorchSharp: {(info.TorchAvailable ? "loaded, `torch.set_num_threads(1)` (2 in the two-thread table)" : "**unavailable: " + info.TorchStatus + "**")}");
         }
         else
