@@ -71,8 +71,7 @@ public static class Probes
     /// <summary>
     /// One core's fp32 multiply-add throughput, measured: twelve independent chains of Vector512 (enough to cover the FMA
     /// latency on two pipes; without AVX-512 the JIT runs each as two 256-bit FMAs, the same flops), best of five 200 ms
-    /// windows. What "% of peak" could be of,
-    /// beside the nominal <see cref="Report.ReportWriter.PeakGflops"/> the targets were set with.
+    /// windows. The report states it beside the nominal <see cref="Report.ReportWriter.PeakGflops"/> the targets use.
     /// </summary>
     public static double FmaPeakGflops()
     {
