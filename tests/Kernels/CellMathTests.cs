@@ -41,7 +41,7 @@ public class CellMathTests
     [Fact] public void ExpIsWithinFourUlpsOverTheWholeFloatRange() => Compare(CellMath.Exp, Math.Exp, -100, 100, 4e-7, 1.2e-38);   // below the smallest normal float it flushes to 0
     [Fact] public void SigmoidIsAccurate() => Compare(CellMath.Sigmoid, x => 1 / (1 + Math.Exp(-x)), -100, 100, 3e-7, 1e-37);
     [Fact] public void TanhIsAccurate() => Compare(CellMath.Tanh, Math.Tanh, -20, 20, 0, 2e-7);
-    // The Vector512 float forms multiply by a refined reciprocal estimate and scale by vscalefps instead (CellMath512.cs).
+    // The Vector512 float forms scale by vscalefps instead of clamping and selecting (CellMath512.cs).
     [Fact] public void Sigmoid512IsAccurate() => Compare512(CellMath.Sigmoid, x => 1 / (1 + Math.Exp(-x)), -120, 120, 3e-7, 2e-38);
     [Fact] public void Tanh512IsAccurate() => Compare512(CellMath.Tanh, Math.Tanh, -20, 20, 0, 2e-7);
     [Fact] public void LogSigmoidIsAccurate() =>
