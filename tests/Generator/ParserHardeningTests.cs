@@ -348,7 +348,7 @@ public class ParserHardeningTests
         }
         Assert.True(large < TimeSpan.FromSeconds(30), $"4,000 equations took {large}");
         // Four times the cell takes 4.2-5x as long here (processor time, quiet or busy); a quadratic phase takes sixteen, and
-        // the staged cell's three per-stage scans (n^1.6) took 9x: this bound caught them.
+        // the staged cell's four per-stage scans (n^1.6) took 9x: this bound caught them.
         Assert.True(large.TotalMilliseconds < 6 * small.TotalMilliseconds + 100, $"1,000 equations: {small}, 4,000: {large}");
     }
 }
